@@ -1,0 +1,316 @@
+//! Decoding support shared by every generated crate: finding the routing tag of a frame without
+//! decoding the rest, typed decode errors that say where a frame is wrong, and the frame kept for
+//! messages this API version does not know.
+//!
+//! This file is copied verbatim into each generated crate by `asyncapi-codegen`; it is written
+//! and tested once, in the generator's repository.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+/// Why a frame could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The frame is not JSON (or is cut short).
+    Syntax {
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What the JSON parser said.
+        reason: String,
+    },
+    /// The frame has no routing tag at `path`, so it cannot be told which message it is.
+    MissingTag {
+        /// The dotted property path of the tag, such as `header.channel`.
+        path: &'static str,
+    },
+    /// The frame is routed to `message`, but its content does not match that message's schema.
+    Payload {
+        /// The message's name in the AsyncAPI document.
+        message: &'static str,
+        /// Where in the frame, as a path such as `data.speed` (`.` for the whole frame).
+        path: String,
+        /// What the JSON parser said.
+        reason: String,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Syntax { line, column, reason } => {
+                write!(f, "frame is not valid JSON at line {line}, column {column}: {reason}")
+            }
+            DecodeError::MissingTag { path } => write!(f, "frame has no `{path}` to route it by"),
+            DecodeError::Payload { message, path, reason } => {
+                write!(f, "frame for message `{message}` does not match its schema at `{path}`: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl DecodeError {
+    fn syntax(e: &serde_json::Error) -> Self {
+        DecodeError::Syntax { line: e.line(), column: e.column(), reason: reason_of(e) }
+    }
+}
+
+/// The parser's message without its " at line N column M" suffix (the position is kept apart).
+fn reason_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// A well-formed frame that matches no message of this API version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownFrame {
+    /// The routing tag the frame carried, if any (for an envelope API: its channel).
+    pub tag: Option<String>,
+    /// The frame as received.
+    pub raw: String,
+}
+
+impl UnknownFrame {
+    /// Keeps `raw`, routed by `tag`.
+    pub fn new(tag: Option<&str>, raw: &str) -> Self {
+        UnknownFrame { tag: tag.map(str::to_owned), raw: raw.to_owned() }
+    }
+}
+
+/// Checks that `frame` is one JSON value.
+pub fn check_json(frame: &str) -> Result<(), DecodeError> {
+    serde_json::from_str::<IgnoredAny>(frame).map(|_| ()).map_err(|e| DecodeError::syntax(&e))
+}
+
+/// Decodes the whole frame as `T`, the payload of `message`.
+pub fn parse<'a, T: serde::Deserialize<'a>>(frame: &'a str, message: &'static str) -> Result<T, DecodeError> {
+    match serde_json::from_str(frame) {
+        Ok(value) => Ok(value),
+        Err(e) if e.is_syntax() || e.is_eof() => Err(DecodeError::syntax(&e)),
+        Err(e) => {
+            // The slow path runs only for a frame that is already wrong: decode again, tracking
+            // the path, to say where.
+            let mut de = serde_json::Deserializer::from_str(frame);
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(tracked) => tracked.path().to_string(),
+                Ok(_) => ".".to_owned(),
+            };
+            Err(DecodeError::Payload { message, path, reason: reason_of(&e) })
+        }
+    }
+}
+
+/// Reads the string at `path` (property names from the root object) without decoding anything
+/// else. The scan stops as soon as the tag is read, so a tag near the start of a frame costs a
+/// few bytes of parsing whatever the frame's size. `Ok(None)`: the frame has no string there.
+pub fn peek_tag<'a>(frame: &'a str, path: &[&str]) -> Result<Option<Cow<'a, str>>, DecodeError> {
+    let mut found = None;
+    let mut de = serde_json::Deserializer::from_str(frame);
+    let outcome = TagSeed { path, found: &mut found }.deserialize(&mut de);
+    if found.is_some() {
+        return Ok(found);
+    }
+    match outcome {
+        Ok(()) => de.end().map(|()| None).map_err(|e| DecodeError::syntax(&e)),
+        Err(e) if e.is_data() => Ok(None),
+        Err(e) => Err(DecodeError::syntax(&e)),
+    }
+}
+
+/// Marker error: the tag was found and the scan stopped early on purpose.
+const FOUND: &str = "tag found";
+
+struct TagSeed<'p, 's, 'a> {
+    path: &'p [&'p str],
+    found: &'s mut Option<Cow<'a, str>>,
+}
+
+impl<'de, 'p, 's> DeserializeSeed<'de> for TagSeed<'p, 's, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        match self.path.split_first() {
+            None => match deserializer.deserialize_any(LeafVisitor)? {
+                Some(tag) => {
+                    *self.found = Some(tag);
+                    Err(de::Error::custom(FOUND))
+                }
+                None => Ok(()),
+            },
+            Some(_) => deserializer.deserialize_any(self),
+        }
+    }
+}
+
+impl<'de, 'p, 's> Visitor<'de> for TagSeed<'p, 's, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Some((first, rest)) = self.path.split_first() else { return Ok(()) };
+        while let Some(Tag(key)) = map.next_key::<Tag<'de>>()? {
+            if key == *first {
+                map.next_value_seed(TagSeed { path: rest, found: &mut *self.found })?;
+                if self.found.is_some() {
+                    return Err(de::Error::custom(FOUND));
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// An object key that borrows from the frame when it has no escapes.
+struct Tag<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Tag<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TagVisitor)
+    }
+}
+
+/// The value at the end of the tag path: a string is the tag; anything else is skipped.
+struct LeafVisitor;
+
+impl<'de> Visitor<'de> for LeafVisitor {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+struct TagVisitor;
+
+impl<'de> Visitor<'de> for TagVisitor {
+    type Value = Tag<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Tag<'de>, E> {
+        Ok(Tag(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Tag<'de>, E> {
+        Ok(Tag(Cow::Owned(v.to_owned())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_nested_tag_and_borrows_it() {
+        let frame = r#"{"header": {"type": "API", "channel": "vehicle/status"}, "data": {"x": 1}}"#;
+        let tag = peek_tag(frame, &["header", "channel"]).expect("valid frame");
+        assert!(matches!(tag, Some(Cow::Borrowed("vehicle/status"))));
+    }
+
+    #[test]
+    fn finds_a_tag_after_the_payload() {
+        let frame = r#"{"data": {"x": [1, {"channel": "no"}]}, "header": {"channel": "a\/b"}}"#;
+        assert_eq!(peek_tag(frame, &["header", "channel"]).expect("valid").as_deref(), Some("a/b"));
+    }
+
+    #[test]
+    fn a_missing_or_non_string_tag_is_none() {
+        assert_eq!(peek_tag(r#"{"data": {}}"#, &["header", "channel"]).expect("valid"), None);
+        assert_eq!(peek_tag(r#"{"header": {"channel": 7}}"#, &["header", "channel"]).expect("valid"), None);
+        assert_eq!(peek_tag(r#"[1, 2]"#, &["header", "channel"]).expect("valid"), None);
+    }
+
+    #[test]
+    fn broken_json_before_the_tag_is_a_syntax_error() {
+        let err = peek_tag("{\"header\": {\"chan", &["header", "channel"]).expect_err("truncated");
+        assert!(matches!(err, DecodeError::Syntax { line: 1, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn payload_errors_name_the_path() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Frame {
+            #[allow(dead_code)]
+            data: Data,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        struct Data {
+            #[allow(dead_code)]
+            speed: f64,
+        }
+        let err = parse::<Frame>(r#"{"data": {"speed": "fast"}}"#, "status").expect_err("wrong type");
+        match err {
+            DecodeError::Payload { message, path, .. } => {
+                assert_eq!(message, "status");
+                assert_eq!(path, "data.speed");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `tests/examples.rs` of the generated crate: every example in the spec becomes a test that
+//! decodes it into its typed message and encodes it again without losing data.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::ident;
+use crate::ir::{Api, Direction};
+use crate::naming::{self, Namespace};
+
+pub(super) fn emit(api: &Api, crate_ident: &str) -> Option<TokenStream> {
+    let krate = ident(crate_ident);
+    let mut names = Namespace::default();
+    let mut tests = Vec::new();
+    for m in &api.messages {
+        for (n, example) in m.examples.iter().enumerate() {
+            let json = serde_json::to_string_pretty(&example.payload).unwrap_or_default();
+            let (fn_name, _) = names.claim(&naming::snake_name(&format!(
+                "{}_{}_{}",
+                m.method,
+                n + 1,
+                example.name
+            )));
+            let fn_name = ident(&fn_name);
+            let what = format!("example `{}` of message `{}`", example.name, m.key);
+            let v = ident(&m.ident);
+            let typed = match m.direction {
+                // A received message must also be routed to its own variant.
+                Direction::Receive => quote! {
+                    let decoded = #krate::decode(FRAME).unwrap_or_else(|e| panic!("{}: {}", #what, e));
+                    let #krate::Incoming::#v(_) = &decoded else {
+                        panic!("{} decoded as `{}`", #what, decoded.name());
+                    };
+                    let encoded = decoded.to_json().expect("a decoded message encodes");
+                },
+                _ => quote! {
+                    let payload = ::serde_json::from_str(FRAME).unwrap_or_else(|e| panic!("{}: {}", #what, e));
+                    let encoded = #krate::Outgoing::#v(payload).to_frame().expect("a message encodes");
+                },
+            };
+            tests.push(quote! {
+                #[test]
+                fn #fn_name() {
+                    const FRAME: &str = #json;
+                    #typed
+                    assert_same_json(FRAME, &encoded, #what);
+                }
+            });
+        }
+    }
+    if tests.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        //! One test per example in the AsyncAPI document: the example decodes into its typed
+        //! message, and encoding that message gives the same JSON back.
+        #![allow(clippy::all)]
+
+        /// Compares two JSON texts as values. An object member that is `null` on one side may be
+        /// absent on the other: an optional, nullable field is one `Option` in Rust.
+        fn assert_same_json(expected: &str, actual: &str, what: &str) {
+            let expected: ::serde_json::Value = ::serde_json::from_str(expected).expect("example is JSON");
+            let actual: ::serde_json::Value = ::serde_json::from_str(actual).expect("encoded message is JSON");
+            if let ::std::option::Option::Some(path) = first_difference(&expected, &actual, &mut ::std::string::String::new()) {
+                panic!("{what}: re-encoded message differs at `{path}`\nexpected: {expected}\nactual:   {actual}");
+            }
+        }
+
+        fn first_difference(a: &::serde_json::Value, b: &::serde_json::Value, path: &mut ::std::string::String) -> ::std::option::Option<::std::string::String> {
+            use ::serde_json::Value;
+            match (a, b) {
+                (Value::Object(x), Value::Object(y)) => {
+                    let keys: ::std::collections::BTreeSet<&::std::string::String> = x.keys().chain(y.keys()).collect();
+                    for key in keys {
+                        let len = path.len();
+                        path.push('/');
+                        path.push_str(key);
+                        let found = match (x.get(key), y.get(key)) {
+                            (::std::option::Option::Some(l), ::std::option::Option::Some(r)) => first_difference(l, r, path),
+                            (::std::option::Option::Some(Value::Null), ::std::option::Option::None)
+                            | (::std::option::Option::None, ::std::option::Option::Some(Value::Null)) => ::std::option::Option::None,
+                            _ => ::std::option::Option::Some(path.clone()),
+                        };
+                        if found.is_some() {
+                            return found;
+                        }
+                        path.truncate(len);
+                    }
+                    ::std::option::Option::None
+                }
+                (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                    for (i, (l, r)) in x.iter().zip(y).enumerate() {
+                        let len = path.len();
+                        path.push_str(&::std::format!("/{i}"));
+                        if let ::std::option::Option::Some(p) = first_difference(l, r, path) {
+                            return ::std::option::Option::Some(p);
+                        }
+                        path.truncate(len);
+                    }
+                    ::std::option::Option::None
+                }
+                (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => ::std::option::Option::None,
+                _ if a == b => ::std::option::Option::None,
+                _ => ::std::option::Option::Some(if path.is_empty() { "/".into() } else { path.clone() }),
+            }
+        }
+
+        #(#tests)*
+    })
+}

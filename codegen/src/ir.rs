@@ -1,0 +1,120 @@
+//! The intermediate representation: what the generated crate needs to know about an AsyncAPI
+//! document, independent of the AsyncAPI version it came from and of `typify`.
+//!
+//! Payload schemas are referred to by their name in the [`crate::resolve::SchemaBundle`]; the
+//! `types` stage turns those names into Rust types.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One API, as the generated client sees it.
+#[derive(Debug, Serialize)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The `asyncapi` field of the document.
+    pub asyncapi: String,
+    /// Servers, in document order.
+    pub servers: Vec<Server>,
+    /// Channels, in document order.
+    pub channels: Vec<Channel>,
+    /// Messages used by an operation, in document order of first use.
+    pub messages: Vec<Message>,
+    /// How a received frame is routed to one of the received messages.
+    pub dispatch: Dispatch,
+}
+
+/// A server the client can connect to.
+#[derive(Debug, Serialize)]
+pub struct Server {
+    /// The key in `servers`.
+    pub name: String,
+    /// `ws://…` or `wss://…` (or another scheme for other protocols), host and path.
+    pub url: String,
+    /// `protocol`.
+    pub protocol: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// Handshake headers from the `ws` binding, with their example or default value.
+    pub headers: Vec<(String, Option<String>)>,
+}
+
+/// A channel.
+#[derive(Debug, Serialize)]
+pub struct Channel {
+    /// The channel key (3.0) or address (2.x).
+    pub key: String,
+    /// The Rust variant name.
+    pub ident: String,
+    /// The address, if the channel has one.
+    pub address: Option<String>,
+    /// Documentation lines: title, summary, description.
+    pub docs: Vec<String>,
+}
+
+/// Which way a message goes, seen from the generated client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Direction {
+    /// The client receives it.
+    Receive,
+    /// The client sends it.
+    Send,
+}
+
+/// A message on a channel, in one direction.
+#[derive(Debug, Serialize)]
+pub struct Message {
+    /// The name in the spec that the identifier was made from.
+    pub key: String,
+    /// The Rust variant name (`VehicleStatus`).
+    pub ident: String,
+    /// The handler method / constructor stem (`vehicle_status`).
+    pub method: String,
+    /// Index into [`Api::channels`].
+    pub channel: usize,
+    /// Which way it goes.
+    pub direction: Direction,
+    /// The payload's definition name in the schema bundle, if the message has a JSON payload.
+    pub payload: Option<String>,
+    /// Documentation lines: title, summary, description.
+    pub docs: Vec<String>,
+    /// The spec's examples of the payload, with their names.
+    pub examples: Vec<Example>,
+    /// Whether the client sends this message first on every new connection (`x-on-connect`).
+    pub on_connect: bool,
+}
+
+/// One example payload.
+#[derive(Debug, Serialize)]
+pub struct Example {
+    /// The example's `name`, or its index.
+    pub name: String,
+    /// The payload.
+    pub payload: Value,
+}
+
+/// How a received frame is routed to a message.
+#[derive(Debug, Serialize)]
+pub enum Dispatch {
+    /// The client receives nothing.
+    None,
+    /// Exactly one message can arrive: every frame is decoded as it.
+    Single(usize),
+    /// A string at `path` tells the messages apart; messages without a tag are tried in order
+    /// when the tag is missing.
+    Tagged {
+        /// Property names from the payload root to the tag.
+        path: Vec<String>,
+        /// Tag value → index into [`Api::messages`].
+        cases: Vec<(String, usize)>,
+        /// Messages that carry no provable tag, tried in this order.
+        fallback: Vec<usize>,
+    },
+    /// No tag could be proven: the messages are tried in this order and the first that decodes
+    /// wins.
+    Ordered(Vec<usize>),
+}

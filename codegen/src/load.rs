@@ -1,0 +1,330 @@
+//! Stage 1, load: reads a YAML or JSON file into a `serde_json::Value` plus an index from JSON
+//! pointer to line and column, so that later stages can report where a problem is.
+//!
+//! YAML is parsed with `serde-saphyr` (maintained, gives source positions, bounds alias
+//! expansion); JSON goes through the same parser, which accepts it as YAML 1.2 flow style, with
+//! `serde_json` as the fallback so that a JSON syntax error is reported in JSON's own terms.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+use crate::error::{Error, Location, Result};
+
+/// Largest input file the loader accepts; an AsyncAPI document is far smaller.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One parsed input file.
+#[derive(Debug)]
+pub struct Source {
+    /// The path as shown to the user.
+    pub path: PathBuf,
+    /// The document.
+    pub value: Value,
+    positions: HashMap<String, (u32, u32)>,
+}
+
+impl Source {
+    /// Reads and parses `path`; `shown` is how the path appears in messages.
+    pub fn read(path: &Path, shown: PathBuf) -> Result<Source> {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Error::spec(
+                Location {
+                    file: shown,
+                    pointer: String::new(),
+                    position: None,
+                },
+                format!(
+                    "file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                    meta.len()
+                ),
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        Source::parse(&text, shown)
+    }
+
+    /// Parses `text`, which came from the file `shown`.
+    pub fn parse(text: &str, shown: PathBuf) -> Result<Source> {
+        let is_json = shown
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let node = match serde_saphyr::from_str::<Spanned<Node>>(text) {
+            Ok(node) => node,
+            Err(err) if is_json => return Err(json_error(text, &shown, err)),
+            Err(err) => {
+                let position = err.location().map(|l| (l.line() as u32, l.column() as u32));
+                let message = first_line(&err.to_string());
+                return Err(Error::spec(
+                    Location {
+                        file: shown,
+                        pointer: String::new(),
+                        position,
+                    },
+                    format!("not valid YAML: {message}"),
+                ));
+            }
+        };
+        let mut positions = HashMap::new();
+        let value = into_value(node, &mut String::new(), &mut positions);
+        Ok(Source {
+            path: shown,
+            value,
+            positions,
+        })
+    }
+
+    /// The line and column of the value at `pointer`, if recorded.
+    pub fn position(&self, pointer: &str) -> Option<(u32, u32)> {
+        self.positions.get(pointer).copied()
+    }
+
+    /// A location in this file.
+    pub fn location(&self, pointer: &str) -> Location {
+        Location {
+            file: self.path.clone(),
+            pointer: pointer.to_owned(),
+            position: self.position(pointer),
+        }
+    }
+}
+
+fn json_error(text: &str, shown: &Path, yaml_err: serde_saphyr::Error) -> Error {
+    let (position, message) = match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Err(e) => (
+            Some((e.line() as u32, e.column() as u32)),
+            format!("not valid JSON: {e}"),
+        ),
+        Ok(_) => (
+            yaml_err
+                .location()
+                .map(|l| (l.line() as u32, l.column() as u32)),
+            format!(
+                "cannot read this JSON document: {}",
+                first_line(&yaml_err.to_string())
+            ),
+        ),
+    };
+    Error::spec(
+        Location {
+            file: shown.to_owned(),
+            pointer: String::new(),
+            position,
+        },
+        message,
+    )
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+/// A YAML node with positions on every child.
+enum Node {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(String, Spanned<Node>)>),
+}
+
+fn into_value(
+    node: Spanned<Node>,
+    pointer: &mut String,
+    positions: &mut HashMap<String, (u32, u32)>,
+) -> Value {
+    let loc = node.referenced;
+    if loc.line() > 0 {
+        positions.insert(pointer.clone(), (loc.line() as u32, loc.column() as u32));
+    }
+    match node.value {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::Bool(b),
+        Node::Number(n) => Value::Number(n),
+        Node::String(s) => Value::String(s),
+        Node::Seq(items) => {
+            let len = pointer.len();
+            let out = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    let v = into_value(item, pointer, positions);
+                    pointer.truncate(len);
+                    v
+                })
+                .collect();
+            Value::Array(out)
+        }
+        Node::Map(entries) => {
+            let len = pointer.len();
+            let mut out = Map::new();
+            for (key, item) in entries {
+                pointer.push('/');
+                pointer.push_str(jsonptr::Token::new(key.as_str()).encoded());
+                let v = into_value(item, pointer, positions);
+                pointer.truncate(len);
+                out.insert(key, v);
+            }
+            Value::Object(out)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<Node, E> {
+        i64::try_from(v)
+            .map(|v| Node::Number(v.into()))
+            .or_else(|_| self.visit_f64(v as f64))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<Node, E> {
+        u64::try_from(v)
+            .map(|v| Node::Number(v.into()))
+            .or_else(|_| self.visit_f64(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Node, E> {
+        // JSON has no NaN or infinity; keep such YAML values as their text rather than failing.
+        Ok(Number::from_f64(v).map_or_else(|| Node::String(v.to_string()), Node::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Node, E> {
+        Ok(Node::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Node, E> {
+        Ok(Node::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Node, A::Error> {
+        let mut entries: Vec<(String, Spanned<Node>)> = Vec::new();
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            let value = map.next_value::<Spanned<Node>>()?;
+            if entries.iter().any(|(k, _)| *k == key) {
+                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            entries.push((key, value));
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+/// A mapping key: YAML allows scalars of any type (`200:` in a responses map); JSON needs strings.
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Key, E> {
+                Ok(Key(v.to_owned()))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Key, E> {
+                Ok(Key("null".to_owned()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_positions_of_nested_values() {
+        let src =
+            Source::parse("a:\n  b:\n    - x\n    - y: 1\n", "t.yaml".into()).expect("valid yaml");
+        assert_eq!(src.value["a"]["b"][1]["y"], 1);
+        assert_eq!(src.position("/a/b/1/y").map(|p| p.0), Some(4));
+        assert_eq!(src.position("/a/b/0").map(|p| p.0), Some(3));
+    }
+
+    #[test]
+    fn reports_yaml_syntax_errors_with_a_line() {
+        let err = Source::parse("a: [1, 2\nb: c\n", "t.yaml".into()).expect_err("broken yaml");
+        let Error::Spec { location, message } = err else {
+            panic!("expected a spec error")
+        };
+        assert!(location.position.is_some(), "{message}");
+        assert!(message.starts_with("not valid YAML"), "{message}");
+    }
+
+    #[test]
+    fn reports_json_syntax_errors_in_json_terms() {
+        let err = Source::parse("{\n  \"a\": 1,\n}\n", "t.json".into()).expect_err("broken json");
+        let Error::Spec { location, message } = err else {
+            panic!("expected a spec error")
+        };
+        assert_eq!(location.position.map(|p| p.0), Some(3), "{message}");
+    }
+
+    #[test]
+    fn rejects_duplicate_keys() {
+        let err = Source::parse("a: 1\na: 2\n", "t.yaml".into()).expect_err("duplicate key");
+        assert!(err.to_string().contains("duplicate"), "{err}");
+    }
+}

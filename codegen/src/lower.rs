@@ -1,0 +1,676 @@
+//! Stage 3, lower: turns an AsyncAPI 2.0–2.6 or 3.0 document into the [`ir::Api`], and bundles
+//! the payload schemas it uses.
+//!
+//! Sides: the generated crate is a client. For 3.0 the document describes the application the
+//! crate implements, so `receive` operations are what it receives and `send` what it sends. For
+//! 2.x the document describes the server, and the client is its counterpart: `subscribe`
+//! operations (the server publishes to subscribers) are what the client receives, `publish`
+//! operations what it sends.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Result, Warning};
+use crate::ir::{Api, Channel, Direction, Dispatch, Example, Message, Server};
+use crate::naming::{self, Namespace};
+use crate::resolve::{Documents, FileId, Ptr, SchemaBundle};
+use crate::schema;
+
+/// The lowered document with its schemas.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The API.
+    pub api: Api,
+    /// Every schema a message payload reaches.
+    pub schemas: SchemaBundle,
+    /// Findings that did not stop the run.
+    pub warnings: Vec<Warning>,
+}
+
+/// Lowers the document `root` of `docs`.
+pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
+    let root_ptr = Ptr {
+        file: root,
+        pointer: String::new(),
+    };
+    let doc = docs.get(&root_ptr).cloned().unwrap_or(Value::Null);
+    let Some(doc) = doc.as_object() else {
+        return Err(docs.error(
+            &root_ptr,
+            "an AsyncAPI document must be a mapping at the top level",
+        ));
+    };
+    let version = match doc.get("asyncapi") {
+        Some(Value::String(v)) => v.clone(),
+        Some(_) => {
+            return Err(docs.error(
+                &root_ptr.child("asyncapi"),
+                "`asyncapi` must be a string such as \"3.0.0\"",
+            ));
+        }
+        None => {
+            return Err(docs.error(
+                &root_ptr,
+                "missing `asyncapi` field: this does not look like an AsyncAPI document",
+            ));
+        }
+    };
+    let major = match version.as_str() {
+        "2.0.0" | "2.1.0" | "2.2.0" | "2.3.0" | "2.4.0" | "2.5.0" | "2.6.0" => 2,
+        "3.0.0" => 3,
+        other => {
+            return Err(docs.error(
+                &root_ptr.child("asyncapi"),
+                format!(
+                    "unsupported AsyncAPI version `{other}`; supported are 2.0.0 to 2.6.0 and 3.0.0"
+                ),
+            ));
+        }
+    };
+    let mut cx = Lowering {
+        docs,
+        schemas: SchemaBundle::default(),
+        warnings: Vec::new(),
+        root: root_ptr.clone(),
+    };
+    let info = cx
+        .object(&root_ptr.child("info"), true)?
+        .unwrap_or_default();
+    let title = cx
+        .string_field(&info, &root_ptr.child("info"), "title", true)?
+        .unwrap_or_default();
+    let api_version = cx
+        .string_field(&info, &root_ptr.child("info"), "version", true)?
+        .unwrap_or_default();
+    let description = info
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let servers = cx.servers(major)?;
+    let (channels, messages) = if major == 3 { cx.v3()? } else { cx.v2()? };
+    let dispatch = choose_dispatch(&messages, &cx.schemas, &mut cx.warnings, cx.docs, &cx.root);
+    let mut warnings = std::mem::take(&mut cx.warnings);
+    warnings.extend(cx.schemas.warnings.drain(..));
+    Ok(Lowered {
+        api: Api {
+            title,
+            version: api_version,
+            description,
+            asyncapi: version,
+            servers,
+            channels,
+            messages,
+            dispatch,
+        },
+        schemas: cx.schemas,
+        warnings,
+    })
+}
+
+struct Lowering<'d> {
+    docs: &'d mut Documents,
+    schemas: SchemaBundle,
+    warnings: Vec<Warning>,
+    root: Ptr,
+}
+
+/// A message found under an operation, before naming.
+struct Found {
+    ptr: Ptr,
+    channel: usize,
+    direction: Direction,
+    map_key: Option<String>,
+    on_connect: bool,
+}
+
+impl Lowering<'_> {
+    /// The mapping at `ptr` (after `$ref`s); `None` when absent and not required.
+    fn object(&mut self, ptr: &Ptr, required: bool) -> Result<Option<Map<String, Value>>> {
+        if self.docs.get(ptr).is_none() {
+            if required {
+                let parent = Ptr {
+                    file: ptr.file,
+                    pointer: ptr
+                        .pointer
+                        .rsplit_once('/')
+                        .map(|p| p.0)
+                        .unwrap_or("")
+                        .to_owned(),
+                };
+                let field = ptr.last_segment().unwrap_or_default();
+                return Err(self
+                    .docs
+                    .error(&parent, format!("missing required field `{field}`")));
+            }
+            return Ok(None);
+        }
+        let target = self.docs.deref(ptr)?;
+        match self.docs.get(&target) {
+            Some(Value::Object(map)) => Ok(Some(map.clone())),
+            Some(Value::Null) if !required => Ok(None),
+            _ => Err(self.docs.error(ptr, "expected a mapping here")),
+        }
+    }
+
+    fn string_field(
+        &mut self,
+        obj: &Map<String, Value>,
+        at: &Ptr,
+        key: &str,
+        required: bool,
+    ) -> Result<Option<String>> {
+        match obj.get(key) {
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            // YAML turns `version: 1.0` into a number; accept it as the text it was.
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(self
+                .docs
+                .error(&at.child(key), format!("`{key}` must be a string"))),
+            None if required => Err(self
+                .docs
+                .error(at, format!("missing required field `{key}`"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Entries of the mapping at `ptr` (empty when absent), each with its pointer.
+    fn entries(&mut self, ptr: &Ptr) -> Result<Vec<(String, Ptr)>> {
+        let Some(map) = self.object(ptr, false)? else {
+            return Ok(Vec::new());
+        };
+        let base = self.docs.deref(ptr)?;
+        Ok(map.keys().map(|k| (k.clone(), base.child(k))).collect())
+    }
+
+    fn servers(&mut self, major: u8) -> Result<Vec<Server>> {
+        let mut out = Vec::new();
+        for (name, ptr) in self.entries(&self.root.child("servers"))? {
+            let ptr = self.docs.deref(&ptr)?;
+            let Some(server) = self.object(&ptr, true)? else {
+                continue;
+            };
+            let protocol = self
+                .string_field(&server, &ptr, "protocol", true)?
+                .unwrap_or_default();
+            let url = if major == 3 {
+                let host = self
+                    .string_field(&server, &ptr, "host", true)?
+                    .unwrap_or_default();
+                let path = self
+                    .string_field(&server, &ptr, "pathname", false)?
+                    .unwrap_or_default();
+                format!("{protocol}://{host}{path}")
+            } else {
+                let url = self
+                    .string_field(&server, &ptr, "url", true)?
+                    .unwrap_or_default();
+                if url.contains("://") {
+                    url
+                } else {
+                    format!("{protocol}://{url}")
+                }
+            };
+            let headers = server
+                .get("bindings")
+                .and_then(|b| b.get("ws"))
+                .and_then(|ws| ws.get("headers"))
+                .and_then(|h| h.get("properties"))
+                .and_then(Value::as_object)
+                .map(|props| {
+                    props
+                        .iter()
+                        .map(|(k, v)| {
+                            let value = ["const", "default", "example"]
+                                .iter()
+                                .find_map(|key| v.get(*key).and_then(Value::as_str))
+                                .or_else(|| {
+                                    v.get("examples")
+                                        .and_then(|e| e.get(0))
+                                        .and_then(Value::as_str)
+                                })
+                                .or_else(|| {
+                                    v.get("enum").and_then(|e| e.get(0)).and_then(Value::as_str)
+                                });
+                            (k.clone(), value.map(str::to_owned))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let description = server
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            out.push(Server {
+                name,
+                url,
+                protocol,
+                description,
+                headers,
+            });
+        }
+        Ok(out)
+    }
+
+    fn v3(&mut self) -> Result<(Vec<Channel>, Vec<Message>)> {
+        let mut channels = Vec::new();
+        let mut channel_index = BTreeMap::new();
+        let mut names = Namespace::default();
+        for (key, ptr) in self.entries(&self.root.child("channels"))? {
+            let target = self.docs.deref(&ptr)?;
+            let Some(ch) = self.object(&target, true)? else {
+                continue;
+            };
+            let address = match ch.get("address") {
+                Some(Value::String(a)) => Some(a.clone()),
+                Some(Value::Null) | None => None,
+                Some(_) => {
+                    return Err(self.docs.error(
+                        &target.child("address"),
+                        "`address` must be a string or null",
+                    ));
+                }
+            };
+            let (ident, _) = names.claim(&naming::type_name(&key));
+            channel_index.insert(target.clone(), channels.len());
+            channel_index.insert(ptr.clone(), channels.len());
+            channels.push(Channel {
+                key,
+                ident,
+                address,
+                docs: docs_of(&ch),
+            });
+        }
+        let mut found = Vec::new();
+        for (op_key, ptr) in self.entries(&self.root.child("operations"))? {
+            let op_ptr = self.docs.deref(&ptr)?;
+            let Some(op) = self.object(&op_ptr, true)? else {
+                continue;
+            };
+            let direction = match op.get("action").and_then(Value::as_str) {
+                Some("send") => Direction::Send,
+                Some("receive") => Direction::Receive,
+                _ => {
+                    return Err(self.docs.error(
+                        &op_ptr.child("action"),
+                        format!("operation `{op_key}`: `action` must be `send` or `receive`"),
+                    ));
+                }
+            };
+            let on_connect = op
+                .get("x-on-connect")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let Some(channel_ref) = op
+                .get("channel")
+                .and_then(crate::resolve::ref_of)
+                .map(str::to_owned)
+            else {
+                return Err(self.docs.error(
+                    &op_ptr,
+                    format!("operation `{op_key}` needs `channel: {{$ref: '#/channels/...'}}`"),
+                ));
+            };
+            let channel_ptr = self
+                .docs
+                .resolve_ref(&op_ptr.child("channel"), &channel_ref)?;
+            let channel_ptr = self.docs.deref(&channel_ptr)?;
+            let Some(&channel) = channel_index.get(&channel_ptr) else {
+                return Err(self.docs.error(
+                    &op_ptr.child("channel"),
+                    "operation `channel` must reference an entry of `channels`",
+                ));
+            };
+            let listed = match op.get("messages") {
+                Some(Value::Array(items)) => {
+                    let mut out = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        let at = op_ptr.child("messages").child(&i.to_string());
+                        let Some(r) = crate::resolve::ref_of(item) else {
+                            return Err(self.docs.error(
+                                &at,
+                                "operation messages must be `$ref`s to messages of its channel",
+                            ));
+                        };
+                        let target = self.docs.resolve_ref(&at.child("$ref"), r)?;
+                        out.push((target.last_segment(), target));
+                    }
+                    out
+                }
+                Some(_) => {
+                    return Err(self
+                        .docs
+                        .error(&op_ptr.child("messages"), "`messages` must be a list"));
+                }
+                None => self
+                    .entries(&channel_ptr.child("messages"))?
+                    .into_iter()
+                    .map(|(k, p)| (Some(k), p))
+                    .collect(),
+            };
+            for (map_key, msg_ptr) in listed {
+                found.push(Found {
+                    ptr: msg_ptr,
+                    channel,
+                    direction,
+                    map_key,
+                    on_connect,
+                });
+            }
+        }
+        let messages = self.messages(found, &channels)?;
+        Ok((channels, messages))
+    }
+
+    fn v2(&mut self) -> Result<(Vec<Channel>, Vec<Message>)> {
+        let mut channels = Vec::new();
+        let mut names = Namespace::default();
+        let mut found = Vec::new();
+        if self.docs.get(&self.root.child("channels")).is_none() {
+            return Err(self
+                .docs
+                .error(&self.root, "missing required field `channels`"));
+        }
+        for (address, ptr) in self.entries(&self.root.child("channels"))? {
+            let target = self.docs.deref(&ptr)?;
+            let Some(ch) = self.object(&target, true)? else {
+                continue;
+            };
+            let (ident, _) = names.claim(&naming::type_name(&address));
+            let index = channels.len();
+            channels.push(Channel {
+                key: address.clone(),
+                ident,
+                address: Some(address),
+                docs: docs_of(&ch),
+            });
+            for (op_name, direction) in [
+                ("subscribe", Direction::Receive),
+                ("publish", Direction::Send),
+            ] {
+                let op_ptr = target.child(op_name);
+                let Some(op) = self.object(&op_ptr, false)? else {
+                    continue;
+                };
+                let op_ptr = self.docs.deref(&op_ptr)?;
+                let op = merge_traits(self.docs, &op_ptr, op)?;
+                let on_connect = op
+                    .get("x-on-connect")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                if !op.contains_key("message") {
+                    continue;
+                }
+                let msg_ptr = self.docs.deref(&op_ptr.child("message"))?;
+                let one_of = self
+                    .docs
+                    .get(&msg_ptr)
+                    .and_then(|m| m.get("oneOf"))
+                    .cloned();
+                match one_of {
+                    Some(Value::Array(items)) => {
+                        for i in 0..items.len() {
+                            let item = msg_ptr.child("oneOf").child(&i.to_string());
+                            found.push(Found {
+                                ptr: item,
+                                channel: index,
+                                direction,
+                                map_key: None,
+                                on_connect,
+                            });
+                        }
+                    }
+                    Some(_) => {
+                        return Err(self.docs.error(
+                            &msg_ptr.child("oneOf"),
+                            "`oneOf` must be a list of messages",
+                        ));
+                    }
+                    None => found.push(Found {
+                        ptr: msg_ptr,
+                        channel: index,
+                        direction,
+                        map_key: None,
+                        on_connect,
+                    }),
+                }
+            }
+        }
+        let messages = self.messages(found, &channels)?;
+        Ok((channels, messages))
+    }
+
+    fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<Vec<Message>> {
+        let mut names = Namespace::default();
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for f in found {
+            let target = self.docs.deref(&f.ptr)?;
+            if seen.contains(&(target.clone(), f.channel, f.direction)) {
+                continue;
+            }
+            seen.push((target.clone(), f.channel, f.direction));
+            let Some(raw) = self.object(&target, true)? else {
+                continue;
+            };
+            let msg = merge_traits(self.docs, &target, raw)?;
+            let component_key = target
+                .pointer
+                .starts_with("/components/messages/")
+                .then(|| target.last_segment())
+                .flatten();
+            let key = ["messageId", "name"]
+                .iter()
+                .find_map(|k| msg.get(*k).and_then(Value::as_str).map(str::to_owned))
+                .or(component_key)
+                .or(f.map_key.clone())
+                .or_else(|| msg.get("title").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_else(|| {
+                    let dir = if f.direction == Direction::Receive {
+                        "Received"
+                    } else {
+                        "Sent"
+                    };
+                    format!("{}{dir}", channels[f.channel].ident)
+                });
+            let (ident, renamed) = names.claim(&naming::type_name(&key));
+            if renamed {
+                self.warnings.push(Warning {
+                    location: self.docs.location(&target),
+                    message: format!(
+                        "two messages are named `{key}`; this one is called `{ident}` in Rust"
+                    ),
+                });
+            }
+            let method = naming::snake_name(&ident);
+            let payload = self.payload(&target, &msg, &ident)?;
+            let examples = examples_of(&msg);
+            out.push(Message {
+                key,
+                ident,
+                method,
+                channel: f.channel,
+                direction: f.direction,
+                payload,
+                docs: docs_of(&msg),
+                examples,
+                on_connect: f.on_connect,
+            });
+        }
+        Ok(out)
+    }
+
+    fn payload(
+        &mut self,
+        msg_ptr: &Ptr,
+        msg: &Map<String, Value>,
+        ident: &str,
+    ) -> Result<Option<String>> {
+        let Some(payload) = msg.get("payload") else {
+            return Ok(None);
+        };
+        let mut ptr = msg_ptr.child("payload");
+        let mut format = msg
+            .get("schemaFormat")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        // 3.0 multi-format schema object: `{schemaFormat, schema}`.
+        if let Some(inner) = payload
+            .as_object()
+            .filter(|p| p.contains_key("schemaFormat") && p.contains_key("schema"))
+        {
+            format = inner
+                .get("schemaFormat")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            ptr = ptr.child("schema");
+        }
+        if let Some(format) = format.filter(|f| !schema::is_json_schema_format(f)) {
+            self.warnings.push(Warning {
+                location: self.docs.location(&ptr),
+                message: format!("payload schema format `{format}` is not JSON Schema; the payload is typed as `serde_json::Value`"),
+            });
+            return Ok(None);
+        }
+        self.schemas
+            .add(self.docs, &ptr, &format!("{ident}Payload"))
+            .map(Some)
+    }
+}
+
+/// Applies `traits` to an operation or message: the object's own fields win; trait fields fill in
+/// what it does not define.
+fn merge_traits(
+    docs: &mut Documents,
+    at: &Ptr,
+    mut obj: Map<String, Value>,
+) -> Result<Map<String, Value>> {
+    let Some(Value::Array(traits)) = obj.remove("traits") else {
+        return Ok(obj);
+    };
+    for i in 0..traits.len() {
+        let trait_ptr = docs.deref(&at.child("traits").child(&i.to_string()))?;
+        if let Some(Value::Object(t)) = docs.get(&trait_ptr) {
+            for (k, v) in t {
+                obj.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    Ok(obj)
+}
+
+fn docs_of(obj: &Map<String, Value>) -> Vec<String> {
+    ["title", "summary", "description"]
+        .iter()
+        .filter_map(|k| obj.get(*k).and_then(Value::as_str))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn examples_of(msg: &Map<String, Value>) -> Vec<Example> {
+    let mut out = Vec::new();
+    if let Some(Value::Array(examples)) = msg.get("examples") {
+        for (i, ex) in examples.iter().enumerate() {
+            if let Some(payload) = ex.get("payload") {
+                let name = ex
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("example {}", i + 1), str::to_owned);
+                out.push(Example {
+                    name,
+                    payload: payload.clone(),
+                });
+            }
+        }
+    }
+    if let Some(Value::Array(examples)) = msg.get("payload").and_then(|p| p.get("examples")) {
+        for (i, payload) in examples.iter().enumerate() {
+            out.push(Example {
+                name: format!("payload example {}", i + 1),
+                payload: payload.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Picks the dispatch for the received messages: the tag path that tells the most messages apart.
+fn choose_dispatch(
+    messages: &[Message],
+    schemas: &SchemaBundle,
+    warnings: &mut Vec<Warning>,
+    docs: &Documents,
+    root: &Ptr,
+) -> Dispatch {
+    let received: Vec<usize> = (0..messages.len())
+        .filter(|&i| messages[i].direction == Direction::Receive)
+        .collect();
+    match received.as_slice() {
+        [] => return Dispatch::None,
+        [one] => return Dispatch::Single(*one),
+        _ => {}
+    }
+    let tags: Vec<BTreeMap<Vec<String>, String>> = received
+        .iter()
+        .map(|&i| {
+            messages[i]
+                .payload
+                .as_ref()
+                .map(|p| schema::tags(&schemas.defs, p))
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut best: Option<(usize, Vec<String>)> = None;
+    let paths: std::collections::BTreeSet<&Vec<String>> =
+        tags.iter().flat_map(|t| t.keys()).collect();
+    for path in paths {
+        let values: Vec<&String> = tags.iter().filter_map(|t| t.get(path)).collect();
+        let distinct: std::collections::BTreeSet<&&String> = values.iter().collect();
+        if distinct.len() != values.len() || values.len() < 2 {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some((n, p)) => {
+                values.len() > *n || (values.len() == *n && (path.len(), path) < (p.len(), p))
+            }
+        };
+        if better {
+            best = Some((values.len(), path.clone()));
+        }
+    }
+    let Some((_, path)) = best else {
+        warnings.push(Warning {
+            location: docs.location(root),
+            message: format!(
+                "the received messages {} have no required `const` property that tells them apart; frames are tried against them in this order",
+                received.iter().map(|&i| format!("`{}`", messages[i].key)).collect::<Vec<_>>().join(", ")
+            ),
+        });
+        return Dispatch::Ordered(received);
+    };
+    let mut cases = Vec::new();
+    let mut fallback = Vec::new();
+    for (k, &i) in received.iter().enumerate() {
+        match tags[k].get(&path) {
+            Some(value) => cases.push((value.clone(), i)),
+            None => fallback.push(i),
+        }
+    }
+    if !fallback.is_empty() {
+        warnings.push(Warning {
+            location: docs.location(root),
+            message: format!(
+                "messages {} have no `{}` tag; frames without a known tag are tried against them in this order",
+                fallback.iter().map(|&i| format!("`{}`", messages[i].key)).collect::<Vec<_>>().join(", "),
+                path.join(".")
+            ),
+        });
+    }
+    Dispatch::Tagged {
+        path,
+        cases,
+        fallback,
+    }
+}

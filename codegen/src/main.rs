@@ -1,0 +1,123 @@
+//! `asyncapi-codegen`: the command-line front end of the generator.
+//!
+//! Exit codes: 0 success; 1 drift found by `--check`; 2 the input document is invalid or uses
+//! something unsupported; 3 any other failure (I/O, internal error).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use asyncapi_codegen::{Error, Settings, generate, write};
+use clap::{Parser, Subcommand};
+
+/// Generate a typed Rust client crate from an AsyncAPI 2.x or 3.0 document.
+#[derive(Parser)]
+#[command(name = "asyncapi-codegen", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate (or, with --check, verify) a client crate.
+    Generate(Generate),
+}
+
+#[derive(Parser)]
+struct Generate {
+    /// The AsyncAPI document (YAML or JSON); `$ref`s to other files are followed.
+    #[arg(long)]
+    spec: PathBuf,
+    /// The directory of the generated crate (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Package name of the generated crate [default: from info.title].
+    #[arg(long)]
+    crate_name: Option<String>,
+    /// Library name of the generated crate [default: the package name in snake case].
+    #[arg(long)]
+    lib_name: Option<String>,
+    /// Write nothing; print a diff of every file that would change and exit 1 if any would.
+    #[arg(long)]
+    check: bool,
+    /// Print the intermediate representation as JSON to stdout and write nothing.
+    #[arg(long)]
+    emit_ir: bool,
+    /// The command the generated banners name for regenerating.
+    #[arg(long, hide = true)]
+    regen_command: Option<String>,
+    /// How the spec path is shown in generated banners [default: its file name].
+    #[arg(long, hide = true)]
+    spec_display: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let Cli {
+        command: Command::Generate(args),
+    } = Cli::parse();
+    match run(&args) {
+        Ok(code) => code,
+        Err(err) => {
+            let input = err
+                .downcast_ref::<Error>()
+                .is_some_and(Error::is_input_error);
+            eprintln!("error: {err:#}");
+            ExitCode::from(if input { 2 } else { 3 })
+        }
+    }
+}
+
+fn run(args: &Generate) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::new(&args.spec);
+    if let Some(name) = &args.crate_name {
+        settings = settings.with_crate_name(name);
+    }
+    if let Some(name) = &args.lib_name {
+        settings = settings.with_lib_name(name);
+    }
+    if let Some(cmd) = &args.regen_command {
+        settings = settings.with_regen_command(cmd);
+    }
+    if let Some(shown) = &args.spec_display {
+        settings = settings.with_spec_display(shown);
+    }
+    let generated = generate(&settings)?;
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.emit_ir {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&generated.api).context("printing the IR")?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.check {
+        let report = write::check(&args.out, &generated.files)?;
+        if report.is_clean() {
+            eprintln!("{} is up to date", args.out.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        print!("{}", report.diff);
+        eprintln!(
+            "error: {} is out of date with {} ({} file(s) differ, {} stale); regenerate with: asyncapi-codegen generate --spec {} --out {}",
+            args.out.display(),
+            args.spec.display(),
+            report.changed.len(),
+            report.removed.len(),
+            args.spec.display(),
+            args.out.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let report = write::write(&args.out, &generated.files)?;
+    eprintln!(
+        "generated {} ({} file(s) written, {} unchanged, {} stale removed)",
+        args.out.display(),
+        report.changed.len(),
+        generated.files.len() - report.changed.len(),
+        report.removed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

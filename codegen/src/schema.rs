@@ -1,0 +1,443 @@
+//! JSON Schema analysis on the bundled definitions: which required properties carry a constant
+//! tag (for dispatch), and the normalisation that makes a schema easy for `typify`
+//! (flattening `allOf` of objects, relaxing a routed tag to a plain string, keeping date-times as
+//! text).
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+/// How deep into nested objects a dispatch tag is looked for (`header.channel` is depth 2).
+const MAX_TAG_DEPTH: usize = 3;
+/// How many `$ref`/`allOf` steps the analysis follows before giving up (cycles).
+const MAX_STEPS: usize = 32;
+
+/// Whether a message `schemaFormat` is (a version of) JSON Schema or the AsyncAPI schema format.
+pub fn is_json_schema_format(format: &str) -> bool {
+    let f = format.to_ascii_lowercase();
+    f.starts_with("application/vnd.aai.asyncapi")
+        || f.starts_with("application/schema+json")
+        || f.starts_with("application/schema+yaml")
+        || f.starts_with("application/json")
+}
+
+/// The definition a `#/definitions/<Name>` reference points to.
+fn deref<'a>(defs: &'a IndexMap<String, Value>, schema: &'a Value) -> &'a Value {
+    let mut current = schema;
+    for _ in 0..MAX_STEPS {
+        match current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+        {
+            Some(name) => match defs.get(name) {
+                Some(next) => current = next,
+                None => return current,
+            },
+            None => return current,
+        }
+    }
+    current
+}
+
+/// The properties (each with all schemas that constrain it) and required names of an object
+/// schema, looking through `$ref` and `allOf`.
+fn object_view<'a>(
+    defs: &'a IndexMap<String, Value>,
+    schema: &'a Value,
+) -> (Vec<String>, IndexMap<String, Vec<&'a Value>>) {
+    let mut required = Vec::new();
+    let mut props: IndexMap<String, Vec<&Value>> = IndexMap::new();
+    let mut stack = vec![(schema, 0usize)];
+    while let Some((s, depth)) = stack.pop() {
+        if depth > MAX_STEPS {
+            continue;
+        }
+        let s = deref(defs, s);
+        if let Some(req) = s.get("required").and_then(Value::as_array) {
+            required.extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
+        }
+        if let Some(p) = s.get("properties").and_then(Value::as_object) {
+            for (k, v) in p {
+                props.entry(k.clone()).or_default().push(v);
+            }
+        }
+        if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+            for part in all.iter().rev() {
+                stack.push((part, depth + 1));
+            }
+        }
+    }
+    (required, props)
+}
+
+/// The constant string a schema pins its value to (`const`, or an `enum` of one string).
+fn constant(defs: &IndexMap<String, Value>, schema: &Value) -> Option<String> {
+    let s = deref(defs, schema);
+    if let Some(Value::String(c)) = s.get("const") {
+        return Some(c.clone());
+    }
+    match s.get("enum").and_then(Value::as_array).map(Vec::as_slice) {
+        Some([Value::String(one)]) => Some(one.clone()),
+        _ => s
+            .get("allOf")
+            .and_then(Value::as_array)?
+            .iter()
+            .find_map(|p| constant(defs, p)),
+    }
+}
+
+/// Every required property path (up to [`MAX_TAG_DEPTH`] deep) whose value the schema `name`
+/// pins to a constant string, with that string.
+pub fn tags(defs: &IndexMap<String, Value>, name: &str) -> BTreeMap<Vec<String>, String> {
+    let mut out = BTreeMap::new();
+    if let Some(schema) = defs.get(name) {
+        collect_tags(defs, schema, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+fn collect_tags(
+    defs: &IndexMap<String, Value>,
+    schema: &Value,
+    path: &mut Vec<String>,
+    out: &mut BTreeMap<Vec<String>, String>,
+) {
+    if path.len() >= MAX_TAG_DEPTH {
+        return;
+    }
+    let (required, props) = object_view(defs, schema);
+    for (key, parts) in props {
+        if !required.contains(&key) {
+            continue;
+        }
+        path.push(key);
+        if let Some(value) = parts.iter().find_map(|p| constant(defs, p)) {
+            out.insert(path.clone(), value);
+        } else {
+            for part in parts {
+                collect_tags(defs, part, path, out);
+            }
+        }
+        path.pop();
+    }
+}
+
+/// Rewrites the constant at `path` in the payload definition `name` into `{"type": "string"}`:
+/// the dispatcher has already checked it, and one shared type can then serve every message.
+pub fn relax_tag(defs: &mut IndexMap<String, Value>, name: &str, path: &[String]) {
+    let Some(mut schema) = defs.get(name).cloned() else {
+        return;
+    };
+    relax_in(defs, &mut schema, path, 0);
+    defs.insert(name.to_owned(), schema);
+}
+
+fn relax_in(defs: &mut IndexMap<String, Value>, schema: &mut Value, path: &[String], steps: usize) {
+    if steps > MAX_STEPS {
+        return;
+    }
+    let Some((first, rest)) = path.split_first() else {
+        if let Some(obj) = schema.as_object_mut() {
+            if obj.remove("const").is_some()
+                || obj
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| e.len() == 1)
+            {
+                obj.remove("enum");
+                obj.insert("type".into(), Value::String("string".into()));
+            }
+        }
+        return;
+    };
+    if let Some(name) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/definitions/"))
+        .map(str::to_owned)
+    {
+        // Only inline parts are relaxed: a shared definition keeps its constant.
+        let _ = name;
+        return;
+    }
+    if let Some(prop) = schema.get_mut("properties").and_then(|p| p.get_mut(first)) {
+        relax_in(defs, prop, rest, steps + 1);
+        if let Some(all) = prop.get_mut("allOf").and_then(Value::as_array_mut) {
+            for part in all {
+                relax_in(defs, part, rest, steps + 1);
+            }
+        }
+    }
+    if let Some(all) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
+        for part in all {
+            relax_in(defs, part, path, steps + 1);
+        }
+    }
+}
+
+/// Normalises every definition for `typify`.
+pub fn normalize(defs: &IndexMap<String, Value>) -> IndexMap<String, Value> {
+    defs.iter()
+        .map(|(name, schema)| (name.clone(), normalize_schema(defs, schema, 0)))
+        .collect()
+}
+
+fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    if depth > 64 {
+        return schema.clone();
+    }
+    let mut out = Map::new();
+    for (key, value) in map {
+        let value = match key.as_str() {
+            "properties" | "patternProperties" | "definitions" | "$defs" => match value {
+                Value::Object(props) => Value::Object(
+                    props
+                        .iter()
+                        .map(|(k, v)| (k.clone(), normalize_schema(defs, v, depth + 1)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "items"
+            | "additionalProperties"
+            | "additionalItems"
+            | "not"
+            | "contains"
+            | "propertyNames"
+            | "if"
+            | "then"
+            | "else" => match value {
+                Value::Array(items) => Value::Array(
+                    items
+                        .iter()
+                        .map(|v| normalize_schema(defs, v, depth + 1))
+                        .collect(),
+                ),
+                other => normalize_schema(defs, other, depth + 1),
+            },
+            "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(items) => Value::Array(
+                    items
+                        .iter()
+                        .map(|v| normalize_schema(defs, v, depth + 1))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            // Real APIs send date-times that are not RFC 3339 (`+0000` offsets); keep them as text.
+            "format" if matches!(value.as_str(), Some("date-time" | "date" | "time")) => continue,
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), value);
+    }
+    let out = Value::Object(out);
+    flatten_all_of(defs, &out).unwrap_or(out)
+}
+
+/// Whether a schema only annotates (no constraint at all).
+fn is_annotation_only(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|m| {
+        m.keys().all(|k| {
+            matches!(
+                k.as_str(),
+                "description"
+                    | "title"
+                    | "examples"
+                    | "example"
+                    | "$comment"
+                    | "deprecated"
+                    | "readOnly"
+                    | "writeOnly"
+            ) || k.starts_with("x-")
+        })
+    })
+}
+
+fn is_object_shaped(defs: &IndexMap<String, Value>, schema: &Value) -> bool {
+    let s = deref(defs, schema);
+    let Some(m) = s.as_object() else { return false };
+    let typed_object = match m.get("type") {
+        None => m.contains_key("properties") || m.contains_key("allOf"),
+        Some(Value::String(t)) => t == "object",
+        Some(_) => false,
+    };
+    typed_object && !m.contains_key("oneOf") && !m.contains_key("anyOf") && !m.contains_key("not")
+}
+
+/// `allOf` whose parts are all objects becomes one object schema.
+fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value) -> Option<Value> {
+    let map = schema.as_object()?;
+    let parts = map.get("allOf")?.as_array()?;
+    if parts.is_empty()
+        || !parts
+            .iter()
+            .all(|p| is_object_shaped(defs, p) || is_annotation_only(p))
+    {
+        return None;
+    }
+    let (required, props) = object_view(defs, schema);
+    let mut properties = Map::new();
+    for (key, parts) in props {
+        properties.insert(key, merge_property(defs, parts));
+    }
+    let mut out = Map::new();
+    for (k, v) in map {
+        if !matches!(
+            k.as_str(),
+            "allOf" | "properties" | "required" | "type" | "additionalProperties"
+        ) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    let closed = parts
+        .iter()
+        .all(|p| deref(defs, p).get("additionalProperties") == Some(&Value::Bool(false)));
+    out.insert("type".into(), Value::String("object".into()));
+    out.insert("properties".into(), Value::Object(properties));
+    let mut unique: Vec<String> = Vec::new();
+    for r in required {
+        if !unique.contains(&r) {
+            unique.push(r);
+        }
+    }
+    if !unique.is_empty() {
+        out.insert(
+            "required".into(),
+            Value::Array(unique.into_iter().map(Value::String).collect()),
+        );
+    }
+    if closed {
+        out.insert("additionalProperties".into(), Value::Bool(false));
+    }
+    Some(Value::Object(out))
+}
+
+/// One schema for a property that several `allOf` parts constrain.
+fn merge_property(defs: &IndexMap<String, Value>, parts: Vec<&Value>) -> Value {
+    let mut kept: Vec<&Value> = Vec::new();
+    for part in &parts {
+        if !is_annotation_only(part) && !kept.contains(part) {
+            kept.push(part);
+        }
+    }
+    // An inline object part whose properties another part already declares with the same type
+    // adds nothing (the envelope's `header.channel` once its constant is relaxed).
+    let snapshot = kept.clone();
+    kept.retain(|p| {
+        !snapshot
+            .iter()
+            .any(|q| !std::ptr::eq(*p, *q) && subsumes(defs, q, p))
+    });
+    match kept.as_slice() {
+        [] => parts
+            .first()
+            .map_or(Value::Object(Map::new()), |p| (*p).clone()),
+        [one] => (*one).clone(),
+        many => {
+            let mut m = Map::new();
+            m.insert(
+                "allOf".into(),
+                Value::Array(many.iter().map(|p| (*p).clone()).collect()),
+            );
+            normalize_schema(defs, &Value::Object(m), 1)
+        }
+    }
+}
+
+fn subsumes(defs: &IndexMap<String, Value>, q: &Value, p: &Value) -> bool {
+    if p.get("$ref").is_some() || !is_object_shaped(defs, p) || !is_object_shaped(defs, q) {
+        return false;
+    }
+    let (q_req, q_props) = object_view(defs, q);
+    let (p_req, p_props) = object_view(defs, p);
+    p_req.iter().all(|r| q_req.contains(r))
+        && p_props.iter().all(|(k, p_parts)| {
+            q_props.get(k).is_some_and(|q_parts| {
+                p_parts.iter().all(|pp| {
+                    let pp = deref(defs, pp);
+                    is_annotation_only(pp)
+                        || pp
+                            .as_object()
+                            .is_some_and(|m| m.len() == 1 && m.contains_key("type"))
+                            && q_parts
+                                .iter()
+                                .any(|qp| deref(defs, qp).get("type") == pp.get("type"))
+                })
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn defs() -> IndexMap<String, Value> {
+        let mut d = IndexMap::new();
+        d.insert(
+            "EnvelopeHeader".into(),
+            json!({"type": "object", "required": ["channel"], "properties": {"channel": {"type": "string"}, "uri": {"type": "string"}}}),
+        );
+        d.insert(
+            "Envelope".into(),
+            json!({"type": "object", "required": ["header", "data"], "properties": {"header": {"$ref": "#/definitions/EnvelopeHeader"}, "data": {"description": "depends"}}}),
+        );
+        d.insert(
+            "Status".into(),
+            json!({"type": "object", "properties": {"speed": {"type": "number"}}}),
+        );
+        d.insert(
+            "StatusPayload".into(),
+            json!({"allOf": [{"$ref": "#/definitions/Envelope"}, {"type": "object", "properties": {
+                "header": {"type": "object", "required": ["channel"], "properties": {"channel": {"const": "vehicle/status"}}},
+                "data": {"$ref": "#/definitions/Status"}}}]}),
+        );
+        d
+    }
+
+    #[test]
+    fn finds_a_nested_tag_through_refs_and_all_of() {
+        let tags = tags(&defs(), "StatusPayload");
+        assert_eq!(
+            tags.get(&vec!["header".to_owned(), "channel".to_owned()])
+                .map(String::as_str),
+            Some("vehicle/status")
+        );
+    }
+
+    #[test]
+    fn optional_constants_are_not_tags() {
+        let mut d = IndexMap::new();
+        d.insert(
+            "A".into(),
+            json!({"type": "object", "properties": {"kind": {"const": "a"}}}),
+        );
+        assert!(tags(&d, "A").is_empty());
+    }
+
+    #[test]
+    fn relaxed_envelope_flattens_to_shared_types() {
+        let mut d = defs();
+        relax_tag(
+            &mut d,
+            "StatusPayload",
+            &["header".to_owned(), "channel".to_owned()],
+        );
+        let n = normalize(&d);
+        let payload = &n["StatusPayload"];
+        assert_eq!(
+            payload["properties"]["header"],
+            json!({"$ref": "#/definitions/EnvelopeHeader"})
+        );
+        assert_eq!(
+            payload["properties"]["data"],
+            json!({"$ref": "#/definitions/Status"})
+        );
+        assert_eq!(payload["required"], json!(["header", "data"]));
+    }
+}

@@ -1,0 +1,134 @@
+//! Stage 4, types: turns the bundled payload schemas into Rust types with `typify`.
+//!
+//! `typify` only ever sees `#/definitions/<Name>` references (the `resolve` stage guarantees it).
+//! It panics on some schema shapes; those panics are contained here and reported as an error
+//! that names the schemas involved, never passed on to the user as a crash.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use indexmap::IndexMap;
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+use typify::{TypeSpace, TypeSpaceSettings};
+
+use crate::error::{Error, Result};
+use crate::ir::{Api, Dispatch};
+use crate::resolve::{Documents, SchemaBundle};
+use crate::schema;
+
+/// The Rust types of one API.
+pub struct Types {
+    /// The items (structs, enums, impls) for the `types` module.
+    pub items: TokenStream,
+    /// Definition name → the Rust type, as a path relative to the crate's `types` module.
+    pub paths: BTreeMap<String, TokenStream>,
+    /// Whether the items use `uuid::Uuid`.
+    pub uses_uuid: bool,
+    /// Whether the items use `regress` (for `pattern`).
+    pub uses_regress: bool,
+    /// Whether the items use `chrono`.
+    pub uses_chrono: bool,
+}
+
+/// Converts every definition of `bundle` that `api` uses.
+pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types> {
+    let mut defs = bundle.defs.clone();
+    if let Dispatch::Tagged { path, cases, .. } = &api.dispatch {
+        for (_, index) in cases {
+            if let Some(name) = &api.messages[*index].payload {
+                schema::relax_tag(&mut defs, name, path);
+            }
+        }
+    }
+    let defs = schema::normalize(&defs);
+    let schemas = to_schemars(&defs, bundle, docs)?;
+
+    let mut settings = TypeSpaceSettings::default();
+    settings.with_struct_builder(false);
+    let mut space = TypeSpace::new(&settings);
+    let outcome = catch_unwind(AssertUnwindSafe(|| space.add_ref_types(schemas.clone())));
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(typify_error(bundle, docs, &defs, &e.to_string())),
+        Err(_) => {
+            return Err(typify_error(
+                bundle,
+                docs,
+                &defs,
+                "typify panicked on these schemas",
+            ));
+        }
+    }
+    let items = catch_unwind(AssertUnwindSafe(|| space.to_stream())).map_err(|_| {
+        typify_error(
+            bundle,
+            docs,
+            &defs,
+            "typify panicked while writing the types",
+        )
+    })?;
+    let mut paths = BTreeMap::new();
+    for (name, _) in &schemas {
+        let ty = space
+            .iter_types()
+            .find(|t| t.name() == *name)
+            .map(|t| t.ident())
+            .unwrap_or_else(|| {
+                let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+                quote!(#ident)
+            });
+        paths.insert(name.clone(), ty);
+    }
+    Ok(Types {
+        items,
+        paths,
+        uses_uuid: space.uses_uuid(),
+        uses_regress: space.uses_regress(),
+        uses_chrono: space.uses_chrono(),
+    })
+}
+
+fn to_schemars(
+    defs: &IndexMap<String, Value>,
+    bundle: &SchemaBundle,
+    docs: &Documents,
+) -> Result<Vec<(String, schemars::schema::Schema)>> {
+    defs.iter()
+        .map(|(name, value)| {
+            serde_json::from_value::<schemars::schema::Schema>(value.clone())
+                .map(|s| (name.clone(), s))
+                .map_err(|e| {
+                    let location = bundle.origins.get(name).map(|p| docs.location(p));
+                    match location {
+                        Some(location) => Error::spec(
+                            location,
+                            format!("not a JSON Schema this generator understands: {e}"),
+                        ),
+                        None => Error::Internal(format!("schema `{name}`: {e}")),
+                    }
+                })
+        })
+        .collect()
+}
+
+fn typify_error(
+    bundle: &SchemaBundle,
+    docs: &Documents,
+    defs: &IndexMap<String, Value>,
+    what: &str,
+) -> Error {
+    // typify reports no position; name the first schema so the user knows where to look.
+    let first = defs.keys().next().cloned().unwrap_or_default();
+    let location = bundle.origins.get(&first).map(|p| docs.location(p));
+    let names: Vec<_> = defs.keys().take(8).map(String::as_str).collect();
+    let message = format!(
+        "cannot turn the payload schemas into Rust types ({what}); schemas involved: {}",
+        names.join(", ")
+    );
+    match location {
+        Some(location) => Error::spec(location, message),
+        None => Error::Internal(message),
+    }
+}

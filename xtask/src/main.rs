@@ -1,0 +1,120 @@
+//! Repository chores: `cargo xtask regen [--check]` keeps `generated-client/` in step with the
+//! spec of record.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use asyncapi_codegen::{Settings, generate, write};
+use clap::{Parser, Subcommand};
+
+/// The spec of record, relative to the workspace root.
+const SPEC: &str = "spec/ctechnology-rt.asyncapi.yaml";
+/// The crate generated from it.
+const CLIENT_DIR: &str = "generated-client";
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate `generated-client/` from the spec of record.
+    Regen {
+        /// Write nothing; print a diff and exit 1 if `generated-client/` is out of date.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The generator settings for the spec of record.
+fn client_settings(root: &Path) -> Settings {
+    Settings::new(root.join(SPEC))
+        .with_crate_name("generated-client")
+        .with_lib_name("ctechnology_rt")
+        .with_spec_display(SPEC)
+        .with_regen_command("cargo xtask regen")
+}
+
+/// Regenerates (or checks) the client crate; `Ok(false)` when `check` found drift.
+fn regen(root: &Path, check: bool) -> anyhow::Result<bool> {
+    let generated =
+        generate(&client_settings(root)).with_context(|| format!("generating from {SPEC}"))?;
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let out = root.join(CLIENT_DIR);
+    if check {
+        let report = write::check(&out, &generated.files)?;
+        if report.is_clean() {
+            eprintln!("{CLIENT_DIR}/ is up to date with {SPEC}");
+            return Ok(true);
+        }
+        print!("{}", report.diff);
+        eprintln!(
+            "error: {CLIENT_DIR}/ is out of date with {SPEC}: {} file(s) differ, {} stale: {}\nhelp: run `cargo xtask regen` and commit the result",
+            report.changed.len(),
+            report.removed.len(),
+            report
+                .changed
+                .iter()
+                .chain(&report.removed)
+                .map(|p| format!("{CLIENT_DIR}/{}", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(false);
+    }
+    let report = write::write(&out, &generated.files)?;
+    eprintln!(
+        "regenerated {CLIENT_DIR}/ from {SPEC}: {} file(s) written, {} unchanged, {} stale removed",
+        report.changed.len(),
+        generated.files.len() - report.changed.len(),
+        report.removed.len()
+    );
+    Ok(true)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli.command {
+        Command::Regen { check } => regen(&root, check),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo test --workspace` fails when the committed client drifts from the spec.
+    #[test]
+    fn generated_client_is_up_to_date() {
+        let root = workspace_root();
+        let generated = generate(&client_settings(&root)).expect("the spec of record generates");
+        let report = write::check(&root.join(CLIENT_DIR), &generated.files).expect("check runs");
+        assert!(
+            report.is_clean(),
+            "{CLIENT_DIR}/ is out of date; run `cargo xtask regen`\n{}",
+            report.diff
+        );
+    }
+}
