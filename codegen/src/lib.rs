@@ -157,9 +157,19 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     }
     let has_example_tests = modules.example_tests.is_some();
     if let Some(tests) = modules.example_tests {
+        // The cases live in a module so that `#[rustfmt::skip]` keeps `cargo fmt` off them.
+        let entry = quote::quote! {
+            #[rustfmt::skip]
+            #[path = "examples/cases.rs"]
+            mod cases;
+        };
         files.insert(
             PathBuf::from("tests/examples.rs"),
-            rust(tests, "tests/examples.rs")?,
+            rust(entry, "tests/examples.rs")?,
+        );
+        files.insert(
+            PathBuf::from("tests/examples/cases.rs"),
+            rust(tests, "tests/examples/cases.rs")?,
         );
     }
     let cx = templates::Context {

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 /// Paths (relative to the crate) that the generator owns, besides the files it writes: stale
 /// files under them are removed.
-const OWNED_DIRS: &[&str] = &["src"];
+const OWNED_DIRS: &[&str] = &["src", "tests/examples"];
 
 /// What a write or a check found.
 #[derive(Debug, Default)]
