@@ -57,10 +57,7 @@ pub enum Error {
 impl Error {
     /// An error in the input at `location`.
     pub fn spec(location: Location, message: impl Into<String>) -> Self {
-        Error::Spec {
-            location,
-            message: message.into(),
-        }
+        Error::Spec { location, message: message.into() }
     }
 
     /// Whether the input (rather than the environment or the generator) caused the error.

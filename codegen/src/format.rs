@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 
 /// Formats `tokens` as a Rust file that starts with `banner` (one line comment per line).
 pub fn rust_file(tokens: TokenStream, banner: &str, what: &str) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| Error::Internal(format!("generated {what} is not valid Rust: {e}")))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error::Internal(format!("generated {what} is not valid Rust: {e}")))?;
     let body = prettyplease::unparse(&file);
     let mut out = String::with_capacity(body.len() + banner.len() + 8);
     for line in banner.lines() {

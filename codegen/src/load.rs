@@ -31,58 +31,50 @@ pub struct Source {
 impl Source {
     /// Reads and parses `path`; `shown` is how the path appears in messages.
     pub fn read(path: &Path, shown: PathBuf) -> Result<Source> {
-        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
         if meta.len() > MAX_FILE_BYTES {
             return Err(Error::spec(
-                Location {
-                    file: shown,
-                    pointer: String::new(),
-                    position: None,
-                },
-                format!(
-                    "file is {} bytes; the limit is {MAX_FILE_BYTES}",
-                    meta.len()
-                ),
+                Location { file: shown, pointer: String::new(), position: None },
+                format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
         Source::parse(&text, shown)
     }
 
     /// Parses `text`, which came from the file `shown`.
     pub fn parse(text: &str, shown: PathBuf) -> Result<Source> {
-        let is_json = shown
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let node = match serde_saphyr::from_str::<Spanned<Node>>(text) {
-            Ok(node) => node,
-            Err(err) if is_json => return Err(json_error(text, &shown, err)),
-            Err(err) => {
-                let position = err.location().map(|l| (l.line() as u32, l.column() as u32));
-                let message = first_line(&err.to_string());
+        let is_json = shown.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if is_json {
+            // JSON is stricter than YAML's flow style (no trailing commas, no comments): check it
+            // as JSON first, so that such an error is reported in JSON's terms.
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
                 return Err(Error::spec(
                     Location {
                         file: shown,
                         pointer: String::new(),
-                        position,
+                        position: Some((e.line() as u32, e.column() as u32)),
                     },
-                    format!("not valid YAML: {message}"),
+                    format!("not valid JSON: {e}"),
+                ));
+            }
+        }
+        // YAML 1.2 core schema: only `true`/`false` are booleans, so `y`, `on` and `no` stay text.
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let node = match serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options) {
+            Ok(node) => node,
+            Err(err) => {
+                let position = err.location().map(|l| (l.line() as u32, l.column() as u32));
+                let kind = if is_json { "JSON" } else { "YAML" };
+                return Err(Error::spec(
+                    Location { file: shown, pointer: String::new(), position },
+                    format!("not valid {kind}: {}", saphyr_message(&err)),
                 ));
             }
         };
         let mut positions = HashMap::new();
         let value = into_value(node, &mut String::new(), &mut positions);
-        Ok(Source {
-            path: shown,
-            value,
-            positions,
-        })
+        Ok(Source { path: shown, value, positions })
     }
 
     /// The line and column of the value at `pointer`, if recorded.
@@ -92,42 +84,20 @@ impl Source {
 
     /// A location in this file.
     pub fn location(&self, pointer: &str) -> Location {
-        Location {
-            file: self.path.clone(),
-            pointer: pointer.to_owned(),
-            position: self.position(pointer),
-        }
+        Location { file: self.path.clone(), pointer: pointer.to_owned(), position: self.position(pointer) }
     }
 }
 
-fn json_error(text: &str, shown: &Path, yaml_err: serde_saphyr::Error) -> Error {
-    let (position, message) = match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        Err(e) => (
-            Some((e.line() as u32, e.column() as u32)),
-            format!("not valid JSON: {e}"),
-        ),
-        Ok(_) => (
-            yaml_err
-                .location()
-                .map(|l| (l.line() as u32, l.column() as u32)),
-            format!(
-                "cannot read this JSON document: {}",
-                first_line(&yaml_err.to_string())
-            ),
-        ),
-    };
-    Error::spec(
-        Location {
-            file: shown.to_owned(),
-            pointer: String::new(),
-            position,
-        },
-        message,
-    )
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().trim().to_owned()
+/// The parser's message without its own `error: line N column M:` prefix (the position is
+/// reported separately).
+fn saphyr_message(err: &serde_saphyr::Error) -> String {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or_default().trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((_, message)) => message.to_owned(),
+        None => first.to_owned(),
+    }
 }
 
 /// A YAML node with positions on every child.
@@ -140,11 +110,7 @@ enum Node {
     Map(Vec<(String, Spanned<Node>)>),
 }
 
-fn into_value(
-    node: Spanned<Node>,
-    pointer: &mut String,
-    positions: &mut HashMap<String, (u32, u32)>,
-) -> Value {
+fn into_value(node: Spanned<Node>, pointer: &mut String, positions: &mut HashMap<String, (u32, u32)>) -> Value {
     let loc = node.referenced;
     if loc.line() > 0 {
         positions.insert(pointer.clone(), (loc.line() as u32, loc.column() as u32));
@@ -217,14 +183,10 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Number(v.into()))
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<Node, E> {
-        i64::try_from(v)
-            .map(|v| Node::Number(v.into()))
-            .or_else(|_| self.visit_f64(v as f64))
+        i64::try_from(v).map(|v| Node::Number(v.into())).or_else(|_| self.visit_f64(v as f64))
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<Node, E> {
-        u64::try_from(v)
-            .map(|v| Node::Number(v.into()))
-            .or_else(|_| self.visit_f64(v as f64))
+        u64::try_from(v).map(|v| Node::Number(v.into())).or_else(|_| self.visit_f64(v as f64))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Node, E> {
         // JSON has no NaN or infinity; keep such YAML values as their text rather than failing.
@@ -296,8 +258,7 @@ mod tests {
 
     #[test]
     fn records_positions_of_nested_values() {
-        let src =
-            Source::parse("a:\n  b:\n    - x\n    - y: 1\n", "t.yaml".into()).expect("valid yaml");
+        let src = Source::parse("a:\n  b:\n    - x\n    - y: 1\n", "t.yaml".into()).expect("valid yaml");
         assert_eq!(src.value["a"]["b"][1]["y"], 1);
         assert_eq!(src.position("/a/b/1/y").map(|p| p.0), Some(4));
         assert_eq!(src.position("/a/b/0").map(|p| p.0), Some(3));
@@ -306,9 +267,7 @@ mod tests {
     #[test]
     fn reports_yaml_syntax_errors_with_a_line() {
         let err = Source::parse("a: [1, 2\nb: c\n", "t.yaml".into()).expect_err("broken yaml");
-        let Error::Spec { location, message } = err else {
-            panic!("expected a spec error")
-        };
+        let Error::Spec { location, message } = err else { panic!("expected a spec error") };
         assert!(location.position.is_some(), "{message}");
         assert!(message.starts_with("not valid YAML"), "{message}");
     }
@@ -316,9 +275,7 @@ mod tests {
     #[test]
     fn reports_json_syntax_errors_in_json_terms() {
         let err = Source::parse("{\n  \"a\": 1,\n}\n", "t.json".into()).expect_err("broken json");
-        let Error::Spec { location, message } = err else {
-            panic!("expected a spec error")
-        };
+        let Error::Spec { location, message } = err else { panic!("expected a spec error") };
         assert_eq!(location.position.map(|p| p.0), Some(3), "{message}");
     }
 

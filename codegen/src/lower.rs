@@ -30,30 +30,18 @@ pub struct Lowered {
 
 /// Lowers the document `root` of `docs`.
 pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
-    let root_ptr = Ptr {
-        file: root,
-        pointer: String::new(),
-    };
+    let root_ptr = Ptr { file: root, pointer: String::new() };
     let doc = docs.get(&root_ptr).cloned().unwrap_or(Value::Null);
     let Some(doc) = doc.as_object() else {
-        return Err(docs.error(
-            &root_ptr,
-            "an AsyncAPI document must be a mapping at the top level",
-        ));
+        return Err(docs.error(&root_ptr, "an AsyncAPI document must be a mapping at the top level"));
     };
     let version = match doc.get("asyncapi") {
         Some(Value::String(v)) => v.clone(),
         Some(_) => {
-            return Err(docs.error(
-                &root_ptr.child("asyncapi"),
-                "`asyncapi` must be a string such as \"3.0.0\"",
-            ));
+            return Err(docs.error(&root_ptr.child("asyncapi"), "`asyncapi` must be a string such as \"3.0.0\""));
         }
         None => {
-            return Err(docs.error(
-                &root_ptr,
-                "missing `asyncapi` field: this does not look like an AsyncAPI document",
-            ));
+            return Err(docs.error(&root_ptr, "missing `asyncapi` field: this does not look like an AsyncAPI document"));
         }
     };
     let major = match version.as_str() {
@@ -62,47 +50,22 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
         other => {
             return Err(docs.error(
                 &root_ptr.child("asyncapi"),
-                format!(
-                    "unsupported AsyncAPI version `{other}`; supported are 2.0.0 to 2.6.0 and 3.0.0"
-                ),
+                format!("unsupported AsyncAPI version `{other}`; supported are 2.0.0 to 2.6.0 and 3.0.0"),
             ));
         }
     };
-    let mut cx = Lowering {
-        docs,
-        schemas: SchemaBundle::default(),
-        warnings: Vec::new(),
-        root: root_ptr.clone(),
-    };
-    let info = cx
-        .object(&root_ptr.child("info"), true)?
-        .unwrap_or_default();
-    let title = cx
-        .string_field(&info, &root_ptr.child("info"), "title", true)?
-        .unwrap_or_default();
-    let api_version = cx
-        .string_field(&info, &root_ptr.child("info"), "version", true)?
-        .unwrap_or_default();
-    let description = info
-        .get("description")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let mut cx = Lowering { docs, schemas: SchemaBundle::default(), warnings: Vec::new(), root: root_ptr.clone() };
+    let info = cx.object(&root_ptr.child("info"), true)?.unwrap_or_default();
+    let title = cx.string_field(&info, &root_ptr.child("info"), "title", true)?.unwrap_or_default();
+    let api_version = cx.string_field(&info, &root_ptr.child("info"), "version", true)?.unwrap_or_default();
+    let description = info.get("description").and_then(Value::as_str).map(str::to_owned);
     let servers = cx.servers(major)?;
     let (channels, messages) = if major == 3 { cx.v3()? } else { cx.v2()? };
     let dispatch = choose_dispatch(&messages, &cx.schemas, &mut cx.warnings, cx.docs, &cx.root);
     let mut warnings = std::mem::take(&mut cx.warnings);
     warnings.extend(cx.schemas.warnings.drain(..));
     Ok(Lowered {
-        api: Api {
-            title,
-            version: api_version,
-            description,
-            asyncapi: version,
-            servers,
-            channels,
-            messages,
-            dispatch,
-        },
+        api: Api { title, version: api_version, description, asyncapi: version, servers, channels, messages, dispatch },
         schemas: cx.schemas,
         warnings,
     })
@@ -129,19 +92,10 @@ impl Lowering<'_> {
     fn object(&mut self, ptr: &Ptr, required: bool) -> Result<Option<Map<String, Value>>> {
         if self.docs.get(ptr).is_none() {
             if required {
-                let parent = Ptr {
-                    file: ptr.file,
-                    pointer: ptr
-                        .pointer
-                        .rsplit_once('/')
-                        .map(|p| p.0)
-                        .unwrap_or("")
-                        .to_owned(),
-                };
+                let parent =
+                    Ptr { file: ptr.file, pointer: ptr.pointer.rsplit_once('/').map(|p| p.0).unwrap_or("").to_owned() };
                 let field = ptr.last_segment().unwrap_or_default();
-                return Err(self
-                    .docs
-                    .error(&parent, format!("missing required field `{field}`")));
+                return Err(self.docs.error(&parent, format!("missing required field `{field}`")));
             }
             return Ok(None);
         }
@@ -164,12 +118,8 @@ impl Lowering<'_> {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             // YAML turns `version: 1.0` into a number; accept it as the text it was.
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(_) => Err(self
-                .docs
-                .error(&at.child(key), format!("`{key}` must be a string"))),
-            None if required => Err(self
-                .docs
-                .error(at, format!("missing required field `{key}`"))),
+            Some(_) => Err(self.docs.error(&at.child(key), format!("`{key}` must be a string"))),
+            None if required => Err(self.docs.error(at, format!("missing required field `{key}`"))),
             None => Ok(None),
         }
     }
@@ -190,26 +140,14 @@ impl Lowering<'_> {
             let Some(server) = self.object(&ptr, true)? else {
                 continue;
             };
-            let protocol = self
-                .string_field(&server, &ptr, "protocol", true)?
-                .unwrap_or_default();
+            let protocol = self.string_field(&server, &ptr, "protocol", true)?.unwrap_or_default();
             let url = if major == 3 {
-                let host = self
-                    .string_field(&server, &ptr, "host", true)?
-                    .unwrap_or_default();
-                let path = self
-                    .string_field(&server, &ptr, "pathname", false)?
-                    .unwrap_or_default();
+                let host = self.string_field(&server, &ptr, "host", true)?.unwrap_or_default();
+                let path = self.string_field(&server, &ptr, "pathname", false)?.unwrap_or_default();
                 format!("{protocol}://{host}{path}")
             } else {
-                let url = self
-                    .string_field(&server, &ptr, "url", true)?
-                    .unwrap_or_default();
-                if url.contains("://") {
-                    url
-                } else {
-                    format!("{protocol}://{url}")
-                }
+                let url = self.string_field(&server, &ptr, "url", true)?.unwrap_or_default();
+                if url.contains("://") { url } else { format!("{protocol}://{url}") }
             };
             let headers = server
                 .get("bindings")
@@ -224,30 +162,15 @@ impl Lowering<'_> {
                             let value = ["const", "default", "example"]
                                 .iter()
                                 .find_map(|key| v.get(*key).and_then(Value::as_str))
-                                .or_else(|| {
-                                    v.get("examples")
-                                        .and_then(|e| e.get(0))
-                                        .and_then(Value::as_str)
-                                })
-                                .or_else(|| {
-                                    v.get("enum").and_then(|e| e.get(0)).and_then(Value::as_str)
-                                });
+                                .or_else(|| v.get("examples").and_then(|e| e.get(0)).and_then(Value::as_str))
+                                .or_else(|| v.get("enum").and_then(|e| e.get(0)).and_then(Value::as_str));
                             (k.clone(), value.map(str::to_owned))
                         })
                         .collect()
                 })
                 .unwrap_or_default();
-            let description = server
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            out.push(Server {
-                name,
-                url,
-                protocol,
-                description,
-                headers,
-            });
+            let description = server.get("description").and_then(Value::as_str).map(str::to_owned);
+            out.push(Server { name, url, protocol, description, headers });
         }
         Ok(out)
     }
@@ -265,21 +188,13 @@ impl Lowering<'_> {
                 Some(Value::String(a)) => Some(a.clone()),
                 Some(Value::Null) | None => None,
                 Some(_) => {
-                    return Err(self.docs.error(
-                        &target.child("address"),
-                        "`address` must be a string or null",
-                    ));
+                    return Err(self.docs.error(&target.child("address"), "`address` must be a string or null"));
                 }
             };
             let (ident, _) = names.claim(&naming::type_name(&key));
             channel_index.insert(target.clone(), channels.len());
             channel_index.insert(ptr.clone(), channels.len());
-            channels.push(Channel {
-                key,
-                ident,
-                address,
-                docs: docs_of(&ch),
-            });
+            channels.push(Channel { key, ident, address, docs: docs_of(&ch) });
         }
         let mut found = Vec::new();
         for (op_key, ptr) in self.entries(&self.root.child("operations"))? {
@@ -297,29 +212,18 @@ impl Lowering<'_> {
                     ));
                 }
             };
-            let on_connect = op
-                .get("x-on-connect")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let Some(channel_ref) = op
-                .get("channel")
-                .and_then(crate::resolve::ref_of)
-                .map(str::to_owned)
-            else {
-                return Err(self.docs.error(
-                    &op_ptr,
-                    format!("operation `{op_key}` needs `channel: {{$ref: '#/channels/...'}}`"),
-                ));
+            let on_connect = op.get("x-on-connect").and_then(Value::as_bool).unwrap_or(false);
+            let Some(channel_ref) = op.get("channel").and_then(crate::resolve::ref_of).map(str::to_owned) else {
+                return Err(self
+                    .docs
+                    .error(&op_ptr, format!("operation `{op_key}` needs `channel: {{$ref: '#/channels/...'}}`")));
             };
-            let channel_ptr = self
-                .docs
-                .resolve_ref(&op_ptr.child("channel"), &channel_ref)?;
+            let channel_ptr = self.docs.resolve_ref(&op_ptr.child("channel"), &channel_ref)?;
             let channel_ptr = self.docs.deref(&channel_ptr)?;
             let Some(&channel) = channel_index.get(&channel_ptr) else {
-                return Err(self.docs.error(
-                    &op_ptr.child("channel"),
-                    "operation `channel` must reference an entry of `channels`",
-                ));
+                return Err(self
+                    .docs
+                    .error(&op_ptr.child("channel"), "operation `channel` must reference an entry of `channels`"));
             };
             let listed = match op.get("messages") {
                 Some(Value::Array(items)) => {
@@ -327,10 +231,9 @@ impl Lowering<'_> {
                     for (i, item) in items.iter().enumerate() {
                         let at = op_ptr.child("messages").child(&i.to_string());
                         let Some(r) = crate::resolve::ref_of(item) else {
-                            return Err(self.docs.error(
-                                &at,
-                                "operation messages must be `$ref`s to messages of its channel",
-                            ));
+                            return Err(self
+                                .docs
+                                .error(&at, "operation messages must be `$ref`s to messages of its channel"));
                         };
                         let target = self.docs.resolve_ref(&at.child("$ref"), r)?;
                         out.push((target.last_segment(), target));
@@ -338,24 +241,12 @@ impl Lowering<'_> {
                     out
                 }
                 Some(_) => {
-                    return Err(self
-                        .docs
-                        .error(&op_ptr.child("messages"), "`messages` must be a list"));
+                    return Err(self.docs.error(&op_ptr.child("messages"), "`messages` must be a list"));
                 }
-                None => self
-                    .entries(&channel_ptr.child("messages"))?
-                    .into_iter()
-                    .map(|(k, p)| (Some(k), p))
-                    .collect(),
+                None => self.entries(&channel_ptr.child("messages"))?.into_iter().map(|(k, p)| (Some(k), p)).collect(),
             };
             for (map_key, msg_ptr) in listed {
-                found.push(Found {
-                    ptr: msg_ptr,
-                    channel,
-                    direction,
-                    map_key,
-                    on_connect,
-                });
+                found.push(Found { ptr: msg_ptr, channel, direction, map_key, on_connect });
             }
         }
         let messages = self.messages(found, &channels)?;
@@ -367,9 +258,7 @@ impl Lowering<'_> {
         let mut names = Namespace::default();
         let mut found = Vec::new();
         if self.docs.get(&self.root.child("channels")).is_none() {
-            return Err(self
-                .docs
-                .error(&self.root, "missing required field `channels`"));
+            return Err(self.docs.error(&self.root, "missing required field `channels`"));
         }
         for (address, ptr) in self.entries(&self.root.child("channels"))? {
             let target = self.docs.deref(&ptr)?;
@@ -378,61 +267,31 @@ impl Lowering<'_> {
             };
             let (ident, _) = names.claim(&naming::type_name(&address));
             let index = channels.len();
-            channels.push(Channel {
-                key: address.clone(),
-                ident,
-                address: Some(address),
-                docs: docs_of(&ch),
-            });
-            for (op_name, direction) in [
-                ("subscribe", Direction::Receive),
-                ("publish", Direction::Send),
-            ] {
+            channels.push(Channel { key: address.clone(), ident, address: Some(address), docs: docs_of(&ch) });
+            for (op_name, direction) in [("subscribe", Direction::Receive), ("publish", Direction::Send)] {
                 let op_ptr = target.child(op_name);
                 let Some(op) = self.object(&op_ptr, false)? else {
                     continue;
                 };
                 let op_ptr = self.docs.deref(&op_ptr)?;
                 let op = merge_traits(self.docs, &op_ptr, op)?;
-                let on_connect = op
-                    .get("x-on-connect")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
+                let on_connect = op.get("x-on-connect").and_then(Value::as_bool).unwrap_or(false);
                 if !op.contains_key("message") {
                     continue;
                 }
                 let msg_ptr = self.docs.deref(&op_ptr.child("message"))?;
-                let one_of = self
-                    .docs
-                    .get(&msg_ptr)
-                    .and_then(|m| m.get("oneOf"))
-                    .cloned();
+                let one_of = self.docs.get(&msg_ptr).and_then(|m| m.get("oneOf")).cloned();
                 match one_of {
                     Some(Value::Array(items)) => {
                         for i in 0..items.len() {
                             let item = msg_ptr.child("oneOf").child(&i.to_string());
-                            found.push(Found {
-                                ptr: item,
-                                channel: index,
-                                direction,
-                                map_key: None,
-                                on_connect,
-                            });
+                            found.push(Found { ptr: item, channel: index, direction, map_key: None, on_connect });
                         }
                     }
                     Some(_) => {
-                        return Err(self.docs.error(
-                            &msg_ptr.child("oneOf"),
-                            "`oneOf` must be a list of messages",
-                        ));
+                        return Err(self.docs.error(&msg_ptr.child("oneOf"), "`oneOf` must be a list of messages"));
                     }
-                    None => found.push(Found {
-                        ptr: msg_ptr,
-                        channel: index,
-                        direction,
-                        map_key: None,
-                        on_connect,
-                    }),
+                    None => found.push(Found { ptr: msg_ptr, channel: index, direction, map_key: None, on_connect }),
                 }
             }
         }
@@ -454,11 +313,8 @@ impl Lowering<'_> {
                 continue;
             };
             let msg = merge_traits(self.docs, &target, raw)?;
-            let component_key = target
-                .pointer
-                .starts_with("/components/messages/")
-                .then(|| target.last_segment())
-                .flatten();
+            let component_key =
+                target.pointer.starts_with("/components/messages/").then(|| target.last_segment()).flatten();
             let key = ["messageId", "name"]
                 .iter()
                 .find_map(|k| msg.get(*k).and_then(Value::as_str).map(str::to_owned))
@@ -466,20 +322,14 @@ impl Lowering<'_> {
                 .or(f.map_key.clone())
                 .or_else(|| msg.get("title").and_then(Value::as_str).map(str::to_owned))
                 .unwrap_or_else(|| {
-                    let dir = if f.direction == Direction::Receive {
-                        "Received"
-                    } else {
-                        "Sent"
-                    };
+                    let dir = if f.direction == Direction::Receive { "Received" } else { "Sent" };
                     format!("{}{dir}", channels[f.channel].ident)
                 });
             let (ident, renamed) = names.claim(&naming::type_name(&key));
             if renamed {
                 self.warnings.push(Warning {
                     location: self.docs.location(&target),
-                    message: format!(
-                        "two messages are named `{key}`; this one is called `{ident}` in Rust"
-                    ),
+                    message: format!("two messages are named `{key}`; this one is called `{ident}` in Rust"),
                 });
             }
             let method = naming::snake_name(&ident);
@@ -500,51 +350,34 @@ impl Lowering<'_> {
         Ok(out)
     }
 
-    fn payload(
-        &mut self,
-        msg_ptr: &Ptr,
-        msg: &Map<String, Value>,
-        ident: &str,
-    ) -> Result<Option<String>> {
+    fn payload(&mut self, msg_ptr: &Ptr, msg: &Map<String, Value>, ident: &str) -> Result<Option<String>> {
         let Some(payload) = msg.get("payload") else {
             return Ok(None);
         };
         let mut ptr = msg_ptr.child("payload");
-        let mut format = msg
-            .get("schemaFormat")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let mut format = msg.get("schemaFormat").and_then(Value::as_str).map(str::to_owned);
         // 3.0 multi-format schema object: `{schemaFormat, schema}`.
-        if let Some(inner) = payload
-            .as_object()
-            .filter(|p| p.contains_key("schemaFormat") && p.contains_key("schema"))
+        if let Some(inner) = payload.as_object().filter(|p| p.contains_key("schemaFormat") && p.contains_key("schema"))
         {
-            format = inner
-                .get("schemaFormat")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            format = inner.get("schemaFormat").and_then(Value::as_str).map(str::to_owned);
             ptr = ptr.child("schema");
         }
         if let Some(format) = format.filter(|f| !schema::is_json_schema_format(f)) {
             self.warnings.push(Warning {
                 location: self.docs.location(&ptr),
-                message: format!("payload schema format `{format}` is not JSON Schema; the payload is typed as `serde_json::Value`"),
+                message: format!(
+                    "payload schema format `{format}` is not JSON Schema; the payload is typed as `serde_json::Value`"
+                ),
             });
             return Ok(None);
         }
-        self.schemas
-            .add(self.docs, &ptr, &format!("{ident}Payload"))
-            .map(Some)
+        self.schemas.add(self.docs, &ptr, &format!("{ident}Payload")).map(Some)
     }
 }
 
 /// Applies `traits` to an operation or message: the object's own fields win; trait fields fill in
 /// what it does not define.
-fn merge_traits(
-    docs: &mut Documents,
-    at: &Ptr,
-    mut obj: Map<String, Value>,
-) -> Result<Map<String, Value>> {
+fn merge_traits(docs: &mut Documents, at: &Ptr, mut obj: Map<String, Value>) -> Result<Map<String, Value>> {
     let Some(Value::Array(traits)) = obj.remove("traits") else {
         return Ok(obj);
     };
@@ -573,23 +406,15 @@ fn examples_of(msg: &Map<String, Value>) -> Vec<Example> {
     if let Some(Value::Array(examples)) = msg.get("examples") {
         for (i, ex) in examples.iter().enumerate() {
             if let Some(payload) = ex.get("payload") {
-                let name = ex
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("example {}", i + 1), str::to_owned);
-                out.push(Example {
-                    name,
-                    payload: payload.clone(),
-                });
+                let name =
+                    ex.get("name").and_then(Value::as_str).map_or_else(|| format!("example {}", i + 1), str::to_owned);
+                out.push(Example { name, payload: payload.clone() });
             }
         }
     }
     if let Some(Value::Array(examples)) = msg.get("payload").and_then(|p| p.get("examples")) {
         for (i, payload) in examples.iter().enumerate() {
-            out.push(Example {
-                name: format!("payload example {}", i + 1),
-                payload: payload.clone(),
-            });
+            out.push(Example { name: format!("payload example {}", i + 1), payload: payload.clone() });
         }
     }
     out
@@ -603,9 +428,7 @@ fn choose_dispatch(
     docs: &Documents,
     root: &Ptr,
 ) -> Dispatch {
-    let received: Vec<usize> = (0..messages.len())
-        .filter(|&i| messages[i].direction == Direction::Receive)
-        .collect();
+    let received: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].direction == Direction::Receive).collect();
     match received.as_slice() {
         [] => return Dispatch::None,
         [one] => return Dispatch::Single(*one),
@@ -613,17 +436,10 @@ fn choose_dispatch(
     }
     let tags: Vec<BTreeMap<Vec<String>, String>> = received
         .iter()
-        .map(|&i| {
-            messages[i]
-                .payload
-                .as_ref()
-                .map(|p| schema::tags(&schemas.defs, p))
-                .unwrap_or_default()
-        })
+        .map(|&i| messages[i].payload.as_ref().map(|p| schema::tags(&schemas.defs, p)).unwrap_or_default())
         .collect();
     let mut best: Option<(usize, Vec<String>)> = None;
-    let paths: std::collections::BTreeSet<&Vec<String>> =
-        tags.iter().flat_map(|t| t.keys()).collect();
+    let paths: std::collections::BTreeSet<&Vec<String>> = tags.iter().flat_map(|t| t.keys()).collect();
     for path in paths {
         let values: Vec<&String> = tags.iter().filter_map(|t| t.get(path)).collect();
         let distinct: std::collections::BTreeSet<&&String> = values.iter().collect();
@@ -632,9 +448,7 @@ fn choose_dispatch(
         }
         let better = match &best {
             None => true,
-            Some((n, p)) => {
-                values.len() > *n || (values.len() == *n && (path.len(), path) < (p.len(), p))
-            }
+            Some((n, p)) => values.len() > *n || (values.len() == *n && (path.len(), path) < (p.len(), p)),
         };
         if better {
             best = Some((values.len(), path.clone()));
@@ -668,9 +482,5 @@ fn choose_dispatch(
             ),
         });
     }
-    Dispatch::Tagged {
-        path,
-        cases,
-        fallback,
-    }
+    Dispatch::Tagged { path, cases, fallback }
 }

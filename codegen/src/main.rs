@@ -53,15 +53,11 @@ struct Generate {
 }
 
 fn main() -> ExitCode {
-    let Cli {
-        command: Command::Generate(args),
-    } = Cli::parse();
+    let Cli { command: Command::Generate(args) } = Cli::parse();
     match run(&args) {
         Ok(code) => code,
         Err(err) => {
-            let input = err
-                .downcast_ref::<Error>()
-                .is_some_and(Error::is_input_error);
+            let input = err.downcast_ref::<Error>().is_some_and(Error::is_input_error);
             eprintln!("error: {err:#}");
             ExitCode::from(if input { 2 } else { 3 })
         }
@@ -87,10 +83,7 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {warning}");
     }
     if args.emit_ir {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&generated.api).context("printing the IR")?
-        );
+        println!("{}", serde_json::to_string_pretty(&generated.api).context("printing the IR")?);
         return Ok(ExitCode::SUCCESS);
     }
     if args.check {

@@ -11,11 +11,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Rust keywords (strict, reserved and weak ones that matter in identifier position).
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
-    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "union",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+    "union",
 ];
 
 /// Whether `s` is a Rust keyword.
@@ -26,9 +26,7 @@ pub fn is_keyword(s: &str) -> bool {
 /// Keeps ASCII letters, digits and underscores; other characters become word breaks, so that
 /// `heck` sees `with space`, `dotted.name` and `a/b/{c}` as words.
 fn words(raw: &str) -> String {
-    raw.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
+    raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect::<String>()
 }
 
 /// A type or variant identifier (`UpperCamelCase`) for `raw`; never empty, never a keyword.
@@ -80,9 +78,7 @@ pub struct Namespace {
 impl Namespace {
     /// A namespace with some names already taken.
     pub fn with_reserved(names: &[&str]) -> Self {
-        Namespace {
-            taken: names.iter().map(|s| (*s).to_owned()).collect(),
-        }
+        Namespace { taken: names.iter().map(|s| (*s).to_owned()).collect() }
     }
 
     /// Claims `wanted` or, if taken, `wanted2`, `wanted3`, …; returns the name and whether it had

@@ -40,10 +40,7 @@ impl Ptr {
         let mut pointer = self.pointer.clone();
         pointer.push('/');
         pointer.push_str(jsonptr::Token::new(key).encoded());
-        Ptr {
-            file: self.file,
-            pointer,
-        }
+        Ptr { file: self.file, pointer }
     }
 
     /// The last segment of the pointer, unescaped.
@@ -79,20 +76,13 @@ impl Documents {
     }
 
     fn load(&mut self, path: &Path, shown: PathBuf) -> Result<FileId> {
-        let canonical = std::fs::canonicalize(path).map_err(|source| Error::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let canonical = std::fs::canonicalize(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
         if let Some(id) = self.by_path.get(&canonical) {
             return Ok(*id);
         }
         if self.sources.len() >= MAX_FILES {
             return Err(Error::spec(
-                Location {
-                    file: shown,
-                    pointer: String::new(),
-                    position: None,
-                },
+                Location { file: shown, pointer: String::new(), position: None },
                 format!("the document set reaches more than {MAX_FILES} files"),
             ));
         }
@@ -112,10 +102,7 @@ impl Documents {
     /// The value at `ptr`, if it exists.
     pub fn get(&self, ptr: &Ptr) -> Option<&Value> {
         let root = &self.sources[ptr.file.0].value;
-        jsonptr::Pointer::parse(&ptr.pointer)
-            .ok()?
-            .resolve(root)
-            .ok()
+        jsonptr::Pointer::parse(&ptr.pointer).ok()?.resolve(root).ok()
     }
 
     /// Where `ptr` is, for messages.
@@ -132,11 +119,7 @@ impl Documents {
                 None => break None,
             }
         };
-        Location {
-            file: source.path.clone(),
-            pointer: ptr.pointer.clone(),
-            position,
-        }
+        Location { file: source.path.clone(), pointer: ptr.pointer.clone(), position }
     }
 
     /// An input error at `ptr`.
@@ -158,54 +141,32 @@ impl Documents {
                 ));
             }
             let file_part = percent_encoding::percent_decode_str(file_part).decode_utf8_lossy();
-            let base = self.canonical[at.file.0]
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            let shown_base = self.sources[at.file.0]
-                .path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
+            let base = self.canonical[at.file.0].parent().map(Path::to_path_buf).unwrap_or_default();
+            let shown_base = self.sources[at.file.0].path.parent().map(Path::to_path_buf).unwrap_or_default();
             let target = base.join(file_part.as_ref());
             let shown = normalize(&shown_base.join(file_part.as_ref()));
             if !target.is_file() {
-                return Err(self.error(
-                    at,
-                    format!(
-                        "`$ref` `{reference}` names a file that does not exist: {}",
-                        shown.display()
-                    ),
-                ));
+                return Err(self
+                    .error(at, format!("`$ref` `{reference}` names a file that does not exist: {}", shown.display())));
             }
             self.load(&target, shown).map_err(|e| match e {
-                Error::Io { path, source } => self.error(
-                    at,
-                    format!("cannot read `{}` named by `$ref`: {source}", path.display()),
-                ),
+                Error::Io { path, source } => {
+                    self.error(at, format!("cannot read `{}` named by `$ref`: {source}", path.display()))
+                }
                 other => other,
             })?
         };
-        let pointer = percent_encoding::percent_decode_str(fragment)
-            .decode_utf8_lossy()
-            .into_owned();
+        let pointer = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned();
         if !pointer.is_empty() && !pointer.starts_with('/') {
-            return Err(self.error(
-                at,
-                format!(
-                    "`$ref` `{reference}`: only JSON pointer fragments (`#/...`) are supported"
-                ),
-            ));
+            return Err(
+                self.error(at, format!("`$ref` `{reference}`: only JSON pointer fragments (`#/...`) are supported"))
+            );
         }
         let target = Ptr { file, pointer };
         if self.get(&target).is_none() {
-            return Err(self.error(
-                at,
-                format!(
-                    "`$ref` `{reference}` does not resolve: nothing at `{}`",
-                    target.pointer
-                ),
-            ));
+            return Err(
+                self.error(at, format!("`$ref` `{reference}` does not resolve: nothing at `{}`", target.pointer))
+            );
         }
         Ok(target)
     }
@@ -220,10 +181,7 @@ impl Documents {
                 return Ok(current);
             };
             if !seen.insert(current.clone()) || seen.len() > MAX_REF_CHAIN {
-                return Err(self.error(
-                    ptr,
-                    "circular `$ref`: the chain of references never reaches a value",
-                ));
+                return Err(self.error(ptr, "circular `$ref`: the chain of references never reaches a value"));
             }
             current = self.resolve_ref(&current.child("$ref"), &reference)?;
         }
@@ -240,9 +198,7 @@ fn normalize(path: &Path) -> PathBuf {
     for part in path.components() {
         match part {
             Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
                 out.pop();
             }
             other => out.push(other.as_os_str()),
@@ -293,12 +249,9 @@ impl SchemaBundle {
             (true, Some(seg), _) => seg,
             (false, _, Some(hint)) => hint.to_owned(),
             (false, Some(seg), None) => seg,
-            (_, _, _) => docs
-                .source(target.file)
-                .path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            (_, _, _) => {
+                docs.source(target.file).path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+            }
         };
         let wanted = naming::type_name(&base);
         let mut name = wanted.clone();
@@ -310,9 +263,7 @@ impl SchemaBundle {
         if name != wanted {
             self.warnings.push(Warning {
                 location: docs.location(target),
-                message: format!(
-                    "schema name `{wanted}` is already taken; this schema is named `{name}`"
-                ),
+                message: format!("schema name `{wanted}` is already taken; this schema is named `{name}`"),
             });
         }
         self.names.insert(target.clone(), name.clone());
@@ -328,11 +279,7 @@ impl SchemaBundle {
             self.origins.insert(name, ptr);
         }
         // Definitions ordered by file and pointer, independent of the work-list order above.
-        let mut order: Vec<_> = self
-            .names
-            .iter()
-            .map(|(p, n)| (p.clone(), n.clone()))
-            .collect();
+        let mut order: Vec<_> = self.names.iter().map(|(p, n)| (p.clone(), n.clone())).collect();
         order.sort();
         let mut defs = IndexMap::new();
         for (_, name) in order {
@@ -352,10 +299,7 @@ impl SchemaBundle {
                     let target = docs.deref(&target)?;
                     let name = self.name_for(docs, &target, None);
                     let mut out = Map::new();
-                    out.insert(
-                        "$ref".into(),
-                        Value::String(format!("#/definitions/{name}")),
-                    );
+                    out.insert("$ref".into(), Value::String(format!("#/definitions/{name}")));
                     return Ok(Value::Object(out));
                 }
                 let mut out = Map::new();

@@ -26,11 +26,7 @@ pub fn is_json_schema_format(format: &str) -> bool {
 fn deref<'a>(defs: &'a IndexMap<String, Value>, schema: &'a Value) -> &'a Value {
     let mut current = schema;
     for _ in 0..MAX_STEPS {
-        match current
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/definitions/"))
-        {
+        match current.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
             Some(name) => match defs.get(name) {
                 Some(next) => current = next,
                 None => return current,
@@ -80,11 +76,7 @@ fn constant(defs: &IndexMap<String, Value>, schema: &Value) -> Option<String> {
     }
     match s.get("enum").and_then(Value::as_array).map(Vec::as_slice) {
         Some([Value::String(one)]) => Some(one.clone()),
-        _ => s
-            .get("allOf")
-            .and_then(Value::as_array)?
-            .iter()
-            .find_map(|p| constant(defs, p)),
+        _ => s.get("allOf").and_then(Value::as_array)?.iter().find_map(|p| constant(defs, p)),
     }
 }
 
@@ -140,11 +132,7 @@ fn relax_in(defs: &mut IndexMap<String, Value>, schema: &mut Value, path: &[Stri
     }
     let Some((first, rest)) = path.split_first() else {
         if let Some(obj) = schema.as_object_mut() {
-            if obj.remove("const").is_some()
-                || obj
-                    .get("enum")
-                    .and_then(Value::as_array)
-                    .is_some_and(|e| e.len() == 1)
+            if obj.remove("const").is_some() || obj.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1)
             {
                 obj.remove("enum");
                 obj.insert("type".into(), Value::String("string".into()));
@@ -152,11 +140,8 @@ fn relax_in(defs: &mut IndexMap<String, Value>, schema: &mut Value, path: &[Stri
         }
         return;
     };
-    if let Some(name) = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/definitions/"))
-        .map(str::to_owned)
+    if let Some(name) =
+        schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")).map(str::to_owned)
     {
         // Only inline parts are relaxed: a shared definition keeps its constant.
         let _ = name;
@@ -177,12 +162,72 @@ fn relax_in(defs: &mut IndexMap<String, Value>, schema: &mut Value, path: &[Stri
     }
 }
 
-/// Normalises every definition for `typify`.
-pub fn normalize(defs: &IndexMap<String, Value>) -> IndexMap<String, Value> {
-    defs.iter()
-        .map(|(name, schema)| (name.clone(), normalize_schema(defs, schema, 0)))
-        .collect()
+/// Normalises every definition for `typify`; returns the definitions and, per definition, the
+/// property names that had to move into the additional-properties map (see
+/// [`separate_colliding_properties`]).
+pub fn normalize(defs: &IndexMap<String, Value>) -> (IndexMap<String, Value>, Vec<(String, Vec<String>)>) {
+    let mut moved = Vec::new();
+    let out = defs
+        .iter()
+        .map(|(name, schema)| {
+            let mut schema = normalize_schema(defs, schema, 0);
+            let mut names = Vec::new();
+            separate_colliding_properties(&mut schema, &mut names);
+            if !names.is_empty() {
+                moved.push((name.clone(), names));
+            }
+            (name.clone(), schema)
+        })
+        .collect();
+    (out, moved)
 }
+
+/// The coarsest form of a property name that any Rust field naming keeps apart: two properties
+/// with the same key (`self` and `Self`, `a_b` and `aB`) would become the same field.
+fn field_key(name: &str) -> String {
+    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Where two properties of one object would become the same Rust field, the later one (in
+/// document order) leaves `properties` and is kept, losslessly, in the object's map of
+/// additional properties instead.
+fn separate_colliding_properties(schema: &mut Value, moved: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            let mut removed = Vec::new();
+            if let Some(Value::Object(props)) = map.get_mut("properties") {
+                let mut seen = std::collections::HashSet::new();
+                let colliding: Vec<String> = props.keys().filter(|k| !seen.insert(field_key(k))).cloned().collect();
+                for key in colliding {
+                    if let Some(v) = props.shift_remove(&key) {
+                        removed.push((key, v));
+                    }
+                }
+            }
+            if !removed.is_empty() {
+                let extra = match map.get("additionalProperties") {
+                    Some(Value::Object(s)) => Value::Object(s.clone()),
+                    _ => Value::Object(Map::new()),
+                };
+                map.insert("additionalProperties".into(), extra);
+                if let Some(Value::Array(required)) = map.get_mut("required") {
+                    required.retain(|r| !removed.iter().any(|(k, _)| r.as_str() == Some(k.as_str())));
+                }
+                moved.extend(removed.into_iter().map(|(k, _)| k));
+            }
+            for (key, child) in map.iter_mut() {
+                if !DATA_KEYWORDS.contains(&key.as_str()) {
+                    separate_colliding_properties(child, moved);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| separate_colliding_properties(i, moved)),
+        _ => {}
+    }
+}
+
+/// Keywords whose values are data, not schemas.
+const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples", "example"];
 
 fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize) -> Value {
     let Value::Object(map) = schema else {
@@ -196,10 +241,7 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
         let value = match key.as_str() {
             "properties" | "patternProperties" | "definitions" | "$defs" => match value {
                 Value::Object(props) => Value::Object(
-                    props
-                        .iter()
-                        .map(|(k, v)| (k.clone(), normalize_schema(defs, v, depth + 1)))
-                        .collect(),
+                    props.iter().map(|(k, v)| (k.clone(), normalize_schema(defs, v, depth + 1))).collect(),
                 ),
                 other => other.clone(),
             },
@@ -212,21 +254,15 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
             | "if"
             | "then"
             | "else" => match value {
-                Value::Array(items) => Value::Array(
-                    items
-                        .iter()
-                        .map(|v| normalize_schema(defs, v, depth + 1))
-                        .collect(),
-                ),
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(|v| normalize_schema(defs, v, depth + 1)).collect())
+                }
                 other => normalize_schema(defs, other, depth + 1),
             },
             "allOf" | "anyOf" | "oneOf" => match value {
-                Value::Array(items) => Value::Array(
-                    items
-                        .iter()
-                        .map(|v| normalize_schema(defs, v, depth + 1))
-                        .collect(),
-                ),
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(|v| normalize_schema(defs, v, depth + 1)).collect())
+                }
                 other => other.clone(),
             },
             // Real APIs send date-times that are not RFC 3339 (`+0000` offsets); keep them as text.
@@ -245,14 +281,7 @@ fn is_annotation_only(schema: &Value) -> bool {
         m.keys().all(|k| {
             matches!(
                 k.as_str(),
-                "description"
-                    | "title"
-                    | "examples"
-                    | "example"
-                    | "$comment"
-                    | "deprecated"
-                    | "readOnly"
-                    | "writeOnly"
+                "description" | "title" | "examples" | "example" | "$comment" | "deprecated" | "readOnly" | "writeOnly"
             ) || k.starts_with("x-")
         })
     })
@@ -273,11 +302,7 @@ fn is_object_shaped(defs: &IndexMap<String, Value>, schema: &Value) -> bool {
 fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value) -> Option<Value> {
     let map = schema.as_object()?;
     let parts = map.get("allOf")?.as_array()?;
-    if parts.is_empty()
-        || !parts
-            .iter()
-            .all(|p| is_object_shaped(defs, p) || is_annotation_only(p))
-    {
+    if parts.is_empty() || !parts.iter().all(|p| is_object_shaped(defs, p) || is_annotation_only(p)) {
         return None;
     }
     let (required, props) = object_view(defs, schema);
@@ -287,16 +312,11 @@ fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value) -> Option<Valu
     }
     let mut out = Map::new();
     for (k, v) in map {
-        if !matches!(
-            k.as_str(),
-            "allOf" | "properties" | "required" | "type" | "additionalProperties"
-        ) {
+        if !matches!(k.as_str(), "allOf" | "properties" | "required" | "type" | "additionalProperties") {
             out.insert(k.clone(), v.clone());
         }
     }
-    let closed = parts
-        .iter()
-        .all(|p| deref(defs, p).get("additionalProperties") == Some(&Value::Bool(false)));
+    let closed = parts.iter().all(|p| deref(defs, p).get("additionalProperties") == Some(&Value::Bool(false)));
     out.insert("type".into(), Value::String("object".into()));
     out.insert("properties".into(), Value::Object(properties));
     let mut unique: Vec<String> = Vec::new();
@@ -306,10 +326,7 @@ fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value) -> Option<Valu
         }
     }
     if !unique.is_empty() {
-        out.insert(
-            "required".into(),
-            Value::Array(unique.into_iter().map(Value::String).collect()),
-        );
+        out.insert("required".into(), Value::Array(unique.into_iter().map(Value::String).collect()));
     }
     if closed {
         out.insert("additionalProperties".into(), Value::Bool(false));
@@ -328,22 +345,13 @@ fn merge_property(defs: &IndexMap<String, Value>, parts: Vec<&Value>) -> Value {
     // An inline object part whose properties another part already declares with the same type
     // adds nothing (the envelope's `header.channel` once its constant is relaxed).
     let snapshot = kept.clone();
-    kept.retain(|p| {
-        !snapshot
-            .iter()
-            .any(|q| !std::ptr::eq(*p, *q) && subsumes(defs, q, p))
-    });
+    kept.retain(|p| !snapshot.iter().any(|q| !std::ptr::eq(*p, *q) && subsumes(defs, q, p)));
     match kept.as_slice() {
-        [] => parts
-            .first()
-            .map_or(Value::Object(Map::new()), |p| (*p).clone()),
+        [] => parts.first().map_or(Value::Object(Map::new()), |p| (*p).clone()),
         [one] => (*one).clone(),
         many => {
             let mut m = Map::new();
-            m.insert(
-                "allOf".into(),
-                Value::Array(many.iter().map(|p| (*p).clone()).collect()),
-            );
+            m.insert("allOf".into(), Value::Array(many.iter().map(|p| (*p).clone()).collect()));
             normalize_schema(defs, &Value::Object(m), 1)
         }
     }
@@ -361,12 +369,8 @@ fn subsumes(defs: &IndexMap<String, Value>, q: &Value, p: &Value) -> bool {
                 p_parts.iter().all(|pp| {
                     let pp = deref(defs, pp);
                     is_annotation_only(pp)
-                        || pp
-                            .as_object()
-                            .is_some_and(|m| m.len() == 1 && m.contains_key("type"))
-                            && q_parts
-                                .iter()
-                                .any(|qp| deref(defs, qp).get("type") == pp.get("type"))
+                        || pp.as_object().is_some_and(|m| m.len() == 1 && m.contains_key("type"))
+                            && q_parts.iter().any(|qp| deref(defs, qp).get("type") == pp.get("type"))
                 })
             })
         })
@@ -387,10 +391,7 @@ mod tests {
             "Envelope".into(),
             json!({"type": "object", "required": ["header", "data"], "properties": {"header": {"$ref": "#/definitions/EnvelopeHeader"}, "data": {"description": "depends"}}}),
         );
-        d.insert(
-            "Status".into(),
-            json!({"type": "object", "properties": {"speed": {"type": "number"}}}),
-        );
+        d.insert("Status".into(), json!({"type": "object", "properties": {"speed": {"type": "number"}}}));
         d.insert(
             "StatusPayload".into(),
             json!({"allOf": [{"$ref": "#/definitions/Envelope"}, {"type": "object", "properties": {
@@ -404,40 +405,40 @@ mod tests {
     fn finds_a_nested_tag_through_refs_and_all_of() {
         let tags = tags(&defs(), "StatusPayload");
         assert_eq!(
-            tags.get(&vec!["header".to_owned(), "channel".to_owned()])
-                .map(String::as_str),
+            tags.get(&vec!["header".to_owned(), "channel".to_owned()]).map(String::as_str),
             Some("vehicle/status")
         );
     }
 
     #[test]
-    fn optional_constants_are_not_tags() {
+    fn properties_that_would_share_a_field_move_to_the_map() {
         let mut d = IndexMap::new();
         d.insert(
             "A".into(),
-            json!({"type": "object", "properties": {"kind": {"const": "a"}}}),
+            json!({"type": "object", "required": ["Self"], "properties": {"self": {"type": "string"}, "Self": {"type": "integer"}}}),
         );
+        let (n, moved) = normalize(&d);
+        assert_eq!(moved, vec![("A".to_owned(), vec!["Self".to_owned()])]);
+        assert!(n["A"]["properties"].get("Self").is_none());
+        assert_eq!(n["A"]["additionalProperties"], json!({}));
+        assert_eq!(n["A"]["required"], json!([]));
+    }
+
+    #[test]
+    fn optional_constants_are_not_tags() {
+        let mut d = IndexMap::new();
+        d.insert("A".into(), json!({"type": "object", "properties": {"kind": {"const": "a"}}}));
         assert!(tags(&d, "A").is_empty());
     }
 
     #[test]
     fn relaxed_envelope_flattens_to_shared_types() {
         let mut d = defs();
-        relax_tag(
-            &mut d,
-            "StatusPayload",
-            &["header".to_owned(), "channel".to_owned()],
-        );
-        let n = normalize(&d);
+        relax_tag(&mut d, "StatusPayload", &["header".to_owned(), "channel".to_owned()]);
+        let (n, _) = normalize(&d);
         let payload = &n["StatusPayload"];
-        assert_eq!(
-            payload["properties"]["header"],
-            json!({"$ref": "#/definitions/EnvelopeHeader"})
-        );
-        assert_eq!(
-            payload["properties"]["data"],
-            json!({"$ref": "#/definitions/Status"})
-        );
+        assert_eq!(payload["properties"]["header"], json!({"$ref": "#/definitions/EnvelopeHeader"}));
+        assert_eq!(payload["properties"]["data"], json!({"$ref": "#/definitions/Status"}));
         assert_eq!(payload["required"], json!(["header", "data"]));
     }
 }

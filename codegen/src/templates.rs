@@ -35,14 +35,9 @@ pub struct Context<'a> {
 fn render(name: &str, source: &str, cx: &Context<'_>) -> Result<String> {
     let mut env = Environment::new();
     env.set_keep_trailing_newline(true);
-    env.add_template(name, source)
-        .map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
-    let template = env
-        .get_template(name)
-        .map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
-    template
-        .render(cx)
-        .map_err(|e| Error::Internal(format!("template {name}: {e}")))
+    env.add_template(name, source).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
+    let template = env.get_template(name).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
+    template.render(cx).map_err(|e| Error::Internal(format!("template {name}: {e}")))
 }
 
 /// `Cargo.toml` of the generated crate.

@@ -13,7 +13,7 @@ use quote::quote;
 use serde_json::Value;
 use typify::{TypeSpace, TypeSpaceSettings};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Warning};
 use crate::ir::{Api, Dispatch};
 use crate::resolve::{Documents, SchemaBundle};
 use crate::schema;
@@ -24,6 +24,8 @@ pub struct Types {
     pub items: TokenStream,
     /// Definition name → the Rust type, as a path relative to the crate's `types` module.
     pub paths: BTreeMap<String, TokenStream>,
+    /// Findings about the schemas that did not stop generation.
+    pub warnings: Vec<Warning>,
     /// Whether the items use `uuid::Uuid`.
     pub uses_uuid: bool,
     /// Whether the items use `regress` (for `pattern`).
@@ -42,7 +44,19 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
             }
         }
     }
-    let defs = schema::normalize(&defs);
+    let (defs, moved) = schema::normalize(&defs);
+    let warnings = moved
+        .into_iter()
+        .filter_map(|(name, props)| {
+            Some(Warning {
+                location: docs.location(bundle.origins.get(&name)?),
+                message: format!(
+                    "in schema `{name}`, {} would get the same Rust field name as another property; kept in the type's map of additional properties",
+                    props.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                ),
+            })
+        })
+        .collect();
     let schemas = to_schemars(&defs, bundle, docs)?;
 
     let mut settings = TypeSpaceSettings::default();
@@ -53,37 +67,23 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(typify_error(bundle, docs, &defs, &e.to_string())),
         Err(_) => {
-            return Err(typify_error(
-                bundle,
-                docs,
-                &defs,
-                "typify panicked on these schemas",
-            ));
+            return Err(typify_error(bundle, docs, &defs, "typify panicked on these schemas"));
         }
     }
-    let items = catch_unwind(AssertUnwindSafe(|| space.to_stream())).map_err(|_| {
-        typify_error(
-            bundle,
-            docs,
-            &defs,
-            "typify panicked while writing the types",
-        )
-    })?;
+    let items = catch_unwind(AssertUnwindSafe(|| space.to_stream()))
+        .map_err(|_| typify_error(bundle, docs, &defs, "typify panicked while writing the types"))?;
     let mut paths = BTreeMap::new();
     for (name, _) in &schemas {
-        let ty = space
-            .iter_types()
-            .find(|t| t.name() == *name)
-            .map(|t| t.ident())
-            .unwrap_or_else(|| {
-                let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-                quote!(#ident)
-            });
+        let ty = space.iter_types().find(|t| t.name() == *name).map(|t| t.ident()).unwrap_or_else(|| {
+            let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+            quote!(#ident)
+        });
         paths.insert(name.clone(), ty);
     }
     Ok(Types {
         items,
         paths,
+        warnings,
         uses_uuid: space.uses_uuid(),
         uses_regress: space.uses_regress(),
         uses_chrono: space.uses_chrono(),
@@ -97,36 +97,26 @@ fn to_schemars(
 ) -> Result<Vec<(String, schemars::schema::Schema)>> {
     defs.iter()
         .map(|(name, value)| {
-            serde_json::from_value::<schemars::schema::Schema>(value.clone())
-                .map(|s| (name.clone(), s))
-                .map_err(|e| {
-                    let location = bundle.origins.get(name).map(|p| docs.location(p));
-                    match location {
-                        Some(location) => Error::spec(
-                            location,
-                            format!("not a JSON Schema this generator understands: {e}"),
-                        ),
-                        None => Error::Internal(format!("schema `{name}`: {e}")),
+            serde_json::from_value::<schemars::schema::Schema>(value.clone()).map(|s| (name.clone(), s)).map_err(|e| {
+                let location = bundle.origins.get(name).map(|p| docs.location(p));
+                match location {
+                    Some(location) => {
+                        Error::spec(location, format!("not a JSON Schema this generator understands: {e}"))
                     }
-                })
+                    None => Error::Internal(format!("schema `{name}`: {e}")),
+                }
+            })
         })
         .collect()
 }
 
-fn typify_error(
-    bundle: &SchemaBundle,
-    docs: &Documents,
-    defs: &IndexMap<String, Value>,
-    what: &str,
-) -> Error {
+fn typify_error(bundle: &SchemaBundle, docs: &Documents, defs: &IndexMap<String, Value>, what: &str) -> Error {
     // typify reports no position; name the first schema so the user knows where to look.
     let first = defs.keys().next().cloned().unwrap_or_default();
     let location = bundle.origins.get(&first).map(|p| docs.location(p));
     let names: Vec<_> = defs.keys().take(8).map(String::as_str).collect();
-    let message = format!(
-        "cannot turn the payload schemas into Rust types ({what}); schemas involved: {}",
-        names.join(", ")
-    );
+    let message =
+        format!("cannot turn the payload schemas into Rust types ({what}); schemas involved: {}", names.join(", "));
     match location {
         Some(location) => Error::spec(location, message),
         None => Error::Internal(message),

@@ -37,10 +37,7 @@ impl Report {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| Error::Io { path: path.to_owned(), source }
 }
 
 /// Files under the owned directories of `out` that the generator did not produce this time.
@@ -85,11 +82,7 @@ pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Report> {
     }
     report.removed = stale_files(out, files)?;
     for rel in &report.removed {
-        let _ = writeln!(
-            report.diff,
-            "--- {} (stale: the generator no longer produces it)",
-            rel.display()
-        );
+        let _ = writeln!(report.diff, "--- {} (stale: the generator no longer produces it)", rel.display());
     }
     Ok(report)
 }
@@ -100,22 +93,14 @@ const DIFF_LINES_PER_FILE: usize = 40;
 fn short_diff(out: &mut String, rel: &Path, old: &str, new: &str) {
     let name = rel.display().to_string();
     let diff = TextDiff::from_lines(old, new);
-    let text = diff
-        .unified_diff()
-        .context_radius(2)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
-        .to_string();
+    let text = diff.unified_diff().context_radius(2).header(&format!("a/{name}"), &format!("b/{name}")).to_string();
     let total = text.lines().count();
     for line in text.lines().take(DIFF_LINES_PER_FILE) {
         out.push_str(line);
         out.push('\n');
     }
     if total > DIFF_LINES_PER_FILE {
-        let _ = writeln!(
-            out,
-            "... ({} more diff lines in {name})",
-            total - DIFF_LINES_PER_FILE
-        );
+        let _ = writeln!(out, "... ({} more diff lines in {name})", total - DIFF_LINES_PER_FILE);
     }
 }
 
@@ -129,10 +114,7 @@ pub fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Report> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
         tmp.write_all(files[rel].as_bytes()).map_err(io(&path))?;
-        tmp.persist(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e.error,
-        })?;
+        tmp.persist(&path).map_err(|e| Error::Io { path: path.clone(), source: e.error })?;
     }
     for rel in &report.removed {
         let path = out.join(rel);
@@ -146,30 +128,19 @@ mod tests {
     use super::*;
 
     fn files(pairs: &[(&str, &str)]) -> BTreeMap<PathBuf, String> {
-        pairs
-            .iter()
-            .map(|(p, c)| (PathBuf::from(p), (*c).to_owned()))
-            .collect()
+        pairs.iter().map(|(p, c)| (PathBuf::from(p), (*c).to_owned())).collect()
     }
 
     #[test]
     fn writes_only_what_changed_and_removes_stale_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let first = files(&[
-            ("Cargo.toml", "a"),
-            ("src/lib.rs", "b"),
-            ("src/old.rs", "c"),
-        ]);
+        let first = files(&[("Cargo.toml", "a"), ("src/lib.rs", "b"), ("src/old.rs", "c")]);
         assert_eq!(write(dir.path(), &first).expect("write").changed.len(), 3);
         let second = files(&[("Cargo.toml", "a"), ("src/lib.rs", "B")]);
         let report = check(dir.path(), &second).expect("check");
         assert_eq!(report.changed, vec![PathBuf::from("src/lib.rs")]);
         assert_eq!(report.removed, vec![PathBuf::from("src/old.rs")]);
-        assert!(
-            report.diff.contains("-b") && report.diff.contains("+B"),
-            "{}",
-            report.diff
-        );
+        assert!(report.diff.contains("-b") && report.diff.contains("+B"), "{}", report.diff);
         write(dir.path(), &second).expect("write");
         assert!(check(dir.path(), &second).expect("check").is_clean());
         assert!(!dir.path().join("src/old.rs").exists());

@@ -31,10 +31,7 @@ enum Command {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// The generator settings for the spec of record.
@@ -48,8 +45,7 @@ fn client_settings(root: &Path) -> Settings {
 
 /// Regenerates (or checks) the client crate; `Ok(false)` when `check` found drift.
 fn regen(root: &Path, check: bool) -> anyhow::Result<bool> {
-    let generated =
-        generate(&client_settings(root)).with_context(|| format!("generating from {SPEC}"))?;
+    let generated = generate(&client_settings(root)).with_context(|| format!("generating from {SPEC}"))?;
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
     }
@@ -111,10 +107,6 @@ mod tests {
         let root = workspace_root();
         let generated = generate(&client_settings(&root)).expect("the spec of record generates");
         let report = write::check(&root.join(CLIENT_DIR), &generated.files).expect("check runs");
-        assert!(
-            report.is_clean(),
-            "{CLIENT_DIR}/ is out of date; run `cargo xtask regen`\n{}",
-            report.diff
-        );
+        assert!(report.is_clean(), "{CLIENT_DIR}/ is out of date; run `cargo xtask regen`\n{}", report.diff);
     }
 }

@@ -15,11 +15,7 @@ pub(super) fn emit(api: &Api) -> TokenStream {
         quote! { #doc #[doc = ""] #[doc = #line] #v }
     });
     let idents: Vec<_> = api.channels.iter().map(|c| ident(&c.ident)).collect();
-    let addresses: Vec<_> = api
-        .channels
-        .iter()
-        .map(|c| c.address.clone().unwrap_or_else(|| c.key.clone()))
-        .collect();
+    let addresses: Vec<_> = api.channels.iter().map(|c| c.address.clone().unwrap_or_else(|| c.key.clone())).collect();
     let keys: Vec<_> = api.channels.iter().map(|c| c.key.clone()).collect();
     let body = if idents.is_empty() {
         quote! { match self {} }

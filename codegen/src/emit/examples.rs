@@ -15,12 +15,7 @@ pub(super) fn emit(api: &Api, crate_ident: &str) -> Option<TokenStream> {
     for m in &api.messages {
         for (n, example) in m.examples.iter().enumerate() {
             let json = serde_json::to_string_pretty(&example.payload).unwrap_or_default();
-            let (fn_name, _) = names.claim(&naming::snake_name(&format!(
-                "{}_{}_{}",
-                m.method,
-                n + 1,
-                example.name
-            )));
+            let (fn_name, _) = names.claim(&naming::snake_name(&format!("{}_{}_{}", m.method, n + 1, example.name)));
             let fn_name = ident(&fn_name);
             let what = format!("example `{}` of message `{}`", example.name, m.key);
             let v = ident(&m.ident);

@@ -17,19 +17,12 @@ pub(super) fn payload_type(types: &Types, m: &Message) -> TokenStream {
 }
 
 fn received(api: &Api) -> impl Iterator<Item = &Message> {
-    api.messages
-        .iter()
-        .filter(|m| m.direction == Direction::Receive)
+    api.messages.iter().filter(|m| m.direction == Direction::Receive)
 }
 
 pub(super) fn emit(api: &Api, types: &Types) -> TokenStream {
-    let items = [
-        incoming_enum(api, types),
-        incoming_impl(api),
-        decode_fn(api),
-        handler_trait(api, types),
-        dispatch_fn(api),
-    ];
+    let items =
+        [incoming_enum(api, types), incoming_impl(api), decode_fn(api), handler_trait(api, types), dispatch_fn(api)];
     quote! { #(#items)* }
 }
 
@@ -40,10 +33,7 @@ fn incoming_enum(api: &Api, types: &Types) -> TokenStream {
         let ty = payload_type(types, m);
         let line = format!(
             " Received on `{}`.",
-            api.channels[m.channel]
-                .address
-                .as_deref()
-                .unwrap_or(&api.channels[m.channel].key)
+            api.channels[m.channel].address.as_deref().unwrap_or(&api.channels[m.channel].key)
         );
         quote! { #doc #[doc = ""] #[doc = #line] #v(#ty) }
     });
@@ -128,11 +118,7 @@ fn decode_fn(api: &Api) -> TokenStream {
             ::std::result::Result::Ok(Incoming::Unknown(crate::support::UnknownFrame::new(::std::option::Option::None, frame)))
         },
         Dispatch::Single(i) => decode_arm(&api.messages[*i]),
-        Dispatch::Tagged {
-            path,
-            cases,
-            fallback,
-        } => {
+        Dispatch::Tagged { path, cases, fallback } => {
             let path_str = path.join(".");
             let values = cases.iter().map(|(v, _)| v);
             let arms = cases.iter().map(|(_, i)| decode_arm(&api.messages[*i]));

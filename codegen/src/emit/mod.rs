@@ -64,15 +64,8 @@ fn lib_rs(api: &Api, runtime: &[RuntimeModule]) -> TokenStream {
         let cfg = m.feature.map(|f| quote! { #[cfg(feature = #f)] });
         quote! { #cfg #[rustfmt::skip] pub mod #name; }
     });
-    let title = format!(
-        " {} (version {}): typed messages and client.",
-        api.title, api.version
-    );
-    let description = api
-        .description
-        .as_deref()
-        .map(doc_lines)
-        .unwrap_or_default();
+    let title = format!(" {} (version {}): typed messages and client.", api.title, api.version);
+    let description = api.description.as_deref().map(doc_lines).unwrap_or_default();
     quote! {
         #![doc = #title]
         #![doc = ""]
@@ -102,10 +95,7 @@ pub(crate) fn doc_lines(text: &str) -> Vec<String> {
     text.trim_end()
         .lines()
         .map(|l| {
-            let clean: String = l
-                .chars()
-                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
-                .collect();
+            let clean: String = l.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect();
             format!(" {}", clean.trim_end())
         })
         .collect()

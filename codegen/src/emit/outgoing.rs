@@ -11,17 +11,11 @@ use crate::ir::{Api, Direction, Message};
 use crate::types::Types;
 
 fn sent(api: &Api) -> impl Iterator<Item = &Message> {
-    api.messages
-        .iter()
-        .filter(|m| m.direction == Direction::Send)
+    api.messages.iter().filter(|m| m.direction == Direction::Send)
 }
 
 pub(super) fn emit(api: &Api, types: &Types) -> TokenStream {
-    let items = [
-        outgoing_enum(api, types),
-        outgoing_impl(api),
-        from_impls(api, types),
-    ];
+    let items = [outgoing_enum(api, types), outgoing_impl(api), from_impls(api, types)];
     quote! { #(#items)* }
 }
 
@@ -32,14 +26,10 @@ fn outgoing_enum(api: &Api, types: &Types) -> TokenStream {
         let ty = payload_type(types, m);
         let line = format!(
             " Sent on `{}`.",
-            api.channels[m.channel]
-                .address
-                .as_deref()
-                .unwrap_or(&api.channels[m.channel].key)
+            api.channels[m.channel].address.as_deref().unwrap_or(&api.channels[m.channel].key)
         );
-        let first = m.on_connect.then(
-            || quote! { #[doc = ""] #[doc = " Sent as the first frame on every new connection."] },
-        );
+        let first =
+            m.on_connect.then(|| quote! { #[doc = ""] #[doc = " Sent as the first frame on every new connection."] });
         quote! { #doc #[doc = ""] #[doc = #line] #first #v(#ty) }
     });
     quote! {
@@ -74,10 +64,7 @@ fn outgoing_impl(api: &Api) -> TokenStream {
         let v = ident(&m.ident);
         quote! { Outgoing::#v(payload) => ::serde_json::to_string(payload) }
     });
-    let first: Vec<_> = sent(api)
-        .filter(|m| m.on_connect)
-        .map(|m| m.key.clone())
-        .collect();
+    let first: Vec<_> = sent(api).filter(|m| m.on_connect).map(|m| m.key.clone()).collect();
     quote! {
         impl Outgoing {
             /// Names of the messages the client must send first on every new connection, in order.
@@ -106,10 +93,7 @@ fn from_impls(api: &Api, types: &Types) -> TokenStream {
     let mut by_type: BTreeMap<String, Vec<&Message>> = BTreeMap::new();
     for m in sent(api) {
         if m.payload.is_some() {
-            by_type
-                .entry(payload_type(types, m).to_string())
-                .or_default()
-                .push(m);
+            by_type.entry(payload_type(types, m).to_string()).or_default().push(m);
         }
     }
     let impls = by_type.values().filter(|ms| ms.len() == 1).map(|ms| {
