@@ -25,8 +25,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The hand-written modules every generated crate gets verbatim (`codegen/runtime/`).
-const RUNTIME: &[emit::RuntimeModule] =
-    &[emit::RuntimeModule { name: "support", feature: None, source: include_str!("../runtime/support.rs") }];
+const RUNTIME: &[emit::RuntimeModule] = &[
+    emit::RuntimeModule { name: "support", feature: None, source: include_str!("../runtime/support.rs") },
+    emit::RuntimeModule { name: "webhook", feature: None, source: include_str!("../runtime/webhook.rs") },
+    emit::RuntimeModule { name: "client", feature: Some("client"), source: include_str!("../runtime/client.rs") },
+    emit::RuntimeModule { name: "mock", feature: Some("mock"), source: include_str!("../runtime/mock.rs") },
+];
 
 /// What to generate.
 #[derive(Clone, Debug)]

@@ -19,6 +19,14 @@ pub mod messages;
 pub mod servers;
 #[rustfmt::skip]
 pub mod support;
+#[rustfmt::skip]
+pub mod webhook;
+#[cfg(feature = "client")]
+#[rustfmt::skip]
+pub mod client;
+#[cfg(feature = "mock")]
+#[rustfmt::skip]
+pub mod mock;
 pub use channels::Channel;
 pub use messages::*;
 pub use support::DecodeError;
