@@ -548,6 +548,9 @@ async fn session(
     let end = read_loop(&mut ws, config, tx, stop).await;
     if matches!(end, End::Stopped) {
         close(&mut ws, config.close_timeout).await;
+    } else {
+        // Sends tungstenite's answer to a close frame, if the server sent one.
+        let _ = tokio::time::timeout(config.close_timeout, ws.flush()).await;
     }
     end
 }

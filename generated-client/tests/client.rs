@@ -1,0 +1,292 @@
+//! The real-time client against the in-process mock broker, over real sockets on 127.0.0.1.
+//!
+//! Every test waits on the event it needs, with a timeout; none sleeps to synchronise and none
+//! asserts how long anything took. Backoff and ping intervals are short to keep them fast.
+//!
+//! This file is hand-written; `cargo xtask regen` does not touch it.
+
+use std::time::Duration;
+
+use ctechnology_rt::client::{Client, ClientConfig, Error, Event};
+use ctechnology_rt::mock::{MockBroker, REJECTED};
+use ctechnology_rt::servers::{EXAMPLES, SERVERS};
+use ctechnology_rt::types::AuthRequest;
+use ctechnology_rt::{DecodeError, Incoming, decode};
+
+/// The longest any single step may take before the test fails (never reached when it passes).
+const WAIT: Duration = Duration::from_secs(10);
+const GOOD: &str = r#"{"Authorization": "Token good-3f9a7c"}"#;
+const BAD: &str = r#"{"Authorization": "Token wrong-51be0d"}"#;
+
+fn credentials(frame: &str) -> AuthRequest {
+    serde_json::from_str(frame).expect("the test's credential frames are valid")
+}
+
+fn config(broker: &MockBroker, frame: &str) -> ClientConfig {
+    ClientConfig::new(broker.url())
+        .with_on_connect(credentials(frame))
+        .with_backoff(Duration::from_millis(5), Duration::from_millis(50))
+        .with_ping_interval(Duration::from_millis(100))
+}
+
+/// The frames of the document's examples of received messages.
+fn received_examples() -> Vec<&'static str> {
+    EXAMPLES.iter().filter(|e| e.received).map(|e| e.json).collect()
+}
+
+/// A broker that accepts `GOOD` and pushes `frames` as fast as the socket takes them.
+async fn broker_with(frames: &[&str]) -> MockBroker {
+    MockBroker::builder()
+        .accept_frame(GOOD)
+        .frames(frames.iter().copied())
+        .interval(Duration::ZERO)
+        .start()
+        .await
+        .expect("the mock broker starts")
+}
+
+async fn next(client: &mut Client) -> Result<Event, Error> {
+    tokio::time::timeout(WAIT, client.recv())
+        .await
+        .expect("an event arrives in time")
+        .expect("the client is still running")
+}
+
+/// The next message, skipping lifecycle events.
+async fn next_message(client: &mut Client) -> Incoming {
+    loop {
+        match next(client).await {
+            Ok(Event::Message(message)) => return message,
+            Ok(Event::Connected | Event::Disconnected { .. } | Event::Reconnecting { .. }) => {}
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+}
+
+/// The JSON a frame decodes to, to compare messages that do not implement `PartialEq`.
+fn json_of(message: &Incoming) -> serde_json::Value {
+    let text = message.to_json().expect("messages serialise");
+    serde_json::from_str(&text).expect("messages serialise to JSON")
+}
+
+fn expected(frame: &str) -> serde_json::Value {
+    json_of(&decode(frame).expect("the document's examples decode"))
+}
+
+#[tokio::test]
+async fn accepted_credentials_receive_messages() {
+    let examples = received_examples();
+    let broker = broker_with(&examples).await;
+    let mut client = Client::connect(config(&broker, GOOD)).expect("valid configuration");
+    assert!(matches!(next(&mut client).await, Ok(Event::Connected)));
+    let first = next_message(&mut client).await;
+    assert_eq!(json_of(&first), expected(examples[0]));
+    assert_eq!(broker.accepted(), 1);
+    assert_eq!(broker.rejected(), 0);
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn rejected_credentials_stop_the_client_without_retrying() {
+    let broker = broker_with(&received_examples()).await;
+    let mut client = Client::connect(config(&broker, BAD)).expect("valid configuration");
+    let error = loop {
+        match next(&mut client).await {
+            Ok(Event::Connected) => {}
+            Err(error) => break error,
+            Ok(other) => panic!("expected the rejection, got {other:?}"),
+        }
+    };
+    assert!(matches!(error, Error::Rejected { code: Some(REJECTED), .. }), "{error:?}");
+    assert!(error.is_fatal());
+    assert!(error.to_string().contains("rejected the credentials"), "{error}");
+    // The stream ends: no reconnect follows.
+    let end = tokio::time::timeout(WAIT, client.recv()).await.expect("the stream ends in time");
+    assert!(end.is_none(), "expected the end of the stream, got {end:?}");
+    assert_eq!(broker.connections(), 1, "the client must not retry rejected credentials");
+    assert_eq!(broker.rejected(), 1);
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_example_arrives_typed_and_in_order() {
+    // The broker's default feed is the document's examples, and its default accepted
+    // credentials are the document's examples of the on-connect message.
+    let broker = MockBroker::builder().interval(Duration::ZERO).start().await.expect("the mock broker starts");
+    let auth = EXAMPLES.iter().find(|e| !e.received).expect("the document has an auth example");
+    let mut client = Client::connect(config(&broker, auth.json)).expect("valid configuration");
+    for example in EXAMPLES.iter().filter(|e| e.received) {
+        let message = next_message(&mut client).await;
+        assert_eq!(message.name(), example.message, "example {}", example.name);
+        assert!(!matches!(message, Incoming::Unknown(_)), "example {} decoded as unknown", example.name);
+        assert_eq!(json_of(&message), expected(example.json), "example {}", example.name);
+    }
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dropped_connection_reconnects_reauthenticates_and_continues() {
+    let examples = received_examples();
+    let broker = MockBroker::builder()
+        .accept_frame(GOOD)
+        .frames(examples.iter().copied())
+        .interval(Duration::ZERO)
+        .drop_after(2)
+        .start()
+        .await
+        .expect("the mock broker starts");
+    let mut client = Client::connect(config(&broker, GOOD)).expect("valid configuration");
+    let (mut connected, mut disconnected, mut reconnecting) = (0, 0, 0);
+    let mut messages = Vec::new();
+    while messages.len() < examples.len() {
+        match next(&mut client).await {
+            Ok(Event::Connected) => connected += 1,
+            Ok(Event::Disconnected { .. }) => disconnected += 1,
+            Ok(Event::Reconnecting { attempt, .. }) => {
+                assert!(attempt >= 1);
+                reconnecting += 1;
+            }
+            Ok(Event::Message(message)) => messages.push(json_of(&message)),
+            Ok(other) => panic!("unexpected event {other:?}"),
+            Err(error) => panic!("unexpected error {error}"),
+        }
+    }
+    let want: Vec<_> = examples.iter().map(|f| expected(f)).collect();
+    assert_eq!(messages, want, "the feed continues in order across reconnects");
+    let drops = examples.len().div_ceil(2);
+    assert!(connected >= drops && disconnected >= drops - 1 && reconnecting >= drops - 1);
+    assert!(broker.accepted() >= drops, "every new socket authenticates again");
+    assert_eq!(broker.rejected(), 0);
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_connection_dropped_on_command_comes_back() {
+    let examples = received_examples();
+    let broker = broker_with(&examples[..1]).await;
+    let mut client = Client::connect(config(&broker, GOOD)).expect("valid configuration");
+    next_message(&mut client).await;
+    broker.drop_connections();
+    let mut seen: Vec<&str> = Vec::new();
+    while seen.last() != Some(&"connected") {
+        match next(&mut client).await {
+            Ok(Event::Disconnected { .. }) => seen.push("disconnected"),
+            Ok(Event::Reconnecting { .. }) => seen.push("reconnecting"),
+            Ok(Event::Connected) => seen.push("connected"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(seen, ["disconnected", "reconnecting", "connected"]);
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_malformed_frame_is_an_error_item_and_the_stream_goes_on() {
+    let examples = received_examples();
+    let broker = broker_with(&["{\"header\": {\"channel\": ", examples[0], examples[1]]).await;
+    let mut client = Client::connect(config(&broker, GOOD)).expect("valid configuration");
+    assert!(matches!(next(&mut client).await, Ok(Event::Connected)));
+    let error = next(&mut client).await.expect_err("the malformed frame is an error item");
+    assert!(matches!(error, Error::Decode(DecodeError::Syntax { .. })), "{error:?}");
+    assert!(!error.is_fatal());
+    assert_eq!(json_of(&next_message(&mut client).await), expected(examples[0]));
+    assert_eq!(json_of(&next_message(&mut client).await), expected(examples[1]));
+    assert_eq!(broker.connections(), 1, "a bad frame does not cost the connection");
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unknown_channel_is_an_unknown_item() {
+    let examples = received_examples();
+    let unknown = r#"{"header": {"channel": "fleet/teleport"}, "data": {"to": "moon"}}"#;
+    let broker = broker_with(&[unknown, examples[0]]).await;
+    let mut client = Client::connect(config(&broker, GOOD)).expect("valid configuration");
+    match next_message(&mut client).await {
+        Incoming::Unknown(frame) => {
+            assert_eq!(frame.tag.as_deref(), Some("fleet/teleport"));
+            assert_eq!(frame.raw, unknown);
+        }
+        other => panic!("expected an unknown frame, got {other:?}"),
+    }
+    assert_eq!(json_of(&next_message(&mut client).await), expected(examples[0]));
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_consumer_holds_the_reader_and_loses_nothing() {
+    const CAPACITY: usize = 4;
+    let examples = received_examples();
+    let feed: Vec<&str> = examples.iter().copied().cycle().take(200).collect();
+    let broker = broker_with(&feed).await;
+    let mut client = Client::connect(config(&broker, GOOD).with_buffer(CAPACITY)).expect("valid configuration");
+    // Take nothing until the buffer is full: the reader must stop there, not grow the buffer.
+    tokio::time::timeout(WAIT, async {
+        while client.buffered() < CAPACITY {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the buffer fills up");
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+        assert!(client.buffered() <= CAPACITY, "the buffer grew past its capacity");
+    }
+    // Then every frame arrives, in order, none dropped.
+    for (i, frame) in feed.iter().enumerate() {
+        assert!(client.buffered() <= CAPACITY);
+        assert_eq!(json_of(&next_message(&mut client).await), expected(frame), "frame {i}");
+    }
+    assert_eq!(broker.connections(), 1);
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_the_socket_and_ends_the_task() {
+    let broker = MockBroker::builder()
+        .accept_frame(GOOD)
+        .interval(Duration::from_millis(10))
+        .repeat(true)
+        .start()
+        .await
+        .expect("the mock broker starts");
+    let mut client = Client::connect(config(&broker, GOOD)).expect("valid configuration");
+    next_message(&mut client).await;
+    tokio::time::timeout(WAIT, client.shutdown()).await.expect("shutdown finishes");
+    // The broker waits for its connections to close; it finishes because the client closed.
+    tokio::time::timeout(WAIT, broker.shutdown()).await.expect("the broker shuts down");
+}
+
+#[tokio::test]
+async fn missing_on_connect_messages_are_a_configuration_error() {
+    let error = Client::connect(ClientConfig::new("ws://127.0.0.1:9/")).expect_err("no credentials");
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    assert!(error.to_string().contains("authRequest"), "{error}");
+}
+
+#[test]
+fn credentials_never_appear_in_debug_output() {
+    let secret = "Token s3cr3t-do-not-print";
+    let frame = format!(r#"{{"Authorization": "{secret}"}}"#);
+    let config =
+        ClientConfig::new("wss://example.invalid/ws?access_token=q-s3cr3t").with_on_connect(credentials(&frame));
+    let shown = format!("{config:?} {config:#?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert!(shown.contains("authRequest"), "the message name is shown: {shown}");
+}
+
+#[test]
+fn a_server_of_the_document_brings_its_handshake_headers() {
+    let Some(server) = SERVERS.first() else { return };
+    let shown = format!("{:?}", ClientConfig::from_server(server));
+    for (name, _) in server.headers {
+        assert!(shown.contains(name), "{shown}");
+    }
+    assert_eq!(format!("{:?}", ClientConfig::new(server.url)), shown);
+}
