@@ -376,7 +376,8 @@ impl Client {
         while let Some(item) = self.events.recv().await {
             match item {
                 Ok(Event::Message(message)) => crate::dispatch(handler, message),
-                Ok(event) => tracing::info!(?event, "connection event"),
+                // The background task has logged the lifecycle event already.
+                Ok(event) => tracing::debug!(?event, "connection event"),
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => tracing::warn!(error = %e, "skipped a frame"),
             }

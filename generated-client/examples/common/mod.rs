@@ -1,0 +1,53 @@
+//! The handler both examples share: one compact line per vehicle status and per notification.
+//!
+//! This file is hand-written; `cargo xtask regen` does not touch `examples/`.
+
+use ctechnology_rt::Handler;
+use ctechnology_rt::support::UnknownFrame;
+use ctechnology_rt::types::{NotificationPayload, VehicleActionPayload, VehicleProfilePayload, VehicleStatusPayload};
+
+/// Prints every message it is handed on standard output.
+pub struct Printer;
+
+fn or_dash(value: Option<f64>, precision: usize) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.precision$}"))
+}
+
+impl Handler for Printer {
+    fn on_vehicle_status(&mut self, message: VehicleStatusPayload) {
+        let s = &message.data;
+        let status = s.status.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+        let position = match (s.latitude, s.longitude) {
+            (Some(lat), Some(lon)) => format!("{lat:.5},{lon:.5}"),
+            _ => "-".to_owned(),
+        };
+        // Electric vehicles report the traction battery; the main battery is the 12 V one.
+        let battery = s.state_of_charge_pct.or(s.battery_main_pct);
+        println!(
+            "status        {:<30} {:<12} pos {:<22} speed {:>6} km/h  battery {:>5} %",
+            s.vehicle_id,
+            status,
+            position,
+            or_dash(s.speed, 1),
+            or_dash(battery, 0)
+        );
+    }
+
+    fn on_notification(&mut self, message: NotificationPayload) {
+        let n = &message.data;
+        let priority = n.priority.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+        println!("notification  [{priority}] {}", n.title.as_deref().unwrap_or("(no title)"));
+    }
+
+    fn on_vehicle_profile(&mut self, message: VehicleProfilePayload) {
+        println!("profile       {}", message.header.uri.as_deref().unwrap_or("-"));
+    }
+
+    fn on_vehicle_action(&mut self, message: VehicleActionPayload) {
+        println!("action        {}", message.header.uri.as_deref().unwrap_or("-"));
+    }
+
+    fn on_unknown(&mut self, frame: UnknownFrame) {
+        println!("unknown       channel {}", frame.tag.as_deref().unwrap_or("-"));
+    }
+}
