@@ -47,6 +47,7 @@ pub struct MockBrokerBuilder {
     repeat: bool,
     drop_after: Option<usize>,
     auth_timeout: Duration,
+    unresponsive: bool,
 }
 
 impl Default for MockBrokerBuilder {
@@ -59,6 +60,7 @@ impl Default for MockBrokerBuilder {
             repeat: false,
             drop_after: None,
             auth_timeout: Duration::from_secs(10),
+            unresponsive: false,
         }
     }
 }
@@ -121,6 +123,13 @@ impl MockBrokerBuilder {
         self
     }
 
+    /// After accepting the credentials, neither read nor write the connection: to the client it
+    /// looks like a dead peer whose pings go unanswered (default: off).
+    pub fn unresponsive(mut self, unresponsive: bool) -> Self {
+        self.unresponsive = unresponsive;
+        self
+    }
+
     /// How long a new connection may take to send its on-connect messages (default 10 s).
     pub fn auth_timeout(mut self, timeout: Duration) -> Self {
         self.auth_timeout = timeout;
@@ -147,6 +156,7 @@ impl MockBrokerBuilder {
             repeat: self.repeat,
             drop_after: self.drop_after,
             auth_timeout: self.auth_timeout,
+            unresponsive: self.unresponsive,
             cursor: AtomicUsize::new(0),
             stats: Stats::default(),
         });
@@ -242,6 +252,7 @@ struct Shared {
     repeat: bool,
     drop_after: Option<usize>,
     auth_timeout: Duration,
+    unresponsive: bool,
     cursor: AtomicUsize,
     stats: Stats,
 }
@@ -319,6 +330,14 @@ async fn serve(
     }
     shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
     drops.mark_unchanged();
+    if shared.unresponsive {
+        // Holding the socket without reading it leaves the client's pings unanswered.
+        tokio::select! {
+            () = stopped(&mut stop) => {}
+            _ = drops.changed() => {}
+        }
+        return;
+    }
     let mut feeding = !shared.frames.is_empty();
     let mut sent_here = 0;
     let mut next_due = Instant::now();

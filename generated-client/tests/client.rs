@@ -290,3 +290,68 @@ fn a_server_of_the_document_brings_its_handshake_headers() {
     }
     assert_eq!(format!("{:?}", ClientConfig::new(server.url)), shown);
 }
+
+#[tokio::test]
+async fn a_silent_peer_is_detected_by_the_pong_timeout_and_replaced() {
+    let broker =
+        MockBroker::builder().accept_frame(GOOD).unresponsive(true).start().await.expect("the mock broker starts");
+    let config = config(&broker, GOOD)
+        .with_ping_interval(Duration::from_millis(10))
+        .with_pong_timeout(Duration::from_millis(50))
+        // The peer will not answer the close frame either.
+        .with_close_timeout(Duration::from_millis(50));
+    let mut client = Client::connect(config).expect("valid configuration");
+    assert!(matches!(next(&mut client).await, Ok(Event::Connected)));
+    match next(&mut client).await {
+        Ok(Event::Disconnected { reason }) => assert!(reason.contains("pong"), "{reason}"),
+        other => panic!("expected a disconnection, got {other:?}"),
+    }
+    assert!(matches!(next(&mut client).await, Ok(Event::Reconnecting { attempt: 1, .. })));
+    assert!(matches!(next(&mut client).await, Ok(Event::Connected)));
+    client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[derive(Default)]
+struct Recorder {
+    seen: Vec<&'static str>,
+}
+
+impl ctechnology_rt::Handler for Recorder {
+    fn on_vehicle_status(&mut self, _: ctechnology_rt::types::VehicleStatusPayload) {
+        self.seen.push("vehicleStatus");
+    }
+    fn on_notification(&mut self, _: ctechnology_rt::types::NotificationPayload) {
+        self.seen.push("notification");
+    }
+    fn on_vehicle_profile(&mut self, _: ctechnology_rt::types::VehicleProfilePayload) {
+        self.seen.push("vehicleProfile");
+    }
+    fn on_vehicle_action(&mut self, _: ctechnology_rt::types::VehicleActionPayload) {
+        self.seen.push("vehicleAction");
+    }
+}
+
+#[tokio::test]
+async fn run_hands_every_message_to_the_handler_and_skips_bad_frames() {
+    let examples = received_examples();
+    let mut feed = vec!["not a frame"];
+    feed.extend(&examples);
+    let broker = MockBroker::builder()
+        .accept_frame(GOOD)
+        .frames(feed.iter().copied())
+        .interval(Duration::ZERO)
+        .drop_after(feed.len())
+        .start()
+        .await
+        .expect("the mock broker starts");
+    // No reconnect allowed, so the drop after the feed ends the run.
+    let config = config(&broker, GOOD).with_max_reconnects(Some(0));
+    let mut client = Client::connect(config).expect("valid configuration");
+    let mut recorder = Recorder::default();
+    let outcome = tokio::time::timeout(WAIT, client.run(&mut recorder)).await.expect("the run ends in time");
+    assert!(matches!(outcome, Err(Error::GaveUp { attempts: 0 })), "{outcome:?}");
+    let want: Vec<_> = EXAMPLES.iter().filter(|e| e.received).map(|e| e.message).collect();
+    assert_eq!(recorder.seen, want);
+    broker.shutdown().await;
+}

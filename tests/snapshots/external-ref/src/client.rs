@@ -348,7 +348,8 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// Starts connecting in the background and returns at once. Needs a Tokio runtime.
+    /// Starts connecting in the background and returns at once. Needs a Tokio runtime with the
+    /// IO and time drivers enabled (as `#[tokio::main]` and `#[tokio::test]` give).
     pub fn connect(config: ClientConfig) -> Result<Client, Error> {
         config.validate()?;
         let runtime = tokio::runtime::Handle::try_current()

@@ -50,6 +50,7 @@ pub struct MockBrokerBuilder {
     repeat: bool,
     drop_after: Option<usize>,
     auth_timeout: Duration,
+    unresponsive: bool,
 }
 
 impl Default for MockBrokerBuilder {
@@ -62,6 +63,7 @@ impl Default for MockBrokerBuilder {
             repeat: false,
             drop_after: None,
             auth_timeout: Duration::from_secs(10),
+            unresponsive: false,
         }
     }
 }
@@ -124,6 +126,13 @@ impl MockBrokerBuilder {
         self
     }
 
+    /// After accepting the credentials, neither read nor write the connection: to the client it
+    /// looks like a dead peer whose pings go unanswered (default: off).
+    pub fn unresponsive(mut self, unresponsive: bool) -> Self {
+        self.unresponsive = unresponsive;
+        self
+    }
+
     /// How long a new connection may take to send its on-connect messages (default 10 s).
     pub fn auth_timeout(mut self, timeout: Duration) -> Self {
         self.auth_timeout = timeout;
@@ -150,6 +159,7 @@ impl MockBrokerBuilder {
             repeat: self.repeat,
             drop_after: self.drop_after,
             auth_timeout: self.auth_timeout,
+            unresponsive: self.unresponsive,
             cursor: AtomicUsize::new(0),
             stats: Stats::default(),
         });
@@ -245,6 +255,7 @@ struct Shared {
     repeat: bool,
     drop_after: Option<usize>,
     auth_timeout: Duration,
+    unresponsive: bool,
     cursor: AtomicUsize,
     stats: Stats,
 }
@@ -322,6 +333,14 @@ async fn serve(
     }
     shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
     drops.mark_unchanged();
+    if shared.unresponsive {
+        // Holding the socket without reading it leaves the client's pings unanswered.
+        tokio::select! {
+            () = stopped(&mut stop) => {}
+            _ = drops.changed() => {}
+        }
+        return;
+    }
     let mut feeding = !shared.frames.is_empty();
     let mut sent_here = 0;
     let mut next_due = Instant::now();

@@ -22,7 +22,7 @@ pub fn decode_webhook(body: &[u8]) -> Result<Incoming, DecodeError> {
     match std::str::from_utf8(body) {
         Ok(text) => crate::decode(text),
         Err(e) => {
-            let before = &body[..e.valid_up_to()];
+            let before = body.get(..e.valid_up_to()).unwrap_or_default();
             let line = before.iter().filter(|b| **b == b'\n').count() + 1;
             let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
             Err(DecodeError::Syntax { line, column, reason: "the body is not UTF-8 text".to_owned() })
