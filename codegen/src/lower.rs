@@ -63,7 +63,8 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
     let (channels, messages) = if major == 3 { cx.v3()? } else { cx.v2()? };
     let dispatch = choose_dispatch(&messages, &cx.schemas, &mut cx.warnings, cx.docs, &cx.root);
     let mut warnings = std::mem::take(&mut cx.warnings);
-    warnings.extend(cx.schemas.warnings.drain(..));
+    warnings.append(&mut cx.schemas.warnings);
+    warnings.append(&mut cx.docs.warnings);
     Ok(Lowered {
         api: Api { title, version: api_version, description, asyncapi: version, servers, channels, messages, dispatch },
         schemas: cx.schemas,

@@ -56,6 +56,8 @@ pub struct Documents {
     sources: Vec<Source>,
     canonical: Vec<PathBuf>,
     by_path: HashMap<PathBuf, FileId>,
+    /// Lenient resolutions worth telling the user about.
+    pub warnings: Vec<Warning>,
 }
 
 impl Documents {
@@ -162,13 +164,46 @@ impl Documents {
                 self.error(at, format!("`$ref` `{reference}`: only JSON pointer fragments (`#/...`) are supported"))
             );
         }
-        let target = Ptr { file, pointer };
+        let mut target = Ptr { file, pointer };
+        if self.get(&target).is_none()
+            && let Some(pointer) = self.unescaped_slash_match(&target)
+        {
+            self.warnings.push(Warning {
+                location: self.location(at),
+                message: format!(
+                    "`$ref` `{reference}` does not escape `/` inside a key as `~1` (RFC 6901); resolved to `{pointer}`"
+                ),
+            });
+            target.pointer = pointer;
+        }
         if self.get(&target).is_none() {
             return Err(
                 self.error(at, format!("`$ref` `{reference}` does not resolve: nothing at `{}`", target.pointer))
             );
         }
         Ok(target)
+    }
+
+    /// Documents in the wild write keys that contain `/` unescaped in `$ref`s
+    /// (`#/components/messages/a/b` for the key `a/b`). Walks the pointer, joining segments with
+    /// `/` where a key is only found that way; returns the properly escaped pointer.
+    fn unescaped_slash_match(&self, target: &Ptr) -> Option<String> {
+        let segments: Vec<&str> = target.pointer.split('/').skip(1).collect();
+        let mut node = &self.sources[target.file.0].value;
+        let mut out = String::new();
+        let mut i = 0;
+        while i < segments.len() {
+            let map = node.as_object()?;
+            let (key, next) = (i + 1..=segments.len()).find_map(|end| {
+                let key = segments[i..end].join("/").replace("~1", "/").replace("~0", "~");
+                map.get(&key).map(|v| (key, (v, end)))
+            })?;
+            out.push('/');
+            out.push_str(jsonptr::Token::new(key.as_str()).encoded());
+            node = next.0;
+            i = next.1;
+        }
+        Some(out)
     }
 
     /// Follows `$ref`s starting at `ptr` until a node that is not a reference; errors on a cycle

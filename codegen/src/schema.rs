@@ -122,50 +122,50 @@ pub fn relax_tag(defs: &mut IndexMap<String, Value>, name: &str, path: &[String]
     let Some(mut schema) = defs.get(name).cloned() else {
         return;
     };
-    relax_in(defs, &mut schema, path, 0);
+    relax_in(&mut schema, path, 0);
     defs.insert(name.to_owned(), schema);
 }
 
-fn relax_in(defs: &mut IndexMap<String, Value>, schema: &mut Value, path: &[String], steps: usize) {
+fn relax_in(schema: &mut Value, path: &[String], steps: usize) {
     if steps > MAX_STEPS {
         return;
     }
     let Some((first, rest)) = path.split_first() else {
-        if let Some(obj) = schema.as_object_mut() {
-            if obj.remove("const").is_some() || obj.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1)
-            {
-                obj.remove("enum");
-                obj.insert("type".into(), Value::String("string".into()));
-            }
+        if let Some(obj) = schema.as_object_mut()
+            && (obj.remove("const").is_some()
+                || obj.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1))
+        {
+            obj.remove("enum");
+            obj.insert("type".into(), Value::String("string".into()));
         }
         return;
     };
-    if let Some(name) =
-        schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")).map(str::to_owned)
-    {
+    if schema.get("$ref").is_some() {
         // Only inline parts are relaxed: a shared definition keeps its constant.
-        let _ = name;
         return;
     }
     if let Some(prop) = schema.get_mut("properties").and_then(|p| p.get_mut(first)) {
-        relax_in(defs, prop, rest, steps + 1);
+        relax_in(prop, rest, steps + 1);
         if let Some(all) = prop.get_mut("allOf").and_then(Value::as_array_mut) {
             for part in all {
-                relax_in(defs, part, rest, steps + 1);
+                relax_in(part, rest, steps + 1);
             }
         }
     }
     if let Some(all) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
         for part in all {
-            relax_in(defs, part, path, steps + 1);
+            relax_in(part, path, steps + 1);
         }
     }
 }
 
+/// Per definition, the properties moved into the additional-properties map.
+pub type MovedProperties = Vec<(String, Vec<String>)>;
+
 /// Normalises every definition for `typify`; returns the definitions and, per definition, the
 /// property names that had to move into the additional-properties map (see
 /// [`separate_colliding_properties`]).
-pub fn normalize(defs: &IndexMap<String, Value>) -> (IndexMap<String, Value>, Vec<(String, Vec<String>)>) {
+pub fn normalize(defs: &IndexMap<String, Value>) -> (IndexMap<String, Value>, MovedProperties) {
     let mut moved = Vec::new();
     let out = defs
         .iter()
@@ -267,12 +267,67 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
             },
             // Real APIs send date-times that are not RFC 3339 (`+0000` offsets); keep them as text.
             "format" if matches!(value.as_str(), Some("date-time" | "date" | "time")) => continue,
+            // `const: v` is `enum: [v]`; typify recognises tagged unions only in the second form.
+            "const" if !map.contains_key("enum") => {
+                out.insert("enum".into(), Value::Array(vec![value.clone()]));
+                continue;
+            }
             _ => value.clone(),
         };
         out.insert(key.clone(), value);
     }
+    loosen_tuple(&mut out);
+    drop_nonconforming_default(&mut out);
     let out = Value::Object(out);
     flatten_all_of(defs, &out).unwrap_or(out)
+}
+
+/// A `default` that contradicts the schema's own `type` or `enum` (`type: boolean` with
+/// `default: 'false'`, seen in published documents) is dropped: typify rejects the whole schema
+/// otherwise, and a default is documentation for a client.
+fn drop_nonconforming_default(schema: &mut Map<String, Value>) {
+    let Some(default) = schema.get("default") else { return };
+    let type_ok = match schema.get("type") {
+        Some(Value::String(t)) => fits_type(t, default),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(|t| fits_type(t, default)),
+        _ => true,
+    };
+    let enum_ok = schema.get("enum").and_then(Value::as_array).is_none_or(|e| e.contains(default));
+    if !type_ok || !enum_ok {
+        schema.remove("default");
+    }
+}
+
+fn fits_type(t: &str, v: &Value) -> bool {
+    match t {
+        "boolean" => v.is_boolean(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "string" => v.is_string(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        "null" => v.is_null(),
+        _ => true,
+    }
+}
+
+/// A tuple (`items` as a list) becomes a Rust tuple only when its length is fixed; otherwise
+/// (typify rejects it) the array keeps every element as a JSON value, or as the one element
+/// schema when all positions share it.
+fn loosen_tuple(schema: &mut Map<String, Value>) {
+    let Some(Value::Array(items)) = schema.get("items") else { return };
+    let len = items.len() as u64;
+    let fixed = schema.get("minItems").and_then(Value::as_u64) == Some(len)
+        && schema.get("maxItems").and_then(Value::as_u64) == Some(len);
+    if fixed {
+        return;
+    }
+    let shared = match items.split_first() {
+        Some((first, rest)) if rest.iter().all(|i| i == first) => first.clone(),
+        _ => Value::Object(Map::new()),
+    };
+    schema.insert("items".into(), shared);
+    schema.remove("additionalItems");
 }
 
 /// Whether a schema only annotates (no constraint at all).
@@ -422,6 +477,18 @@ mod tests {
         assert!(n["A"]["properties"].get("Self").is_none());
         assert_eq!(n["A"]["additionalProperties"], json!({}));
         assert_eq!(n["A"]["required"], json!([]));
+    }
+
+    #[test]
+    fn open_tuples_become_arrays_of_values() {
+        let d = IndexMap::from([(
+            "T".to_owned(),
+            json!({"type": "array", "items": [{"type": "string"}, {"type": "number"}]}),
+        )]);
+        assert_eq!(normalize(&d).0["T"]["items"], json!({}));
+        let fixed = json!({"type": "array", "items": [{"type": "string"}], "minItems": 1, "maxItems": 1});
+        let d = IndexMap::from([("T".to_owned(), fixed.clone())]);
+        assert_eq!(normalize(&d).0["T"], fixed);
     }
 
     #[test]

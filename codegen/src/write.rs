@@ -53,10 +53,10 @@ fn stale_files(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Vec<Path
                 let path = entry.map_err(io(&d))?.path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if let Ok(rel) = path.strip_prefix(out) {
-                    if !files.contains_key(rel) {
-                        stale.push(rel.to_owned());
-                    }
+                } else if let Ok(rel) = path.strip_prefix(out)
+                    && !files.contains_key(rel)
+                {
+                    stale.push(rel.to_owned());
                 }
             }
         }

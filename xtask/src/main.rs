@@ -1,6 +1,9 @@
 //! Repository chores: `cargo xtask regen [--check]` keeps `generated-client/` in step with the
 //! spec of record.
 
+mod corpus;
+mod schema_check;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -27,6 +30,12 @@ enum Command {
         /// Write nothing; print a diff and exit 1 if `generated-client/` is out of date.
         #[arg(long)]
         check: bool,
+    },
+    /// Generate, build and test a crate for every AsyncAPI document under DIR.
+    Corpus {
+        /// The folder of documents (with an optional MANIFEST.md of expectations).
+        #[arg(default_value = "../shared/asyncapi-corpus")]
+        dir: PathBuf,
     },
 }
 
@@ -86,6 +95,7 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match cli.command {
         Command::Regen { check } => regen(&root, check),
+        Command::Corpus { dir } => corpus::run(&root, &if dir.is_absolute() { dir } else { root.join(dir) }),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -79,7 +79,58 @@ pub struct SubscribeRequestPayload {
     pub symbols: ::std::vec::Vec<::std::string::String>,
     ///Request kind.
     #[serde(rename = "type")]
-    pub type_: ::serde_json::Value,
+    pub type_: SubscribeRequestPayloadType,
+}
+///Request kind.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd
+)]
+pub enum SubscribeRequestPayloadType {
+    #[serde(rename = "subscribe")]
+    Subscribe,
+}
+impl ::std::fmt::Display for SubscribeRequestPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Subscribe => f.write_str("subscribe"),
+        }
+    }
+}
+impl ::std::str::FromStr for SubscribeRequestPayloadType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "subscribe" => Ok(Self::Subscribe),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for SubscribeRequestPayloadType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for SubscribeRequestPayloadType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
 }
 ///`TickPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]

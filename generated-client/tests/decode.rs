@@ -1,0 +1,124 @@
+//! Decoding frames the way the network delivers them: valid pushes, unknown channels, frames
+//! without a header, payloads of the wrong shape, and truncated JSON. Every case is a typed value
+//! or a typed error, never a panic.
+
+use ctechnology_rt::types::NotificationPriority;
+use ctechnology_rt::{Channel, DecodeError, Handler, Incoming, Outgoing, decode, dispatch};
+
+const STATUS: &str = r#"{"header":{"type":"API","api_version":"v2.2","channel":"vehicle/status","uri":"https://api.ctechnology.io/api/v2.2/vehicle/veh_1/status"},"data":{"vehicle_id":"veh_1","timestamp":"2026-08-11T02:26:46Z","status":"CRUISING","speed":42.5,"latitude":47.5,"longitude":8.5,"battery_main_pct":null,"some_new_field":{"added":"by the server later"}}}"#;
+
+#[test]
+fn a_status_push_decodes_into_its_typed_variant() {
+    let Incoming::VehicleStatus(status) = decode(STATUS).expect("valid frame") else { panic!("wrong variant") };
+    assert_eq!(status.header.channel, "vehicle/status");
+    assert_eq!(status.data.vehicle_id, "veh_1");
+    assert_eq!(status.data.speed, Some(42.5));
+    assert_eq!(status.data.battery_main_pct, None);
+}
+
+#[test]
+fn the_header_may_come_after_the_data() {
+    let frame = r#"{"data":{"priority":"ALERT","title":"Moving"},"header":{"channel":"notification"}}"#;
+    let Incoming::Notification(n) = decode(frame).expect("valid frame") else { panic!("wrong variant") };
+    assert_eq!(n.data.priority, Some(NotificationPriority::Alert));
+    assert_eq!(n.data.title.as_deref(), Some("Moving"));
+}
+
+#[test]
+fn an_unknown_channel_is_kept_whole() {
+    let frame = r#"{"header":{"channel":"vehicle/trip"},"data":{"trip_id":"trip_1"}}"#;
+    match decode(frame).expect("well-formed frame") {
+        Incoming::Unknown(unknown) => {
+            assert_eq!(unknown.tag.as_deref(), Some("vehicle/trip"));
+            assert_eq!(unknown.raw, frame);
+        }
+        other => panic!("expected Unknown, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_frame_without_a_header_is_a_missing_tag_error() {
+    let err = decode(r#"{"data":{"vehicle_id":"veh_1"}}"#).expect_err("no header");
+    assert_eq!(err, DecodeError::MissingTag { path: "header.channel" });
+    assert_eq!(err.to_string(), "frame has no `header.channel` to route it by");
+}
+
+#[test]
+fn a_wrong_type_in_data_names_the_message_and_the_path() {
+    let frame =
+        r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"veh_1","timestamp":"t","speed":"fast"}}"#;
+    match decode(frame).expect_err("speed is a string") {
+        DecodeError::Payload { message, path, reason } => {
+            assert_eq!(message, "vehicleStatus");
+            assert_eq!(path, "data.speed");
+            assert!(reason.contains("invalid type"), "{reason}");
+        }
+        other => panic!("expected a payload error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_required_field_is_a_payload_error() {
+    let frame = r#"{"header":{"channel":"vehicle/status"},"data":{"timestamp":"t"}}"#;
+    let err = decode(frame).expect_err("vehicle_id is required");
+    assert!(matches!(&err, DecodeError::Payload { reason, .. } if reason.contains("vehicle_id")), "{err:?}");
+}
+
+#[test]
+fn truncated_json_is_a_syntax_error_at_every_cut() {
+    for cut in 1..STATUS.len() {
+        let frame = &STATUS[..cut];
+        match decode(frame) {
+            Err(DecodeError::Syntax { line, column, .. }) => assert!(line >= 1 && column >= 1),
+            // A cut inside the header can leave no tag to route by; still no panic.
+            Err(DecodeError::MissingTag { .. }) => {}
+            other => panic!("cut at {cut}: expected an error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn not_json_at_all_is_a_syntax_error() {
+    assert!(matches!(decode("hello"), Err(DecodeError::Syntax { .. })));
+    assert!(matches!(decode(""), Err(DecodeError::Syntax { .. })));
+}
+
+#[test]
+fn dispatch_calls_the_matching_handler_method() {
+    #[derive(Default)]
+    struct Seen(Vec<String>);
+    impl Handler for Seen {
+        fn on_vehicle_status(&mut self, m: ctechnology_rt::types::VehicleStatusPayload) {
+            self.0.push(format!("status {}", m.data.vehicle_id));
+        }
+        fn on_unknown(&mut self, f: ctechnology_rt::support::UnknownFrame) {
+            self.0.push(format!("unknown {}", f.tag.unwrap_or_default()));
+        }
+    }
+    let mut seen = Seen::default();
+    dispatch(&mut seen, decode(STATUS).expect("valid"));
+    dispatch(&mut seen, decode(r#"{"header":{"channel":"x"},"data":{}}"#).expect("valid"));
+    // Notifications go to the default method, which ignores them.
+    dispatch(&mut seen, decode(r#"{"header":{"channel":"notification"},"data":{}}"#).expect("valid"));
+    assert_eq!(seen.0, ["status veh_1", "unknown x"]);
+}
+
+#[test]
+fn channels_map_to_addresses_both_ways() {
+    for channel in Channel::ALL {
+        assert_eq!(Channel::from_address(channel.address()), Some(*channel));
+    }
+    assert_eq!(Channel::VehicleStatus.address(), "vehicle/status");
+    assert_eq!(Channel::from_address("nope"), None);
+    let incoming = decode(STATUS).expect("valid");
+    assert_eq!(incoming.channel(), Some(Channel::VehicleStatus));
+}
+
+#[test]
+fn the_auth_frame_is_bare_and_sent_first() {
+    let auth = ctechnology_rt::types::AuthRequest { authorization: "Token abc".into() };
+    let message = Outgoing::from(auth);
+    assert_eq!(message.to_frame().expect("encodes"), r#"{"Authorization":"Token abc"}"#);
+    assert_eq!(message.channel(), Channel::Auth);
+    assert_eq!(Outgoing::ON_CONNECT, [message.name()]);
+}
