@@ -135,7 +135,8 @@ impl ClientConfig {
     }
 
     /// A socket the server closes within this time after the on-connect messages, before any
-    /// message arrived, counts as a rejected credential (default 5 s).
+    /// message arrived, without a close code or with code 1000 (normal), counts as a rejected
+    /// credential (default 5 s). Zero turns this guess off.
     pub fn with_rejection_window(mut self, window: Duration) -> Self {
         self.rejection_window = window;
         self
@@ -573,7 +574,10 @@ impl Seen {
             let reason = if said.is_empty() { "closed with a policy code".to_owned() } else { said };
             return End::Fatal(Error::Rejected { code, reason });
         }
-        if self.sent_credentials && !self.any_message && self.since.elapsed() < window {
+        // A close that gives another reason (going away, restart, overload) is not about the
+        // credentials, however early it comes.
+        let unexplained = frame.is_none_or(|f| matches!(f.code, CloseCode::Normal | CloseCode::Status));
+        if unexplained && self.sent_credentials && !self.any_message && self.since.elapsed() < window {
             let reason = "the server closed the socket right after the on-connect messages".to_owned();
             return End::Fatal(Error::Rejected { code, reason });
         }

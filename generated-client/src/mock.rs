@@ -45,7 +45,8 @@ pub const REJECTED: u16 = 4001;
 pub struct MockBrokerBuilder {
     accept: Vec<serde_json::Value>,
     invalid: Option<String>,
-    frames: Option<Vec<String>>,
+    examples: bool,
+    frames: Vec<String>,
     interval: Duration,
     repeat: bool,
     drop_after: Option<usize>,
@@ -58,7 +59,8 @@ impl Default for MockBrokerBuilder {
         MockBrokerBuilder {
             accept: Vec::new(),
             invalid: None,
-            frames: None,
+            examples: true,
+            frames: Vec::new(),
             interval: Duration::from_secs(1),
             repeat: false,
             drop_after: None,
@@ -81,27 +83,34 @@ impl MockBrokerBuilder {
         self
     }
 
-    /// Pushes `frames` instead of the document's examples.
+    /// Pushes exactly `frames` (which need not be valid), without the document's examples.
     pub fn frames<I, S>(mut self, frames: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.frames = Some(frames.into_iter().map(Into::into).collect());
+        self.examples = false;
+        self.frames = frames.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Leaves the document's examples out of the feed (by default they come first).
+    pub fn without_examples(mut self) -> Self {
+        self.examples = false;
         self
     }
 
     /// Appends one raw frame (which need not be valid) to the feed.
     pub fn frame(mut self, raw: impl Into<String>) -> Self {
-        self.frames.get_or_insert_with(examples).push(raw.into());
+        self.frames.push(raw.into());
         self
     }
 
-    /// Appends a recorded stream to the feed: one JSON frame per line, blank lines skipped.
+    /// Appends a recorded stream to the feed: one frame per line, blank lines skipped. Combine
+    /// with [`without_examples`](Self::without_examples) to replay only the recording.
     pub fn recording(mut self, path: impl AsRef<Path>) -> io::Result<Self> {
         let text = std::fs::read_to_string(path)?;
-        let feed = self.frames.get_or_insert_with(examples);
-        feed.extend(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned));
+        self.frames.extend(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned));
         Ok(self)
     }
 
@@ -152,9 +161,11 @@ impl MockBrokerBuilder {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let accept = if self.accept.is_empty() { example_credentials() } else { self.accept };
+        let mut frames = if self.examples { examples() } else { Vec::new() };
+        frames.extend(self.frames);
         let shared = Arc::new(Shared {
             accept,
-            frames: self.frames.unwrap_or_else(examples),
+            frames,
             interval: self.interval,
             repeat: self.repeat,
             drop_after: self.drop_after,

@@ -355,3 +355,23 @@ async fn run_hands_every_message_to_the_handler_and_skips_bad_frames() {
     assert_eq!(recorder.seen, want);
     broker.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_recorded_stream_is_replayed_in_order() {
+    let examples = received_examples();
+    let path = std::env::temp_dir().join(format!("mock-recording-{}.jsonl", std::process::id()));
+    std::fs::write(&path, format!("{}\n\n{}\n", examples[1], examples[0])).expect("the temp dir is writable");
+    let builder = MockBroker::builder().accept_frame(GOOD).without_examples().recording(&path);
+    let _ = std::fs::remove_file(&path);
+    let broker = builder
+        .expect("the recording is readable")
+        .interval(Duration::ZERO)
+        .start()
+        .await
+        .expect("the mock broker starts");
+    let mut client = Client::connect(config(&broker, GOOD)).expect("valid configuration");
+    assert_eq!(json_of(&next_message(&mut client).await), expected(examples[1]));
+    assert_eq!(json_of(&next_message(&mut client).await), expected(examples[0]));
+    client.shutdown().await;
+    broker.shutdown().await;
+}
