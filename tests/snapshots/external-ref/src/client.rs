@@ -4,7 +4,7 @@
 //! The real-time client: one WebSocket to a server of the API, the on-connect messages (usually
 //! the credentials) sent first on every new socket, then every received frame decoded into
 //! [`Incoming`], delivered as a [`futures_util::Stream`] of [`Event`]s or through the generated
-//! [`Handler`](crate::Handler).
+//! [`Handler`].
 //!
 //! Keep-alive pings, reconnects with exponential backoff and jitter, and the lifecycle events
 //! (`Connected`, `Disconnected`, `Reconnecting`) are handled here; a server that rejects the
