@@ -419,3 +419,57 @@ async fn credentials_never_appear_in_logs() {
     assert!(logs.contains("connected"), "the test captured the client's logs: {logs}");
     assert!(!logs.contains("good-3f9a7c") && !logs.contains("wrong-51be0d"), "{logs}");
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_the_handshake_times_out_and_is_retried() {
+    // Accepts TCP connections and then says nothing.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let url = format!("ws://{}/", listener.local_addr().expect("bound"));
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let config = ClientConfig::new(url)
+        .with_on_connect(credentials(GOOD))
+        .with_backoff(Duration::from_millis(5), Duration::from_millis(50))
+        .with_connect_timeout(Duration::from_millis(50));
+    let mut client = Client::connect(config).expect("valid configuration");
+    match next(&mut client).await {
+        Ok(Event::Disconnected { reason }) => assert!(reason.contains("could not connect within"), "{reason}"),
+        other => panic!("expected a failed attempt, got {other:?}"),
+    }
+    assert!(matches!(next(&mut client).await, Ok(Event::Reconnecting { attempt: 1, .. })));
+    client.shutdown().await;
+    held.abort();
+}
+
+#[tokio::test]
+async fn the_client_gives_up_after_the_configured_reconnects() {
+    // A port nobody listens on any more: every attempt is refused.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let url = format!("ws://{}/", listener.local_addr().expect("bound"));
+    drop(listener);
+    let config = ClientConfig::new(url)
+        .with_on_connect(credentials(GOOD))
+        .with_backoff(Duration::from_millis(1), Duration::from_millis(4))
+        .with_max_reconnects(Some(2));
+    let mut client = Client::connect(config).expect("valid configuration");
+    let mut attempts = Vec::new();
+    let error = loop {
+        match next(&mut client).await {
+            Ok(Event::Disconnected { .. }) => {}
+            Ok(Event::Reconnecting { attempt, delay }) => {
+                assert!(delay <= Duration::from_millis(4), "the delay is capped at the maximum: {delay:?}");
+                attempts.push(attempt);
+            }
+            Err(error) => break error,
+            Ok(other) => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(attempts, [1, 2]);
+    assert!(matches!(error, Error::GaveUp { attempts: 2 }), "{error:?}");
+    let end = tokio::time::timeout(WAIT, client.recv()).await.expect("the stream ends in time");
+    assert!(end.is_none());
+}

@@ -59,6 +59,7 @@ pub struct ClientConfig {
     rejection_window: Duration,
     buffer: usize,
     close_timeout: Duration,
+    connect_timeout: Duration,
 }
 
 impl ClientConfig {
@@ -80,6 +81,7 @@ impl ClientConfig {
             rejection_window: Duration::from_secs(5),
             buffer: 256,
             close_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(30),
         }
     }
 
@@ -155,6 +157,13 @@ impl ClientConfig {
         self
     }
 
+    /// How long the TCP, TLS and WebSocket handshakes may take together before the attempt
+    /// counts as failed (default 30 s).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
     /// The server URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -209,6 +218,7 @@ impl fmt::Debug for ClientConfig {
             .field("rejection_window", &self.rejection_window)
             .field("buffer", &self.buffer)
             .field("close_timeout", &self.close_timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .finish()
     }
 }
@@ -523,7 +533,11 @@ async fn session(
     let connected = tokio::select! {
         biased;
         () = stopped(stop) => return End::Stopped,
-        connected = connecting => connected,
+        connected = tokio::time::timeout(config.connect_timeout, connecting) => connected,
+    };
+    let Ok(connected) = connected else {
+        let reason = format!("could not connect within {:?}", config.connect_timeout);
+        return End::Lost { reason, healthy: false };
     };
     let mut ws = match connected {
         Ok((ws, _response)) => ws,
