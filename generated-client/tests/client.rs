@@ -473,3 +473,30 @@ async fn the_client_gives_up_after_the_configured_reconnects() {
     let end = tokio::time::timeout(WAIT, client.recv()).await.expect("the stream ends in time");
     assert!(end.is_none());
 }
+
+#[tokio::test]
+async fn an_error_frame_then_a_close_counts_as_a_rejection() {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::Message;
+    // A server that answers the credentials with an error frame and a normal close, the way an
+    // API without close codes may reject a token.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let url = format!("ws://{}/", listener.local_addr().expect("bound"));
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.expect("the client connects");
+        let mut ws = tokio_tungstenite::accept_async(socket).await.expect("a WebSocket handshake");
+        let _credentials = ws.next().await;
+        ws.send(Message::text(r#"{"error": "invalid token"}"#)).await.expect("the client reads");
+        let _ = ws.close(None).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let config = ClientConfig::new(url).with_on_connect(credentials(BAD));
+    let mut client = Client::connect(config).expect("valid configuration");
+    assert!(matches!(next(&mut client).await, Ok(Event::Connected)));
+    assert!(matches!(next(&mut client).await, Err(Error::Decode(_))));
+    let error = next(&mut client).await.expect_err("the rejection");
+    assert!(matches!(error, Error::Rejected { .. }), "{error:?}");
+    let end = tokio::time::timeout(WAIT, client.recv()).await.expect("the stream ends in time");
+    assert!(end.is_none());
+    server.await.expect("the server task ends");
+}

@@ -137,8 +137,8 @@ impl ClientConfig {
     }
 
     /// A socket the server closes within this time after the on-connect messages, before any
-    /// message arrived, without a close code or with code 1000 (normal), counts as a rejected
-    /// credential (default 5 s). Zero turns this guess off.
+    /// frame that decodes arrived, without a close code or with code 1000 (normal), counts as a
+    /// rejected credential (default 5 s). Zero turns this guess off.
     pub fn with_rejection_window(mut self, window: Duration) -> Self {
         self.rejection_window = window;
         self
@@ -652,7 +652,9 @@ async fn read_loop(
             )) => return seen.closed(None, config.rejection_window),
             Some(Err(e)) => return End::Lost { reason: format!("connection failed: {e}"), healthy: seen.any_message },
         };
-        seen.any_message = true;
+        // Only a frame that decodes proves the credentials were accepted: a server may answer
+        // bad ones with an error frame before it closes.
+        seen.any_message |= item.is_ok();
         if let Err(e) = &item {
             tracing::debug!(error = %e, "frame could not be decoded");
         }
