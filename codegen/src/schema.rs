@@ -311,6 +311,107 @@ fn fits_type(t: &str, v: &Value) -> bool {
     }
 }
 
+/// The values of a string enum that should stay open (two or more strings, optionally `null`),
+/// and whether `null` is one of them. Single-value enums are tags and stay closed.
+fn open_enum_values(schema: &Value) -> Option<(Vec<String>, bool)> {
+    let map = schema.as_object()?;
+    let values = map.get("enum")?.as_array()?;
+    let type_ok = match map.get("type") {
+        None => true,
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().all(|t| matches!(t.as_str(), Some("string" | "null"))),
+        Some(_) => false,
+    };
+    let structural = ["properties", "items", "oneOf", "anyOf", "allOf", "$ref", "pattern"];
+    if !type_ok || structural.iter().any(|k| map.contains_key(*k)) {
+        return None;
+    }
+    let nullable = values.iter().any(Value::is_null);
+    let strings: Vec<String> = values.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    (strings.len() >= 2 && strings.len() + usize::from(nullable) == values.len()).then_some((strings, nullable))
+}
+
+/// The open string enums of a set of definitions, as (definition name, values).
+pub type OpenEnums = Vec<(String, Vec<String>)>;
+
+/// Gives every string enum of two or more values its own definition (`<Parent><Property>` for
+/// one written inline), so that the `types` stage can make it an open enum; returns them.
+pub fn hoist_open_enums(defs: &mut IndexMap<String, Value>) -> OpenEnums {
+    let mut found = Vec::new();
+    let names: Vec<String> = defs.keys().cloned().collect();
+    for name in names {
+        let Some(mut schema) = defs.get(&name).cloned() else { continue };
+        if let Some((values, _)) = open_enum_values(&schema) {
+            if let Some(obj) = schema.as_object_mut() {
+                obj.insert("type".into(), Value::String("string".into()));
+                obj.insert("enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
+            }
+            defs.insert(name.clone(), schema);
+            found.push((name, values));
+            continue;
+        }
+        let mut new_defs = Vec::new();
+        hoist_in(&mut schema, &name, defs, &mut new_defs, 0);
+        defs.insert(name, schema);
+        for (n, def, values) in new_defs {
+            defs.insert(n.clone(), def);
+            found.push((n, values));
+        }
+    }
+    found
+}
+
+fn hoist_in(
+    schema: &mut Value,
+    parent: &str,
+    defs: &IndexMap<String, Value>,
+    new_defs: &mut Vec<(String, Value, Vec<String>)>,
+    depth: usize,
+) {
+    if depth > 64 {
+        return;
+    }
+    let Some(map) = schema.as_object_mut() else { return };
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        for (prop, sub) in props.iter_mut() {
+            let base = format!("{parent}{}", crate::naming::type_name(prop));
+            if let Some((values, nullable)) = open_enum_values(sub) {
+                let mut name = base.clone();
+                let mut n = 2;
+                while defs.contains_key(&name) || new_defs.iter().any(|(d, _, _)| *d == name) {
+                    name = format!("{base}{n}");
+                    n += 1;
+                }
+                let mut def = Map::new();
+                for key in ["description", "title"] {
+                    if let Some(v) = sub.get(key) {
+                        def.insert(key.into(), v.clone());
+                    }
+                }
+                def.insert("type".into(), Value::String("string".into()));
+                def.insert("enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
+                let reference = serde_json::json!({ "$ref": format!("#/definitions/{name}") });
+                *sub = if nullable { serde_json::json!({ "oneOf": [reference, { "type": "null" }] }) } else { reference };
+                new_defs.push((name, Value::Object(def), values));
+            } else {
+                hoist_in(sub, &base, defs, new_defs, depth + 1);
+            }
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(sub) = map.get_mut(key).filter(|s| s.is_object()) {
+            hoist_in(sub, &format!("{parent}Item"), defs, new_defs, depth + 1);
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(parts)) = map.get_mut(key) {
+            for part in parts {
+                hoist_in(part, parent, defs, new_defs, depth + 1);
+            }
+        }
+    }
+}
+
 /// A tuple (`items` as a list) becomes a Rust tuple only when its length is fixed; otherwise
 /// (typify rejects it) the array keeps every element as a JSON value, or as the one element
 /// schema when all positions share it.
@@ -489,6 +590,23 @@ mod tests {
         let fixed = json!({"type": "array", "items": [{"type": "string"}], "minItems": 1, "maxItems": 1});
         let d = IndexMap::from([("T".to_owned(), fixed.clone())]);
         assert_eq!(normalize(&d).0["T"], fixed);
+    }
+
+    #[test]
+    fn inline_string_enums_get_their_own_definitions() {
+        let mut d = IndexMap::from([(
+            "Order".to_owned(),
+            json!({"type": "object", "properties": {
+                "side": {"type": "string", "enum": ["buy", "sell"], "description": "Side."},
+                "reason": {"type": ["string", "null"], "enum": ["a", "b", null]},
+                "kind": {"enum": ["only"]}}}),
+        )]);
+        let open = hoist_open_enums(&mut d);
+        assert_eq!(open.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["OrderSide", "OrderReason"]);
+        assert_eq!(d["Order"]["properties"]["side"], json!({"$ref": "#/definitions/OrderSide"}));
+        assert_eq!(d["Order"]["properties"]["reason"]["oneOf"][1], json!({"type": "null"}));
+        assert_eq!(d["OrderSide"], json!({"description": "Side.", "type": "string", "enum": ["buy", "sell"]}));
+        assert_eq!(d["Order"]["properties"]["kind"], json!({"enum": ["only"]}));
     }
 
     #[test]

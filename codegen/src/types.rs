@@ -11,11 +11,12 @@ use indexmap::IndexMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
-use typify::{TypeSpace, TypeSpaceSettings};
+use typify::{TypeSpace, TypeSpaceImpl, TypeSpaceSettings};
 
 use crate::error::{Error, Result, Warning};
 use crate::ir::{Api, Dispatch};
 use crate::resolve::{Documents, SchemaBundle};
+use crate::naming::{self, Namespace};
 use crate::schema;
 
 /// The Rust types of one API.
@@ -44,7 +45,8 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
             }
         }
     }
-    let (defs, moved) = schema::normalize(&defs);
+    let (mut defs, moved) = schema::normalize(&defs);
+    let open_enums = schema::hoist_open_enums(&mut defs);
     let warnings = moved
         .into_iter()
         .filter_map(|(name, props)| {
@@ -61,6 +63,9 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
 
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
+    for (name, _) in &open_enums {
+        settings.with_replacement(name, name, [TypeSpaceImpl::FromStr, TypeSpaceImpl::Display].into_iter());
+    }
     let mut space = TypeSpace::new(&settings);
     let outcome = catch_unwind(AssertUnwindSafe(|| space.add_ref_types(schemas.clone())));
     match outcome {
@@ -70,8 +75,13 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
             return Err(typify_error(bundle, docs, &defs, "typify panicked on these schemas"));
         }
     }
-    let items = catch_unwind(AssertUnwindSafe(|| space.to_stream()))
+    let typified = catch_unwind(AssertUnwindSafe(|| space.to_stream()))
         .map_err(|_| typify_error(bundle, docs, &defs, "typify panicked while writing the types"))?;
+    let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
+    let items = quote! {
+        #typified
+        #(#open)*
+    };
     let mut paths = BTreeMap::new();
     for (name, _) in &schemas {
         let ty = space.iter_types().find(|t| t.name() == *name).map(|t| t.ident()).unwrap_or_else(|| {
@@ -88,6 +98,30 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
         uses_regress: space.uses_regress(),
         uses_chrono: space.uses_chrono(),
     })
+}
+
+/// An open string enum (see `open_enum!` in the generated `support` module).
+fn open_enum(name: &str, values: &[String], schema: Option<&Value>) -> TokenStream {
+    let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+    let mut names = Namespace::default();
+    let variants = values.iter().map(|v| {
+        let (variant, _) = names.claim(&naming::type_name(v));
+        let variant = proc_macro2::Ident::new(&variant, proc_macro2::Span::call_site());
+        let doc = format!(" `{v}`");
+        quote! { #[doc = #doc] #variant = #v, }
+    });
+    let variants: Vec<_> = variants.collect();
+    let (other, _) = names.claim("Unlisted");
+    let other = proc_macro2::Ident::new(&other, proc_macro2::Span::call_site());
+    let description = schema.and_then(|s| s.get("description")).and_then(Value::as_str).unwrap_or(name);
+    let docs = crate::emit::doc_lines(description);
+    quote! {
+        crate::support::open_enum! {
+            #(#[doc = #docs])*
+            #ident { #(#variants)* }
+            other #other
+        }
+    }
 }
 
 fn to_schemars(

@@ -72,10 +72,6 @@ pub struct Notification {
     ///Human-readable notification text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
-    /**How intrusive the notification is: `LOW` = logbook entry, `MEDIUM` = web-app popup,
-`HIGH` = desktop popup, `ALERT` = mobile push (D14). D3 types it as a plain string;
-the enum is the union of D6 (LOW, MEDIUM, HIGH), D7 (ALERT) and D14 (all four).
-*/
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<NotificationPriority>,
     ///Whether the user has read the notification.
@@ -102,72 +98,6 @@ the enum is the union of D6 (LOW, MEDIUM, HIGH), D7 (ALERT) and D14 (all four).
 pub struct NotificationPayload {
     pub data: Notification,
     pub header: EnvelopeHeader,
-}
-/**How intrusive the notification is: `LOW` = logbook entry, `MEDIUM` = web-app popup,
-`HIGH` = desktop popup, `ALERT` = mobile push (D14). D3 types it as a plain string;
-the enum is the union of D6 (LOW, MEDIUM, HIGH), D7 (ALERT) and D14 (all four).
-*/
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum NotificationPriority {
-    #[serde(rename = "LOW")]
-    Low,
-    #[serde(rename = "MEDIUM")]
-    Medium,
-    #[serde(rename = "HIGH")]
-    High,
-    #[serde(rename = "ALERT")]
-    Alert,
-}
-impl ::std::fmt::Display for NotificationPriority {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Low => f.write_str("LOW"),
-            Self::Medium => f.write_str("MEDIUM"),
-            Self::High => f.write_str("HIGH"),
-            Self::Alert => f.write_str("ALERT"),
-        }
-    }
-}
-impl ::std::str::FromStr for NotificationPriority {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "LOW" => Ok(Self::Low),
-            "MEDIUM" => Ok(Self::Medium),
-            "HIGH" => Ok(Self::High),
-            "ALERT" => Ok(Self::Alert),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for NotificationPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for NotificationPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 /**One entry of the vehicle logbook (REST model, D10), e.g. the ignition being turned on.
 Notifications link to actions through `action_id`. Required-ness is not documented, so
@@ -548,7 +478,6 @@ pub struct VehicleStatus {
     ///State of charge of the high-voltage (traction) battery in percent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state_of_charge_pct: ::std::option::Option<f64>,
-    ///Operational state of the vehicle. Enum from a comment in D5; null accepted by T1.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<VehicleStatusStatus>,
     ///Temperature sensor 1; degrees Celsius (inferred). Nullability undocumented.
@@ -642,73 +571,6 @@ pub struct VehicleStatusPayload {
     pub data: VehicleStatus,
     pub header: EnvelopeHeader,
 }
-///Operational state of the vehicle. Enum from a comment in D5; null accepted by T1.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum VehicleStatusStatus {
-    #[serde(rename = "SETUP")]
-    Setup,
-    #[serde(rename = "PARK")]
-    Park,
-    #[serde(rename = "PARK_HOME")]
-    ParkHome,
-    #[serde(rename = "FLOATING")]
-    Floating,
-    #[serde(rename = "CRUISING")]
-    Cruising,
-}
-impl ::std::fmt::Display for VehicleStatusStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Setup => f.write_str("SETUP"),
-            Self::Park => f.write_str("PARK"),
-            Self::ParkHome => f.write_str("PARK_HOME"),
-            Self::Floating => f.write_str("FLOATING"),
-            Self::Cruising => f.write_str("CRUISING"),
-        }
-    }
-}
-impl ::std::str::FromStr for VehicleStatusStatus {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "SETUP" => Ok(Self::Setup),
-            "PARK" => Ok(Self::Park),
-            "PARK_HOME" => Ok(Self::ParkHome),
-            "FLOATING" => Ok(Self::Floating),
-            "CRUISING" => Ok(Self::Cruising),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for VehicleStatusStatus {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for VehicleStatusStatus {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 /// Error types.
 pub mod error {
     /// Error from a `TryFrom` or `FromStr` implementation.
@@ -740,4 +602,22 @@ pub mod error {
             Self(value.into())
         }
     }
+}
+crate::support::open_enum! {
+    #[doc =
+    " How intrusive the notification is: `LOW` = logbook entry, `MEDIUM` = web-app popup,"]
+    #[doc =
+    " `HIGH` = desktop popup, `ALERT` = mobile push (D14). D3 types it as a plain string;"]
+    #[doc =
+    " the enum is the union of D6 (LOW, MEDIUM, HIGH), D7 (ALERT) and D14 (all four)."]
+    NotificationPriority { #[doc = " `LOW`"] Low = "LOW", #[doc = " `MEDIUM`"] Medium =
+    "MEDIUM", #[doc = " `HIGH`"] High = "HIGH", #[doc = " `ALERT`"] Alert = "ALERT", }
+    other Unlisted
+}
+crate::support::open_enum! {
+    #[doc =
+    " Operational state of the vehicle. Enum from a comment in D5; null accepted by T1."]
+    VehicleStatusStatus { #[doc = " `SETUP`"] Setup = "SETUP", #[doc = " `PARK`"] Park =
+    "PARK", #[doc = " `PARK_HOME`"] ParkHome = "PARK_HOME", #[doc = " `FLOATING`"]
+    Floating = "FLOATING", #[doc = " `CRUISING`"] Cruising = "CRUISING", } other Unlisted
 }

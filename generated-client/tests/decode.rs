@@ -122,3 +122,18 @@ fn the_auth_frame_is_bare_and_sent_first() {
     assert_eq!(message.channel(), Channel::Auth);
     assert_eq!(Outgoing::ON_CONNECT, [message.name()]);
 }
+
+#[test]
+fn an_enum_value_the_spec_does_not_list_is_kept() {
+    use ctechnology_rt::types::VehicleStatusStatus;
+    let frame = r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","status":"TOWED"}}"#;
+    let Incoming::VehicleStatus(status) = decode(frame).expect("a new status value still decodes") else {
+        panic!("wrong variant")
+    };
+    assert_eq!(status.data.status, Some(VehicleStatusStatus::Unlisted("TOWED".into())));
+    let again = Incoming::VehicleStatus(status).to_json().expect("encodes");
+    assert!(again.contains(r#""status":"TOWED""#), "{again}");
+    let known = r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","status":"PARK_HOME"}}"#;
+    let Incoming::VehicleStatus(status) = decode(known).expect("valid") else { panic!("wrong variant") };
+    assert_eq!(status.data.status, Some(VehicleStatusStatus::ParkHome));
+}

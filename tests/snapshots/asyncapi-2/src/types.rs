@@ -7,70 +7,10 @@ pub struct StatusPayload {
     ///Optional human-readable detail.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
-    ///New state.
     pub state: StatusPayloadState,
     ///Discriminator.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-}
-///New state.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum StatusPayloadState {
-    #[serde(rename = "subscribed")]
-    Subscribed,
-    #[serde(rename = "unsubscribed")]
-    Unsubscribed,
-    #[serde(rename = "maintenance")]
-    Maintenance,
-}
-impl ::std::fmt::Display for StatusPayloadState {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Subscribed => f.write_str("subscribed"),
-            Self::Unsubscribed => f.write_str("unsubscribed"),
-            Self::Maintenance => f.write_str("maintenance"),
-        }
-    }
-}
-impl ::std::str::FromStr for StatusPayloadState {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "subscribed" => Ok(Self::Subscribed),
-            "unsubscribed" => Ok(Self::Unsubscribed),
-            "maintenance" => Ok(Self::Maintenance),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for StatusPayloadState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for StatusPayloadState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 ///`SubscribeRequestPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -177,4 +117,9 @@ pub mod error {
             Self(value.into())
         }
     }
+}
+crate::support::open_enum! {
+    #[doc = " New state."] StatusPayloadState { #[doc = " `subscribed`"] Subscribed =
+    "subscribed", #[doc = " `unsubscribed`"] Unsubscribed = "unsubscribed", #[doc =
+    " `maintenance`"] Maintenance = "maintenance", } other Unlisted
 }

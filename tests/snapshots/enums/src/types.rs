@@ -4,74 +4,13 @@
 ///`OrderUpdate`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct OrderUpdate {
-    ///Nullable enum; null while the order is not cancelled.
     #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub cancel_reason: ::std::option::Option<OrderUpdateCancelReason>,
     ///Client-visible order id.
     pub order_id: ::std::string::String,
     ///Integer enum; 1 is the lowest priority.
     pub priority: OrderUpdatePriority,
-    ///String enum.
     pub side: OrderUpdateSide,
-}
-///Nullable enum; null while the order is not cancelled.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum OrderUpdateCancelReason {
-    #[serde(rename = "user_requested")]
-    UserRequested,
-    #[serde(rename = "expired")]
-    Expired,
-    #[serde(rename = "insufficient_funds")]
-    InsufficientFunds,
-}
-impl ::std::fmt::Display for OrderUpdateCancelReason {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::UserRequested => f.write_str("user_requested"),
-            Self::Expired => f.write_str("expired"),
-            Self::InsufficientFunds => f.write_str("insufficient_funds"),
-        }
-    }
-}
-impl ::std::str::FromStr for OrderUpdateCancelReason {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "user_requested" => Ok(Self::UserRequested),
-            "expired" => Ok(Self::Expired),
-            "insufficient_funds" => Ok(Self::InsufficientFunds),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for OrderUpdateCancelReason {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for OrderUpdateCancelReason {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 ///Integer enum; 1 is the lowest priority.
 #[derive(::serde::Serialize, Clone, Debug)]
@@ -109,61 +48,6 @@ impl<'de> ::serde::Deserialize<'de> for OrderUpdatePriority {
             .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
     }
 }
-///String enum.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum OrderUpdateSide {
-    #[serde(rename = "buy")]
-    Buy,
-    #[serde(rename = "sell")]
-    Sell,
-}
-impl ::std::fmt::Display for OrderUpdateSide {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Buy => f.write_str("buy"),
-            Self::Sell => f.write_str("sell"),
-        }
-    }
-}
-impl ::std::str::FromStr for OrderUpdateSide {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "buy" => Ok(Self::Buy),
-            "sell" => Ok(Self::Sell),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for OrderUpdateSide {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for OrderUpdateSide {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 /// Error types.
 pub mod error {
     /// Error from a `TryFrom` or `FromStr` implementation.
@@ -195,4 +79,14 @@ pub mod error {
             Self(value.into())
         }
     }
+}
+crate::support::open_enum! {
+    #[doc = " String enum."] OrderUpdateSide { #[doc = " `buy`"] Buy = "buy", #[doc =
+    " `sell`"] Sell = "sell", } other Unlisted
+}
+crate::support::open_enum! {
+    #[doc = " Nullable enum; null while the order is not cancelled."]
+    OrderUpdateCancelReason { #[doc = " `user_requested`"] UserRequested =
+    "user_requested", #[doc = " `expired`"] Expired = "expired", #[doc =
+    " `insufficient_funds`"] InsufficientFunds = "insufficient_funds", } other Unlisted
 }

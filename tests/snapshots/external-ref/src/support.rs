@@ -265,6 +265,93 @@ impl<'de> Visitor<'de> for TagVisitor {
     }
 }
 
+/// Deserializes a string into an open enum through `from`, without allocating for values the
+/// enum knows. Used by [`open_enum!`].
+pub fn deserialize_open<'de, D: Deserializer<'de>, T>(deserializer: D, from: fn(&str) -> T) -> Result<T, D::Error> {
+    struct OpenVisitor<T>(fn(&str) -> T);
+    impl<T> Visitor<'_> for OpenVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<T, E> {
+            Ok((self.0)(v))
+        }
+    }
+    deserializer.deserialize_str(OpenVisitor(from))
+}
+
+/// Defines a string enum that keeps the values it does not list in a fallback variant, so that a
+/// server adding a value does not make whole frames undecodable.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)* }
+        other $other:ident
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version of the API does not list, kept as sent.
+            $other(::std::string::String),
+        }
+
+        impl $name {
+            /// Every value the API lists, in document order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),*];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $value,)*
+                    $name::$other(value) => value,
+                }
+            }
+
+            /// The variant for `value`; an unlisted value is kept in the fallback variant.
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    $($value => $name::$variant,)*
+                    other => $name::$other(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok($name::from_wire(value))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(value: &str) -> Self {
+                $name::from_wire(value)
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                $crate::support::deserialize_open(deserializer, $name::from_wire)
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +380,23 @@ mod tests {
     fn broken_json_before_the_tag_is_a_syntax_error() {
         let err = peek_tag("{\"header\": {\"chan", &["header", "channel"]).expect_err("truncated");
         assert!(matches!(err, DecodeError::Syntax { line: 1, .. }), "{err:?}");
+    }
+
+    open_enum! {
+        /// Test enum.
+        Level { Low = "LOW", High = "HIGH", }
+        other Unlisted
+    }
+
+    #[test]
+    fn open_enums_keep_unlisted_values() {
+        let level: Level = serde_json::from_str("\"HIGH\"").expect("a string");
+        assert_eq!(level, Level::High);
+        let level: Level = serde_json::from_str("\"EXTREME\"").expect("a string");
+        assert_eq!(level, Level::Unlisted("EXTREME".into()));
+        assert_eq!(serde_json::to_string(&level).expect("encodes"), "\"EXTREME\"");
+        assert_eq!(Level::KNOWN, [Level::Low, Level::High]);
+        assert!(serde_json::from_str::<Level>("3").is_err());
     }
 
     #[test]
