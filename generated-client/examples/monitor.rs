@@ -78,7 +78,13 @@ async fn main() -> ExitCode {
                 eprintln!("no server URL: pass --url\n{USAGE}");
                 return ExitCode::FAILURE;
             };
-            ClientConfig::new(url).with_on_connect(auth(&token))
+            // The service refuses a handshake without the headers its document names (`Origin`),
+            // also on a URL other than the document's, such as a staging server.
+            let headers = SERVERS.first().map(|s| s.headers).unwrap_or_default();
+            headers
+                .iter()
+                .fold(ClientConfig::new(url), |config, (name, value)| config.with_header(*name, *value))
+                .with_on_connect(auth(&token))
         }
         (None, Some(_)) => {
             eprintln!("--url needs a token: pass --token or set CTECH_TOKEN\n{USAGE}");
