@@ -54,6 +54,19 @@ pub struct Channel {
     pub address: Option<String>,
     /// Documentation lines: title, summary, description.
     pub docs: Vec<String>,
+    /// The `{name}` parameters of the address, in address order.
+    pub parameters: Vec<Parameter>,
+}
+
+/// A parameter of a channel address (`{vehicle_id}` in `vehicle/{vehicle_id}/status`).
+#[derive(Debug, Serialize)]
+pub struct Parameter {
+    /// The name between the braces.
+    pub name: String,
+    /// The Rust field name.
+    pub field: String,
+    /// Its description, if the document declares it.
+    pub docs: Vec<String>,
 }
 
 /// Which way a message goes, seen from the generated client.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Result, Warning};
-use crate::ir::{Api, Channel, Direction, Dispatch, Example, Message, Server};
+use crate::ir::{Api, Channel, Direction, Dispatch, Example, Message, Parameter, Server};
 use crate::naming::{self, Namespace};
 use crate::resolve::{Documents, FileId, Ptr, SchemaBundle};
 use crate::schema;
@@ -195,7 +195,8 @@ impl Lowering<'_> {
             let (ident, _) = names.claim(&naming::type_name(&key));
             channel_index.insert(target.clone(), channels.len());
             channel_index.insert(ptr.clone(), channels.len());
-            channels.push(Channel { key, ident, address, docs: docs_of(&ch) });
+            let parameters = self.parameters(&target, address.as_deref())?;
+            channels.push(Channel { key, ident, address, docs: docs_of(&ch), parameters });
         }
         let mut found = Vec::new();
         for (op_key, ptr) in self.entries(&self.root.child("operations"))? {
@@ -268,7 +269,14 @@ impl Lowering<'_> {
             };
             let (ident, _) = names.claim(&naming::type_name(&address));
             let index = channels.len();
-            channels.push(Channel { key: address.clone(), ident, address: Some(address), docs: docs_of(&ch) });
+            let parameters = self.parameters(&target, Some(&address))?;
+            channels.push(Channel {
+                key: address.clone(),
+                ident,
+                address: Some(address),
+                docs: docs_of(&ch),
+                parameters,
+            });
             for (op_name, direction) in [("subscribe", Direction::Receive), ("publish", Direction::Send)] {
                 let op_ptr = target.child(op_name);
                 let Some(op) = self.object(&op_ptr, false)? else {
@@ -298,6 +306,35 @@ impl Lowering<'_> {
         }
         let messages = self.messages(found, &channels)?;
         Ok((channels, messages))
+    }
+
+    /// The parameters of a channel: every `{name}` of its address, documented from `parameters`.
+    fn parameters(&mut self, channel: &Ptr, address: Option<&str>) -> Result<Vec<Parameter>> {
+        let Some(address) = address else { return Ok(Vec::new()) };
+        let mut names = Namespace::default();
+        let mut out: Vec<Parameter> = Vec::new();
+        let mut rest = address;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else {
+                return Err(self.docs.error(&channel.child("address"), "unclosed `{` in the channel address"));
+            };
+            let name = rest[start + 1..start + len].to_owned();
+            rest = &rest[start + len + 1..];
+            if name.is_empty() {
+                return Err(self.docs.error(&channel.child("address"), "empty `{}` in the channel address"));
+            }
+            if out.iter().any(|p| p.name == name) {
+                continue;
+            }
+            let declared = channel.child("parameters").child(&name);
+            let docs = match self.object(&declared, false)? {
+                Some(p) => docs_of(&p),
+                None => Vec::new(),
+            };
+            let (field, _) = names.claim(&naming::snake_name(&name));
+            out.push(Parameter { name, field, docs });
+        }
+        Ok(out)
     }
 
     fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<Vec<Message>> {

@@ -391,7 +391,8 @@ fn hoist_in(
                 def.insert("type".into(), Value::String("string".into()));
                 def.insert("enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
                 let reference = serde_json::json!({ "$ref": format!("#/definitions/{name}") });
-                *sub = if nullable { serde_json::json!({ "oneOf": [reference, { "type": "null" }] }) } else { reference };
+                *sub =
+                    if nullable { serde_json::json!({ "oneOf": [reference, { "type": "null" }] }) } else { reference };
                 new_defs.push((name, Value::Object(def), values));
             } else {
                 hoist_in(sub, &base, defs, new_defs, depth + 1);

@@ -15,8 +15,8 @@ use typify::{TypeSpace, TypeSpaceImpl, TypeSpaceSettings};
 
 use crate::error::{Error, Result, Warning};
 use crate::ir::{Api, Dispatch};
-use crate::resolve::{Documents, SchemaBundle};
 use crate::naming::{self, Namespace};
+use crate::resolve::{Documents, SchemaBundle};
 use crate::schema;
 
 /// The Rust types of one API.

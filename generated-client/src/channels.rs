@@ -117,9 +117,24 @@ impl Channel {
             Channel::VehicleAction => "vehicleAction",
         }
     }
-    /// The channel with this address, if there is one.
+    /// The channel with this address, if there is one. For a channel with parameters,
+    /// `address()` is its template (`vehicle/{vehicle_id}/status`) and any address that
+    /// fills it in (`vehicle/veh_1/status`) matches; exact addresses win over templates.
     pub fn from_address(address: &str) -> ::std::option::Option<Channel> {
-        Channel::ALL.iter().copied().find(|c| c.address() == address)
+        Channel::ALL
+            .iter()
+            .copied()
+            .find(|c| c.address() == address)
+            .or_else(|| {
+                Channel::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| {
+                        c.address().contains('{')
+                            && crate::support::match_template(c.address(), address)
+                                .is_some()
+                    })
+            })
     }
 }
 impl ::std::fmt::Display for Channel {

@@ -1,12 +1,59 @@
-//! The `Channel` enum: one variant per channel, with its address both ways.
+//! The `Channel` enum: one variant per channel, with its address both ways; and, for each channel
+//! whose address has `{parameters}`, a typed parameter struct that builds and parses addresses.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, ident};
-use crate::ir::Api;
+use crate::ir::{Api, Channel};
 
 pub(super) fn emit(api: &Api) -> TokenStream {
+    let enum_ = channel_enum(api);
+    let params = api.channels.iter().filter(|c| !c.parameters.is_empty()).map(parameters_struct);
+    quote! {
+        #enum_
+        #(#params)*
+    }
+}
+
+/// `<Channel>Params`: the values of a parameterised address, both ways.
+fn parameters_struct(c: &Channel) -> TokenStream {
+    let name = ident(&format!("{}Params", c.ident));
+    let template = c.address.clone().unwrap_or_default();
+    let doc = format!(" The parameters of channel `{}` (address `{template}`).", c.key);
+    let fields: Vec<_> = c.parameters.iter().map(|p| ident(&p.field)).collect();
+    let field_docs = c.parameters.iter().map(|p| {
+        let d = docs(&p.docs);
+        let line = format!(" `{{{}}}` in the address.", p.name);
+        quote! { #d #[doc = #line] }
+    });
+    let indices = 0..fields.len();
+    quote! {
+        #[doc = #doc]
+        #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        pub struct #name {
+            #(#field_docs pub #fields: ::std::string::String,)*
+        }
+
+        impl #name {
+            /// The address template.
+            pub const TEMPLATE: &'static str = #template;
+
+            /// The address with these parameter values filled in.
+            pub fn address(&self) -> ::std::string::String {
+                crate::support::fill_template(Self::TEMPLATE, &[#(self.#fields.as_str()),*])
+            }
+
+            /// The parameter values of `address`, if it matches the template.
+            pub fn parse(address: &str) -> ::std::option::Option<Self> {
+                let values = crate::support::match_template(Self::TEMPLATE, address)?;
+                ::std::option::Option::Some(Self { #(#fields: values[#indices].to_owned(),)* })
+            }
+        }
+    }
+}
+
+fn channel_enum(api: &Api) -> TokenStream {
     let variants = api.channels.iter().map(|c| {
         let doc = docs(&c.docs);
         let v = ident(&c.ident);
@@ -48,9 +95,16 @@ pub(super) fn emit(api: &Api) -> TokenStream {
                 #key_body
             }
 
-            /// The channel with this address, if there is one.
+            /// The channel with this address, if there is one. For a channel with parameters,
+            /// `address()` is its template (`vehicle/{vehicle_id}/status`) and any address that
+            /// fills it in (`vehicle/veh_1/status`) matches; exact addresses win over templates.
             pub fn from_address(address: &str) -> ::std::option::Option<Channel> {
-                Channel::ALL.iter().copied().find(|c| c.address() == address)
+                Channel::ALL.iter().copied().find(|c| c.address() == address).or_else(|| {
+                    Channel::ALL
+                        .iter()
+                        .copied()
+                        .find(|c| c.address().contains('{') && crate::support::match_template(c.address(), address).is_some())
+                })
             }
         }
 
