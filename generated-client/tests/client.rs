@@ -500,3 +500,32 @@ async fn an_error_frame_then_a_close_counts_as_a_rejection() {
     assert!(end.is_none());
     server.await.expect("the server task ends");
 }
+
+#[tokio::test]
+async fn the_broker_answers_pings_so_keep_alive_spares_a_healthy_connection() {
+    let examples = received_examples();
+    let feed: Vec<&str> = examples.iter().copied().cycle().take(8).collect();
+    // The feed lasts longer than the pong timeout, with pings far more often than that.
+    let broker = MockBroker::builder()
+        .accept_frame(GOOD)
+        .frames(feed.iter().copied())
+        .interval(Duration::from_millis(100))
+        .start()
+        .await
+        .expect("the mock broker starts");
+    let config = config(&broker, GOOD)
+        .with_ping_interval(Duration::from_millis(5))
+        .with_pong_timeout(Duration::from_millis(300));
+    let mut client = Client::connect(config).expect("valid configuration");
+    let mut received = 0;
+    while received < feed.len() {
+        match next(&mut client).await {
+            Ok(Event::Connected) => {}
+            Ok(Event::Message(_)) => received += 1,
+            other => panic!("the connection must stay up, got {other:?}"),
+        }
+    }
+    assert_eq!(broker.connections(), 1);
+    client.shutdown().await;
+    broker.shutdown().await;
+}
