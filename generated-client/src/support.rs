@@ -318,6 +318,7 @@ pub fn deserialize_open<'de, D: Deserializer<'de>, T>(deserializer: D, from: fn(
 
 /// Defines a string enum that keeps the values it does not list in a fallback variant, so that a
 /// server adding a value does not make whole frames undecodable.
+#[allow(unused_macros)] // a document without string enums does not use it
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -385,6 +386,7 @@ macro_rules! open_enum {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use open_enum;
 
 #[cfg(test)]
