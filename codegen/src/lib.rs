@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod diagnostics;
 pub mod emit;
 
 pub mod error;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use asyncapi_codegen::{Error, Settings, generate, write};
+use asyncapi_codegen::{Error, Settings, diagnostics, generate, write};
 use clap::{Parser, Subcommand};
 
 /// Generate a typed Rust client crate from an AsyncAPI 2.x or 3.0 document.
@@ -16,6 +16,12 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -41,6 +47,13 @@ struct Generate {
     /// Write nothing; print a diff of every file that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
+    /// How errors and warnings are printed: `human` (with the offending line) or `json` (one
+    /// object per line on stderr, for editors and CI).
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// Treat warnings as errors (exit code 2 when there is any), after printing them all.
+    #[arg(long)]
+    deny_warnings: bool,
     /// Print the intermediate representation as JSON to stdout and write nothing.
     #[arg(long)]
     emit_ir: bool,
@@ -57,8 +70,12 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(code) => code,
         Err(err) => {
+            match err.downcast_ref::<Error>() {
+                Some(e) if args.message_format == MessageFormat::Json => eprintln!("{}", diagnostics::error_json(e)),
+                Some(e) => eprint!("{}", diagnostics::error_text(e)),
+                None => eprintln!("error: {err:#}"),
+            }
             let input = err.downcast_ref::<Error>().is_some_and(Error::is_input_error);
-            eprintln!("error: {err:#}");
             ExitCode::from(if input { 2 } else { 3 })
         }
     }
@@ -80,7 +97,14 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     }
     let generated = generate(&settings)?;
     for warning in &generated.warnings {
-        eprintln!("warning: {warning}");
+        match args.message_format {
+            MessageFormat::Json => eprintln!("{}", diagnostics::warning_json(warning)),
+            MessageFormat::Human => eprint!("{}", diagnostics::warning_text(warning)),
+        }
+    }
+    if args.deny_warnings && !generated.warnings.is_empty() {
+        eprintln!("error: {} warning(s) and --deny-warnings; nothing written", generated.warnings.len());
+        return Ok(ExitCode::from(2));
     }
     if args.emit_ir {
         println!("{}", serde_json::to_string_pretty(&generated.api).context("printing the IR")?);

@@ -133,7 +133,8 @@ fn an_enum_value_the_spec_does_not_list_is_kept() {
     assert_eq!(status.data.status, Some(VehicleStatusStatus::Unlisted("TOWED".into())));
     let again = Incoming::VehicleStatus(status).to_json().expect("encodes");
     assert!(again.contains(r#""status":"TOWED""#), "{again}");
-    let known = r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","status":"PARK_HOME"}}"#;
+    let known =
+        r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","status":"PARK_HOME"}}"#;
     let Incoming::VehicleStatus(status) = decode(known).expect("valid") else { panic!("wrong variant") };
     assert_eq!(status.data.status, Some(VehicleStatusStatus::ParkHome));
 }

@@ -1,0 +1,156 @@
+//! The `asyncapi-codegen` binary as a user runs it: exit codes, check mode, message formats, and
+//! an existing output directory surviving a failed run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("codegen/ is in the workspace").to_path_buf()
+}
+
+fn codegen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"))
+        .current_dir(workspace())
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file below `dir` with its bytes, for before/after comparisons.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable dir").flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).expect("readable file")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+const SPEC: &str = "spec/fixtures/enums.yaml";
+
+#[test]
+fn generate_then_check_is_clean_and_drift_exits_1_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("crate");
+    let out_s = out.to_str().expect("utf-8 path");
+    let o = codegen(&["generate", "--spec", SPEC, "--out", out_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("Cargo.toml").is_file() && out.join("src/types.rs").is_file());
+
+    let o = codegen(&["generate", "--spec", SPEC, "--out", out_s, "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    std::fs::write(out.join("src/types.rs"), "// edited by hand\n").expect("write");
+    let before = snapshot(&out);
+    let o = codegen(&["generate", "--spec", SPEC, "--out", out_s, "--check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(diff.contains("src/types.rs"), "diff names the file: {diff}");
+    assert!(stderr(&o).contains("asyncapi-codegen generate --spec"), "says how to fix: {}", stderr(&o));
+    assert_eq!(snapshot(&out), before, "--check writes nothing");
+}
+
+#[test]
+fn an_invalid_document_exits_2_with_a_located_message() {
+    let o = codegen(&["generate", "--spec", "spec/fixtures/invalid/unknown-version.yaml", "--out", "/nonexistent/out"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.starts_with("error: unsupported AsyncAPI version `9.9.9`"), "{e}");
+    assert!(e.contains("--> spec/fixtures/invalid/unknown-version.yaml:2:11"), "{e}");
+    assert!(e.contains("asyncapi: 9.9.9") && e.contains('^'), "shows the line and a caret: {e}");
+}
+
+#[test]
+fn json_messages_are_one_object_per_line() {
+    let o = codegen(&[
+        "generate",
+        "--spec",
+        "spec/fixtures/invalid/bad-ref.yaml",
+        "--out",
+        "/nonexistent/out",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let line = stderr(&o);
+    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON object");
+    assert_eq!(v["level"], "error");
+    assert_eq!(v["file"], "spec/fixtures/invalid/bad-ref.yaml");
+    assert_eq!(v["pointer"], "/components/messages/ping/payload/$ref");
+    assert!(v["line"].as_u64().is_some());
+}
+
+#[test]
+fn warnings_do_not_change_the_exit_code_unless_denied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("crate");
+    let args = ["generate", "--spec", "spec/fixtures/rust-keywords.yaml", "--out", out.to_str().expect("utf-8")];
+    let o = codegen(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning:"), "{}", stderr(&o));
+    let denied = dir.path().join("denied");
+    let o = codegen(&[
+        "generate",
+        "--spec",
+        "spec/fixtures/rust-keywords.yaml",
+        "--out",
+        denied.to_str().expect("utf-8"),
+        "--deny-warnings",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!denied.exists(), "nothing written when warnings are denied");
+}
+
+#[test]
+fn a_failed_run_leaves_the_existing_output_exactly_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("crate");
+    let out_s = out.to_str().expect("utf-8 path");
+    assert!(codegen(&["generate", "--spec", SPEC, "--out", out_s]).status.success());
+    let before = snapshot(&out);
+    // A spec that breaks halfway through the pipeline (a dangling `$ref` found while resolving).
+    let broken = dir.path().join("broken.yaml");
+    let text = std::fs::read_to_string(workspace().join(SPEC)).expect("fixture");
+    std::fs::write(&broken, text.replace("payload:\n", "payload:\n        $ref: '#/nowhere'\n")).expect("write");
+    let o = codegen(&["generate", "--spec", broken.to_str().expect("utf-8"), "--out", out_s]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn the_generated_crate_builds_outside_the_workspace() {
+    // `cargo build` of a crate generated into a temporary directory, sharing this workspace's
+    // target directory so that dependencies are not built twice.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("standalone");
+    let o = codegen(&[
+        "generate",
+        "--spec",
+        "spec/fixtures/nested-objects.yaml",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--crate-name",
+        "standalone",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let build = Command::new(cargo)
+        .current_dir(&out)
+        .env("CARGO_TARGET_DIR", workspace().join("target"))
+        .args(["build", "--quiet", "--offline"])
+        .output()
+        .expect("cargo runs");
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+}

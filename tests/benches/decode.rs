@@ -1,0 +1,122 @@
+//! Micro-benchmarks of the hot path of every consumer: one text frame in, one typed message
+//! handed to a handler. Takes the complete example frames of the spec of record from
+//! `ctechnology_rt::servers::EXAMPLES` and, per frame, measures in the same run:
+//!
+//! - `generated`: `ctechnology_rt::decode` + `dispatch` to a handler that does nothing;
+//! - `limit`: one `serde_json::from_str` of the frame into the generated payload type, which is
+//!   exactly the `#[derive(Deserialize)]` struct one would write by hand (no routing);
+//! - `naive`: parse into `serde_json::Value`, read `header.channel`, `from_value` the `data`.
+//!
+//! After criterion's own report it prints a table of medians and the ratios generated/limit and
+//! naive/generated (targets: ≤ 1.15 and ≥ 2). Run with `cargo bench -p snapshot-tests --bench
+//! decode`; `-- --test` runs every function once, as CI does. Nothing here asserts a timing.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group};
+use ctechnology_rt::types::{Notification, NotificationPayload, VehicleStatus, VehicleStatusPayload};
+use ctechnology_rt::{Handler, decode, dispatch};
+use serde::de::DeserializeOwned;
+
+/// The frames measured: (message, example name, channel). The complete examples, not the
+/// minimal ones.
+const FRAMES: &[(&str, &str, &str)] =
+    &[("vehicleStatus", "boatComplete", "vehicle/status"), ("notification", "vehicleMovedAlert", "notification")];
+
+/// Does nothing with each message (the payload is dropped, as a real handler's would be).
+struct NoOp;
+
+impl Handler for NoOp {}
+
+fn example(message: &str, name: &str) -> &'static str {
+    ctechnology_rt::servers::EXAMPLES
+        .iter()
+        .find(|e| e.message == message && e.name == name)
+        .map(|e| e.json)
+        .expect("the spec of record has this example (FRAMES names only existing ones)")
+}
+
+/// The common naive decoder: a `Value` tree, then the `data` subtree converted to the typed
+/// data. The channel decides the type, as a hand-written router would.
+fn naive<D: DeserializeOwned>(frame: &str, channel: &str) -> Option<D> {
+    let mut value: serde_json::Value = serde_json::from_str(frame).ok()?;
+    let tag = value.get("header")?.get("channel")?.as_str()?;
+    if tag != channel {
+        return None;
+    }
+    serde_json::from_value(value.get_mut("data")?.take()).ok()
+}
+
+fn bench_frame<P: DeserializeOwned, D: DeserializeOwned>(
+    c: &mut Criterion,
+    (message, name, channel): (&str, &str, &str),
+) {
+    let frame = example(message, name);
+    let mut group = c.benchmark_group(format!("decode/{message}.{name}"));
+    group.throughput(criterion::Throughput::Bytes(frame.len() as u64));
+    group.bench_function("generated", |b| {
+        let mut handler = NoOp;
+        b.iter(|| {
+            if let Ok(message) = decode(black_box(frame)) {
+                dispatch(&mut handler, message);
+            }
+        });
+    });
+    group.bench_function("limit", |b| b.iter(|| serde_json::from_str::<P>(black_box(frame)).ok()));
+    group.bench_function("naive", |b| b.iter(|| naive::<D>(black_box(frame), channel)));
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    for &frame in FRAMES {
+        match frame.0 {
+            "vehicleStatus" => bench_frame::<VehicleStatusPayload, VehicleStatus>(c, frame),
+            _ => bench_frame::<NotificationPayload, Notification>(c, frame),
+        }
+    }
+}
+
+criterion_group! {
+    name = decode_benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    targets = benches
+}
+
+fn main() {
+    decode_benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary::print(FRAMES);
+}
+
+/// Reads the medians criterion saved for this run and prints them side by side.
+mod summary {
+    use std::path::PathBuf;
+
+    fn median_ns(group: &str, function: &str) -> Option<f64> {
+        let dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        let path = dir.join("criterion").join(group.replace('/', "_")).join(function).join("new/estimates.json");
+        let text = std::fs::read_to_string(path).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json.get("median")?.get("point_estimate")?.as_f64()
+    }
+
+    pub fn print(frames: &[(&str, &str, &str)]) {
+        if std::env::args().any(|a| a == "--test" || a == "--list") {
+            return;
+        }
+        println!();
+        println!("| frame | generated | limit | naive | generated/limit | naive/generated |");
+        println!("|---|---:|---:|---:|---:|---:|");
+        for (message, name, _) in frames {
+            let group = format!("decode/{message}.{name}");
+            let [Some(g), Some(l), Some(n)] = ["generated", "limit", "naive"].map(|f| median_ns(&group, f)) else {
+                println!("| {message}.{name} | (not measured in this run) | | | | |");
+                continue;
+            };
+            println!("| {message}.{name} | {g:.0} ns | {l:.0} ns | {n:.0} ns | {:.2}x | {:.2}x |", g / l, n / g);
+        }
+    }
+}
