@@ -154,3 +154,29 @@ fn the_generated_crate_builds_outside_the_workspace() {
         .expect("cargo runs");
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
 }
+
+#[test]
+fn two_processes_write_the_same_bytes() {
+    // Each process seeds its hash maps differently; the output must not notice.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut trees = Vec::new();
+    for run in ["a", "b"] {
+        let out = dir.path().join(run);
+        let o = codegen(&[
+            "generate",
+            "--spec",
+            "spec/ctechnology-rt.asyncapi.yaml",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        trees.push(
+            snapshot(&out)
+                .into_iter()
+                .map(|(p, b)| (p.strip_prefix(&out).expect("inside").to_path_buf(), b))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert!(!trees[0].is_empty());
+    assert_eq!(trees[0], trees[1]);
+}
