@@ -1,8 +1,10 @@
 //! Repository chores: `cargo xtask regen [--check]` keeps `generated-client/` in step with the
 //! spec of record.
 
+mod bench;
 mod corpus;
 mod schema_check;
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -36,6 +38,12 @@ enum Command {
         /// The folder of documents (with an optional MANIFEST.md of expectations).
         #[arg(default_value = "../shared/asyncapi-corpus")]
         dir: PathBuf,
+    },
+    /// Time the generator, the generated crate's build and the client end to end; print a table.
+    Bench {
+        /// Few runs and messages: checks that everything runs (CI), figures are indicative only.
+        #[arg(long)]
+        quick: bool,
     },
 }
 
@@ -96,6 +104,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Regen { check } => regen(&root, check),
         Command::Corpus { dir } => corpus::run(&root, &if dir.is_absolute() { dir } else { root.join(dir) }),
+        Command::Bench { quick } => bench::run(&root, quick),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
