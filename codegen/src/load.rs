@@ -15,6 +15,12 @@ use serde_saphyr::Spanned;
 
 use crate::error::{Error, Location, Result};
 
+/// Deepest nesting the loader accepts (also bounds every recursive walk of the document).
+const MAX_DEPTH: usize = 64;
+
+/// Stack of the parser thread.
+const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Largest input file the loader accepts; an AsyncAPI document is far smaller.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -43,7 +49,22 @@ impl Source {
     }
 
     /// Parses `text`, which came from the file `shown`.
+    ///
+    /// Parsing runs on a thread with a large stack: the nesting limit bounds the depth, and a
+    /// deep-but-allowed document must not overflow a small (test or embedding) thread stack.
     pub fn parse(text: &str, shown: PathBuf) -> Result<Source> {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("asyncapi-load".into())
+                .stack_size(PARSER_STACK_BYTES)
+                .spawn_scoped(scope, || Source::parse_here(text, shown))
+                .map_err(|e| Error::Internal(format!("cannot start the parser thread: {e}")))?
+                .join()
+                .map_err(|_| Error::Internal("the YAML parser panicked".into()))?
+        })
+    }
+
+    fn parse_here(text: &str, shown: PathBuf) -> Result<Source> {
         let is_json = shown.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
         if is_json {
             // JSON is stricter than YAML's flow style (no trailing commas, no comments): check it
@@ -60,7 +81,18 @@ impl Source {
             }
         }
         // YAML 1.2 core schema: only `true`/`false` are booleans, so `y`, `on` and `no` stay text.
-        let options = serde_saphyr::options! { strict_booleans: true };
+        // Limits against hostile input (alias bombs, deep nesting, node floods); generous enough
+        // for a 5,000-channel document.
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_depth = MAX_DEPTH;
+        budget.flow_nesting_limit = MAX_DEPTH;
+        budget.max_nodes = 10_000_000;
+        budget.max_events = 40_000_000;
+        budget.max_aliases = 100_000;
+        budget.max_recorded_anchor_events = 2_000_000;
+        let alias_limits = serde_saphyr::alias_limits! { max_total_replayed_events: 250_000 };
+        let options =
+            serde_saphyr::options! { strict_booleans: true, budget: Some(budget), alias_limits: alias_limits };
         let node = match serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options) {
             Ok(node) => node,
             Err(err) => {
@@ -277,6 +309,31 @@ mod tests {
         let err = Source::parse("{\n  \"a\": 1,\n}\n", "t.json".into()).expect_err("broken json");
         let Error::Spec { location, message } = err else { panic!("expected a spec error") };
         assert_eq!(location.position.map(|p| p.0), Some(3), "{message}");
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_quickly() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            doc.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let err = Source::parse(&doc, "bomb.yaml".into()).expect_err("10^12 nodes");
+        assert!(err.to_string().contains("not valid YAML"), "{err}");
+        // A bound, not a benchmark: expanding the bomb would take hours.
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(Source::parse(&deep, "deep.yaml".into()).is_err());
+        assert!(Source::parse(&deep, "deep.json".into()).is_err());
+        let nested_maps: String = (0..500).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        assert!(Source::parse(&nested_maps, "deep.yaml".into()).is_err());
     }
 
     #[test]
