@@ -65,6 +65,10 @@ fn bench_frame<P: DeserializeOwned, D: DeserializeOwned>(
     });
     group.bench_function("limit", |b| b.iter(|| serde_json::from_str::<P>(black_box(frame)).ok()));
     group.bench_function("naive", |b| b.iter(|| naive::<D>(black_box(frame), channel)));
+    // The routing step alone, to attribute generated − limit.
+    group.bench_function("peek_tag", |b| {
+        b.iter(|| ctechnology_rt::support::peek_tag(black_box(frame), &["header", "channel"]).ok().flatten().is_some())
+    });
     group.finish();
 }
 
@@ -108,15 +112,28 @@ mod summary {
             return;
         }
         println!();
-        println!("| frame | generated | limit | naive | generated/limit | naive/generated |");
-        println!("|---|---:|---:|---:|---:|---:|");
+        println!(
+            "sizes: Incoming {} B, VehicleStatusPayload {} B, NotificationPayload {} B",
+            std::mem::size_of::<ctechnology_rt::Incoming>(),
+            std::mem::size_of::<super::VehicleStatusPayload>(),
+            std::mem::size_of::<super::NotificationPayload>()
+        );
+        println!("| frame | bytes | generated | limit | naive | peek_tag alone | generated/limit | naive/generated |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (message, name, _) in frames {
             let group = format!("decode/{message}.{name}");
-            let [Some(g), Some(l), Some(n)] = ["generated", "limit", "naive"].map(|f| median_ns(&group, f)) else {
-                println!("| {message}.{name} | (not measured in this run) | | | | |");
+            let bytes = super::example(message, name).len();
+            let [Some(g), Some(l), Some(n), Some(p)] =
+                ["generated", "limit", "naive", "peek_tag"].map(|f| median_ns(&group, f))
+            else {
+                println!("| {message}.{name} | {bytes} | (not measured in this run) | | | | | |");
                 continue;
             };
-            println!("| {message}.{name} | {g:.0} ns | {l:.0} ns | {n:.0} ns | {:.2}x | {:.2}x |", g / l, n / g);
+            println!(
+                "| {message}.{name} | {bytes} | {g:.0} ns | {l:.0} ns | {n:.0} ns | {p:.0} ns | {:.2}x | {:.2}x |",
+                g / l,
+                n / g
+            );
         }
     }
 }

@@ -29,9 +29,14 @@ struct GenRow {
     rust_lines: usize,
 }
 
+/// The target folder cargo uses (`CARGO_TARGET_DIR`, else the workspace's `target/`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+}
+
 pub fn run(root: &Path, quick: bool) -> anyhow::Result<bool> {
     let started = Instant::now();
-    let work = root.join("target/bench");
+    let work = target_dir(root).join("bench");
     std::fs::create_dir_all(work.join("specs")).with_context(|| format!("creating {}", work.display()))?;
     eprintln!("bench: building the release generator");
     let status = cargo(root)
@@ -41,7 +46,7 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<bool> {
     if !status.success() {
         bail!("cargo build --release of asyncapi-codegen failed");
     }
-    let exe = root.join("target/release").join(format!("asyncapi-codegen{}", std::env::consts::EXE_SUFFIX));
+    let exe = target_dir(root).join("release").join(format!("asyncapi-codegen{}", std::env::consts::EXE_SUFFIX));
 
     let mut specs = vec![("spec of record".to_owned(), None, root.join(crate::SPEC))];
     for n in [100, 1_000, 5_000] {
@@ -63,7 +68,7 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<bool> {
         rows.push(time_generate(&exe, spec, &out, &crate_name, name, *channels, runs)?);
     }
 
-    let build = build_time(root, &work, if quick { 100 } else { 1_000 })?;
+    let build = build_time(root, &exe, &work, if quick { 100 } else { 1_000 })?;
     let (messages, latency) = if quick { (20_000, 200) } else { (1_000_000, 5_000) };
     eprintln!("bench: client end to end, {messages} messages");
     let e2e = client_bench(root, messages, latency)?;
@@ -189,12 +194,12 @@ struct BuildRow {
 /// `cargo build` of the generated `n`-channel crate in its own workspace under `target/bench/`
 /// (sharing the project's target folder and lock file): a warm-up build, then the timed rebuild
 /// after its sources changed, so only the generated crate is compiled.
-fn build_time(root: &Path, work: &Path, n: usize) -> anyhow::Result<BuildRow> {
+fn build_time(root: &Path, exe: &Path, work: &Path, n: usize) -> anyhow::Result<BuildRow> {
     let ws = work.join("build");
     let name = format!("bench-{n}");
     let krate = ws.join(&name);
     std::fs::create_dir_all(&ws)?;
-    let status = Command::new(root.join("target/release/asyncapi-codegen"))
+    let status = Command::new(exe)
         .arg("generate")
         .arg("--spec")
         .arg(work.join("specs").join(format!("synth-{n}.yaml")))
@@ -219,7 +224,7 @@ fn build_time(root: &Path, work: &Path, n: usize) -> anyhow::Result<BuildRow> {
         let started = Instant::now();
         let output = cargo(root)
             .current_dir(&ws)
-            .env("CARGO_TARGET_DIR", root.join("target"))
+            .env("CARGO_TARGET_DIR", target_dir(root))
             .args(["build", "--quiet", "--package", &name])
             .output()
             .with_context(|| format!("running cargo build ({what})"))?;

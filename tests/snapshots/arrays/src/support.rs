@@ -116,6 +116,140 @@ pub fn parse<'a, T: serde::Deserialize<'a>>(frame: &'a str, message: &'static st
 /// else. The scan stops as soon as the tag is read, so a tag near the start of a frame costs a
 /// few bytes of parsing whatever the frame's size. `Ok(None)`: the frame has no string there.
 pub fn peek_tag<'a>(frame: &'a str, path: &[&str]) -> Result<Option<Cow<'a, str>>, DecodeError> {
+    match scan_tag(frame.as_bytes(), path) {
+        Some(tag) => Ok(Some(Cow::Borrowed(tag))),
+        None => parse_tag(frame, path),
+    }
+}
+
+/// The fast path of [`peek_tag`], for the frame servers actually send: walks the bytes of the
+/// objects on `path` and skips the values before the tag without decoding them (no
+/// deserializer, no error value, no allocation). It answers only when it finds the tag as a
+/// string without escapes after a prefix it has checked to be valid JSON, which is exactly when
+/// the parser would answer the same; `None` (an escape, a missing tag, anything unusual) leaves
+/// the frame to [`parse_tag`], which gives the exact answer or error.
+fn scan_tag<'a>(frame: &'a [u8], path: &[&str]) -> Option<&'a str> {
+    let mut i = 0;
+    for (level, key) in path.iter().enumerate() {
+        i = skip_ws(frame, i);
+        if frame.get(i) != Some(&b'{') {
+            return None;
+        }
+        i += 1;
+        loop {
+            let (name, next) = scan_str(frame, skip_ws(frame, i))?;
+            i = skip_ws(frame, next);
+            if frame.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(frame, i + 1);
+            if name == key.as_bytes() {
+                if level + 1 == path.len() {
+                    let (tag, _) = scan_str(frame, i)?;
+                    return std::str::from_utf8(tag).ok();
+                }
+                break;
+            }
+            i = skip_ws(frame, skip_value(frame, i, 0)?);
+            if frame.get(i) != Some(&b',') {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+fn skip_ws(frame: &[u8], mut i: usize) -> usize {
+    while matches!(frame.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The content of the string starting at `i` and the index after it; `None` unless it is a
+/// string without escapes or control characters.
+fn scan_str(frame: &[u8], i: usize) -> Option<(&[u8], usize)> {
+    if frame.get(i) != Some(&b'"') {
+        return None;
+    }
+    let rest = frame.get(i + 1..)?;
+    let end = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    (rest[end] == b'"').then(|| (&rest[..end], i + 2 + end))
+}
+
+/// The index after the JSON value starting at `i`; `None` unless it is valid JSON without
+/// string escapes and nests at most 64 deep.
+fn skip_value(frame: &[u8], i: usize, depth: usize) -> Option<usize> {
+    let (open, close) = match frame.get(i)? {
+        b'"' => return scan_str(frame, i).map(|(_, next)| next),
+        b't' => return frame[i..].starts_with(b"true").then_some(i + 4),
+        b'f' => return frame[i..].starts_with(b"false").then_some(i + 5),
+        b'n' => return frame[i..].starts_with(b"null").then_some(i + 4),
+        b'-' | b'0'..=b'9' => return skip_number(frame, i),
+        b'{' => (b'{', b'}'),
+        b'[' => (b'[', b']'),
+        _ => return None,
+    };
+    if depth >= 64 {
+        return None;
+    }
+    let mut i = skip_ws(frame, i + 1);
+    if frame.get(i) == Some(&close) {
+        return Some(i + 1);
+    }
+    loop {
+        if open == b'{' {
+            let (_, next) = scan_str(frame, i)?;
+            i = skip_ws(frame, next);
+            if frame.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(frame, i + 1);
+        }
+        i = skip_ws(frame, skip_value(frame, i, depth + 1)?);
+        match frame.get(i)? {
+            b',' => i = skip_ws(frame, i + 1),
+            c if *c == close => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// The index after the JSON number starting at `i` (RFC 8259 grammar).
+fn skip_number(frame: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |i: usize| i + frame.get(i..).map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
+    if frame.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match frame.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i),
+        _ => return None,
+    }
+    if frame.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    if matches!(frame.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(frame.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    Some(i)
+}
+
+/// The exact path of [`peek_tag`]: serde_json walks the frame and stops at the tag.
+fn parse_tag<'a>(frame: &'a str, path: &[&str]) -> Result<Option<Cow<'a, str>>, DecodeError> {
     let mut found = None;
     let mut de = serde_json::Deserializer::from_str(frame);
     let outcome = TagSeed { path, found: &mut found }.deserialize(&mut de);
@@ -411,6 +545,45 @@ mod tests {
         assert_eq!(peek_tag(r#"{"data": {}}"#, &["header", "channel"]).expect("valid"), None);
         assert_eq!(peek_tag(r#"{"header": {"channel": 7}}"#, &["header", "channel"]).expect("valid"), None);
         assert_eq!(peek_tag(r#"[1, 2]"#, &["header", "channel"]).expect("valid"), None);
+    }
+
+    #[test]
+    fn the_fast_scan_agrees_with_the_parser_whenever_it_answers() {
+        let path = &["header", "channel"];
+        let frames = [
+            r#"{"header": {"type": "API", "channel": "vehicle/status"}, "data": {"x": 1}}"#,
+            r#" { "data" : [ 1 , -2.5e+3 , true , false , null , { "a" : [ ] } , { } , "s" ] , "header" : { "channel" : "c" } } "#,
+            r#"{"data": {"x": [1, {"channel": "no"}]}, "header": {"channel": "a\/b"}}"#,
+            r#"{"data": "\"", "header": {"channel": "x"}}"#,
+            r#"{"header": {"channel": "one"}, "header": {"channel": "two"}}"#,
+            r#"{"header": {"type": 1}, "header": {"channel": "late"}}"#,
+            r#"{"header": {"channel": 7}}"#,
+            r#"{"header": {"channel": null, "channel": "dup"}}"#,
+            r#"{"a": 01, "header": {"channel": "x"}}"#,
+            r#"{"a": 1., "header": {"channel": "x"}}"#,
+            r#"{"a": -, "header": {"channel": "x"}}"#,
+            r#"{"a": tru, "header": {"channel": "x"}}"#,
+            r#"{"a": [1 2], "header": {"channel": "x"}}"#,
+            r#"{"a": {"b" 1}, "header": {"channel": "x"}}"#,
+            r#"{"a": 1 "header": {"channel": "x"}}"#,
+            "{\"a\": \"tab\there\", \"header\": {\"channel\": \"x\"}}",
+            r#"{"header": {"channel": "ünïcode"}}"#,
+            r#"[{"header": {"channel": "x"}}]"#,
+            r#"{"header": "#,
+            "",
+        ];
+        for frame in frames {
+            let exact = parse_tag(frame, path);
+            if let Some(fast) = scan_tag(frame.as_bytes(), path) {
+                assert_eq!(exact.as_ref().ok().cloned().flatten().as_deref(), Some(fast), "{frame}");
+            }
+            assert_eq!(peek_tag(frame, path), exact, "{frame}");
+        }
+        assert_eq!(scan_tag(frames[0].as_bytes(), path), Some("vehicle/status"));
+        assert_eq!(scan_tag(frames[1].as_bytes(), path), Some("c"));
+        assert_eq!(scan_tag(frames[8].as_bytes(), path), None, "a leading zero is not JSON");
+        let deep = format!("{{\"a\": {}{}, \"header\": {{\"channel\": \"x\"}}}}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(peek_tag(&deep, path), parse_tag(&deep, path));
     }
 
     #[test]
