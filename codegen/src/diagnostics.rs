@@ -45,8 +45,11 @@ fn parts(error: &Error) -> (Option<&Location>, String) {
     }
 }
 
-/// One JSON line for `error`.
+/// One JSON line for `error` (one line per problem for a list of problems).
 pub fn error_json(error: &Error) -> String {
+    if let Error::Invalid(all) = error {
+        return all.iter().map(error_json).collect::<Vec<_>>().join("\n");
+    }
     let (location, message) = parts(error);
     json_line(Level::Error, location, &message)
 }
@@ -68,8 +71,13 @@ fn json_line(level: Level, location: Option<&Location>, message: &str) -> String
     serde_json::to_string(&record).unwrap_or_default()
 }
 
-/// Compiler-style text for `error`.
+/// Compiler-style text for `error` (each problem in turn for a list of problems).
 pub fn error_text(error: &Error) -> String {
+    if let Error::Invalid(all) = error {
+        let mut out: String = all.iter().map(|e| error_text(e) + "\n").collect();
+        let _ = writeln!(out, "error: the document has {} problems", all.len());
+        return out;
+    }
     let (location, message) = parts(error);
     text(Level::Error, location, &message)
 }

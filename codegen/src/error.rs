@@ -40,6 +40,9 @@ pub enum Error {
         /// What is wrong, lower-case, no trailing period.
         message: String,
     },
+    /// Several problems in the input, all reported at once (structural validation).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Error>),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -62,7 +65,7 @@ impl Error {
 
     /// Whether the input (rather than the environment or the generator) caused the error.
     pub fn is_input_error(&self) -> bool {
-        matches!(self, Error::Spec { .. })
+        matches!(self, Error::Spec { .. } | Error::Invalid(_))
     }
 }
 

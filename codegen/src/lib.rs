@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod schema;
 pub mod templates;
 pub mod types;
+pub mod validate;
 pub mod write;
 
 pub use error::{Error, Location, Result, Warning};
@@ -95,6 +96,12 @@ pub struct Generated {
 /// Runs the whole pipeline for `settings`, in memory.
 pub fn generate(settings: &Settings) -> Result<Generated> {
     let (mut docs, root) = resolve::Documents::open(&settings.spec)?;
+    let mut problems = validate::validate(&mut docs, &resolve::Ptr { file: root, pointer: String::new() });
+    match problems.len() {
+        0 => {}
+        1 => return Err(problems.remove(0)),
+        _ => return Err(Error::Invalid(problems)),
+    }
     let lowered = lower::lower(&mut docs, root)?;
     let types = types::build(&lowered.api, &lowered.schemas, &docs)?;
     let crate_name = match &settings.crate_name {

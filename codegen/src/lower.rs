@@ -372,7 +372,7 @@ impl Lowering<'_> {
             }
             let method = naming::snake_name(&ident);
             let payload = self.payload(&target, &msg, &ident)?;
-            let examples = examples_of(&msg);
+            let examples = self.valid_examples(&target, examples_of(&msg), payload.as_deref());
             out.push(Message {
                 key,
                 ident,
@@ -386,6 +386,34 @@ impl Lowering<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// The examples that match their payload schema; each one that does not is reported and
+    /// left out of the generated tests and the mock broker's feed.
+    fn valid_examples(&mut self, msg: &Ptr, examples: Vec<Example>, payload: Option<&str>) -> Vec<Example> {
+        let Some(name) = payload else { return examples };
+        let defs: Map<String, Value> = self.schemas.defs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let root = serde_json::json!({ "definitions": defs, "$ref": format!("#/definitions/{name}") });
+        let Ok(validator) = jsonschema::draft7::options().should_validate_formats(false).build(&root) else {
+            return examples;
+        };
+        let mut out = Vec::new();
+        for example in examples {
+            let problem =
+                validator.iter_errors(&example.payload).next().map(|e| (e.instance_path().to_string(), e.to_string()));
+            match problem {
+                None => out.push(example),
+                Some((path, error)) => self.warnings.push(Warning {
+                    location: self.docs.location(&msg.child("examples")),
+                    message: format!(
+                        "example `{}` does not match its payload schema at `{path}` ({}); it gets no generated test",
+                        example.name,
+                        shorten(&error)
+                    ),
+                }),
+            }
+        }
+        out
     }
 
     fn payload(&mut self, msg_ptr: &Ptr, msg: &Map<String, Value>, ident: &str) -> Result<Option<String>> {
@@ -439,6 +467,15 @@ fn docs_of(obj: &Map<String, Value>) -> Vec<String> {
         .collect()
 }
 
+/// At most 120 characters of a validator message (it can quote a whole instance).
+fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(120).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
 fn examples_of(msg: &Map<String, Value>) -> Vec<Example> {
     let mut out = Vec::new();
     if let Some(Value::Array(examples)) = msg.get("examples") {
@@ -476,6 +513,15 @@ fn choose_dispatch(
         .iter()
         .map(|&i| messages[i].payload.as_ref().map(|p| schema::tags(&schemas.defs, p)).unwrap_or_default())
         .collect();
+    let explicit: std::collections::BTreeSet<String> = received
+        .iter()
+        .filter_map(|&i| messages[i].payload.as_ref().and_then(|p| schemas.defs.get(p)))
+        .filter_map(|schema| match schema.get("discriminator") {
+            Some(Value::String(p)) => Some(p.clone()),
+            Some(other) => other.get("propertyName").and_then(Value::as_str).map(str::to_owned),
+            None => None,
+        })
+        .collect();
     let mut best: Option<(usize, Vec<String>)> = None;
     let paths: std::collections::BTreeSet<&Vec<String>> = tags.iter().flat_map(|t| t.keys()).collect();
     for path in paths {
@@ -484,9 +530,14 @@ fn choose_dispatch(
         if distinct.len() != values.len() || values.len() < 2 {
             continue;
         }
+        // Most messages told apart first; then a property a payload names as its `discriminator`;
+        // then the shortest path; then the first in order.
+        let rank = |p: &Vec<String>, n: usize| {
+            (std::cmp::Reverse(n), !(p.len() == 1 && explicit.contains(&p[0])), p.len(), p.clone())
+        };
         let better = match &best {
             None => true,
-            Some((n, p)) => values.len() > *n || (values.len() == *n && (path.len(), path) < (p.len(), p)),
+            Some((n, p)) => rank(path, values.len()) < rank(p, *n),
         };
         if better {
             best = Some((values.len(), path.clone()));
@@ -521,4 +572,43 @@ fn choose_dispatch(
         });
     }
     Dispatch::Tagged { path, cases, fallback }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Source;
+
+    fn dispatch_of(yaml: &str) -> Dispatch {
+        let (mut docs, root) = Documents::from_source(Source::parse(yaml, "t.yaml".into()).expect("yaml"));
+        lower(&mut docs, root).expect("lowers").api.dispatch
+    }
+
+    fn doc(discriminator: &str) -> String {
+        let msg = |name: &str| {
+            format!(
+                "    {name}:\n      payload:\n        type: object\n        {discriminator}\n        required: [kind, type]\n        properties:\n          kind: {{const: k{name}}}\n          type: {{const: t{name}}}\n"
+            )
+        };
+        format!(
+            "asyncapi: 3.0.0\ninfo: {{title: t, version: '1'}}\nchannels:\n  c:\n    messages:\n      a: {{$ref: '#/components/messages/a'}}\n      b: {{$ref: '#/components/messages/b'}}\noperations:\n  r:\n    action: receive\n    channel: {{$ref: '#/channels/c'}}\ncomponents:\n  messages:\n{}{}",
+            msg("a"),
+            msg("b")
+        )
+    }
+
+    #[test]
+    fn an_explicit_discriminator_wins_a_tie() {
+        let Dispatch::Tagged { path, .. } = dispatch_of(&doc("x-note: none")) else { panic!("tagged") };
+        assert_eq!(path, ["kind"]);
+        let Dispatch::Tagged { path, cases, .. } = dispatch_of(&doc("discriminator: type")) else { panic!("tagged") };
+        assert_eq!(path, ["type"]);
+        assert_eq!(cases.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>(), ["ta", "tb"]);
+    }
+
+    #[test]
+    fn messages_that_cannot_be_told_apart_are_tried_in_order() {
+        let yaml = doc("x-note: none").replace("{const: kb}", "{const: ka}").replace("{const: tb}", "{const: ta}");
+        assert!(matches!(dispatch_of(&yaml), Dispatch::Ordered(ref order) if order.len() == 2));
+    }
 }

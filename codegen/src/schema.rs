@@ -54,6 +54,13 @@ fn object_view<'a>(
         if let Some(req) = s.get("required").and_then(Value::as_array) {
             required.extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
         }
+        // The AsyncAPI schema object requires its `discriminator` property to be required;
+        // documents that forget to list it still mean it.
+        match s.get("discriminator") {
+            Some(Value::String(p)) => required.push(p.clone()),
+            Some(d) => required.extend(d.get("propertyName").and_then(Value::as_str).map(str::to_owned)),
+            None => {}
+        }
         if let Some(p) = s.get("properties").and_then(Value::as_object) {
             for (k, v) in p {
                 props.entry(k.clone()).or_default().push(v);

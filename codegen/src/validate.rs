@@ -1,0 +1,253 @@
+//! Structural validation of the root document against its AsyncAPI version (2.0–2.6, 3.0),
+//! reporting every problem rather than the first: required fields, the types of fields, the
+//! values of enumerated fields, and `$ref`s that do not resolve.
+//!
+//! The model is a table of object kinds ([`Kind`]) with their fields; it covers the parts of the
+//! specification a code generator reads, and leaves the rest (bindings, security flows, JSON
+//! Schema keywords) to the stages that use them.
+
+use serde_json::Value;
+
+use crate::error::{Error, Location};
+use crate::resolve::{Documents, Ptr, ref_of};
+
+/// What a field must hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Str,
+    StrOrNull,
+    Array,
+    Any,
+    Info,
+    Server2,
+    Server3,
+    Channel2,
+    Channel3,
+    Operation2,
+    Operation3,
+    Message,
+    MessageOrOneOf,
+    Parameter,
+    Components,
+    /// A mapping whose values are of the inner kind.
+    Map(&'static Kind),
+    /// A list whose items are of the inner kind.
+    List(&'static Kind),
+    /// A `$ref` object (3.0 `operation.channel`).
+    RefOnly,
+}
+
+/// The fields of an object kind: (name, kind, required).
+fn fields(kind: Kind) -> &'static [(&'static str, Kind, bool)] {
+    use Kind::*;
+    match kind {
+        Info => &[("title", Str, true), ("version", Str, true), ("description", Str, false)],
+        Server2 => &[("url", Str, true), ("protocol", Str, true), ("description", Str, false)],
+        Server3 => {
+            &[("host", Str, true), ("protocol", Str, true), ("pathname", Str, false), ("description", Str, false)]
+        }
+        Channel2 => &[
+            ("subscribe", Operation2, false),
+            ("publish", Operation2, false),
+            ("parameters", Map(&Parameter), false),
+            ("description", Str, false),
+        ],
+        Channel3 => &[
+            ("address", StrOrNull, false),
+            ("messages", Map(&Message), false),
+            ("parameters", Map(&Parameter), false),
+            ("title", Str, false),
+            ("summary", Str, false),
+            ("description", Str, false),
+        ],
+        Operation2 => &[("operationId", Str, false), ("message", MessageOrOneOf, false), ("summary", Str, false)],
+        Operation3 => &[
+            ("action", Str, true),
+            ("channel", RefOnly, true),
+            ("messages", List(&RefOnly), false),
+            ("title", Str, false),
+            ("summary", Str, false),
+            ("description", Str, false),
+        ],
+        Message => &[
+            ("name", Str, false),
+            ("title", Str, false),
+            ("summary", Str, false),
+            ("description", Str, false),
+            ("contentType", Str, false),
+            ("examples", Array, false),
+            ("traits", Array, false),
+        ],
+        Parameter => &[("description", Str, false)],
+        Components => {
+            &[("schemas", Map(&Any), false), ("messages", Map(&Message), false), ("parameters", Map(&Parameter), false)]
+        }
+        _ => &[],
+    }
+}
+
+/// Checks the root document of `docs`; returns every problem found (empty when valid).
+pub fn validate(docs: &mut Documents, root: &Ptr) -> Vec<Error> {
+    let mut v = Validator { docs, problems: Vec::new() };
+    v.root(root);
+    v.problems
+}
+
+struct Validator<'d> {
+    docs: &'d mut Documents,
+    problems: Vec<Error>,
+}
+
+impl Validator<'_> {
+    fn problem(&mut self, at: &Ptr, message: String) {
+        let location: Location = self.docs.location(at);
+        self.problems.push(Error::spec(location, message));
+    }
+
+    fn root(&mut self, root: &Ptr) {
+        let Some(Value::Object(doc)) = self.docs.get(root).cloned() else {
+            self.problem(root, "an AsyncAPI document must be a mapping at the top level".into());
+            return;
+        };
+        let major = match doc.get("asyncapi").and_then(Value::as_str) {
+            Some(v) if v.starts_with("2.") => 2,
+            Some(v) if v.starts_with("3.") => 3,
+            // `lower` reports the version itself, with the list of supported ones.
+            _ => return,
+        };
+        let mut top: Vec<(&str, Kind, bool)> = vec![
+            ("info", Kind::Info, true),
+            ("servers", Kind::Map(if major == 3 { &Kind::Server3 } else { &Kind::Server2 }), false),
+            ("components", Kind::Components, false),
+            ("defaultContentType", Kind::Str, false),
+        ];
+        if major == 3 {
+            top.push(("channels", Kind::Map(&Kind::Channel3), false));
+            top.push(("operations", Kind::Map(&Kind::Operation3), false));
+        } else {
+            top.push(("channels", Kind::Map(&Kind::Channel2), true));
+        }
+        self.object_fields(root, &doc, &top);
+    }
+
+    fn object_fields(&mut self, at: &Ptr, obj: &serde_json::Map<String, Value>, table: &[(&str, Kind, bool)]) {
+        for (name, kind, required) in table {
+            match obj.get(*name) {
+                Some(value) => self.value(&at.child(name), value, *kind),
+                None if *required => self.problem(at, format!("missing required field `{name}`")),
+                None => {}
+            }
+        }
+    }
+
+    fn value(&mut self, at: &Ptr, value: &Value, kind: Kind) {
+        // A reference object stands for its target; check the target where it is.
+        if let Some(reference) = ref_of(value) {
+            if let Err(e) = self.docs.resolve_ref(&at.child("$ref"), reference) {
+                self.problems.push(e);
+            }
+            return;
+        }
+        match kind {
+            Kind::Any => {}
+            Kind::Str => {
+                if !value.is_string() && !value.is_number() {
+                    self.problem(at, format!("expected a string, found {}", describe(value)));
+                }
+            }
+            Kind::StrOrNull => {
+                if !value.is_string() && !value.is_null() {
+                    self.problem(at, format!("expected a string or null, found {}", describe(value)));
+                }
+            }
+            Kind::Array => {
+                if !value.is_array() {
+                    self.problem(at, format!("expected a list, found {}", describe(value)));
+                }
+            }
+            Kind::RefOnly => self.problem(at, "expected a `$ref` object".into()),
+            Kind::Map(inner) => match value {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        self.value(&at.child(k), v, *inner);
+                    }
+                }
+                other => self.problem(at, format!("expected a mapping, found {}", describe(other))),
+            },
+            Kind::List(inner) => match value {
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        self.value(&at.child(&i.to_string()), v, *inner);
+                    }
+                }
+                other => self.problem(at, format!("expected a list, found {}", describe(other))),
+            },
+            Kind::MessageOrOneOf => match value.get("oneOf") {
+                Some(Value::Array(items)) => {
+                    for (i, v) in items.iter().enumerate() {
+                        self.value(&at.child("oneOf").child(&i.to_string()), v, Kind::Message);
+                    }
+                }
+                Some(other) => {
+                    self.problem(&at.child("oneOf"), format!("expected a list of messages, found {}", describe(other)))
+                }
+                None => self.value(at, value, Kind::Message),
+            },
+            object_kind => match value {
+                Value::Object(map) => {
+                    self.object_fields(at, map, fields(object_kind));
+                    let bad_action = map.get("action").and_then(Value::as_str).filter(|a| !matches!(*a, "send" | "receive"));
+                    if let (Kind::Operation3, Some(action)) = (object_kind, bad_action) {
+                        self.problem(&at.child("action"), format!("`action` must be `send` or `receive`, found `{action}`"));
+                    }
+                }
+                other => self.problem(at, format!("expected a mapping, found {}", describe(other))),
+            },
+        }
+    }
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Source;
+
+    fn problems(yaml: &str) -> Vec<String> {
+        let source = Source::parse(yaml, "t.yaml".into()).expect("yaml");
+        let (mut docs, root) = Documents::from_source(source);
+        validate(&mut docs, &Ptr { file: root, pointer: String::new() }).into_iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn reports_every_problem_not_just_the_first() {
+        let found = problems(
+            "asyncapi: 3.0.0\ninfo:\n  title: 3\nservers:\n  a:\n    protocol: ws\nchannels:\n  c:\n    address: [x]\n    messages:\n      m:\n        $ref: '#/components/messages/nope'\noperations:\n  o:\n    action: publish\n    channel: {$ref: '#/channels/c'}\n",
+        );
+        let all = found.join("\n");
+        assert!(all.contains("missing required field `version`"), "{all}");
+        assert!(all.contains("(at /servers/a): missing required field `host`"), "{all}");
+        assert!(all.contains("(at /channels/c/address): expected a string or null, found a list"), "{all}");
+        assert!(all.contains("does not resolve"), "{all}");
+        assert!(all.contains("`action` must be `send` or `receive`, found `publish`"), "{all}");
+        assert_eq!(found.len(), 5, "{all}");
+    }
+
+    #[test]
+    fn a_valid_document_has_no_problems() {
+        let found = problems(
+            "asyncapi: 2.6.0\ninfo: {title: t, version: '1'}\nchannels:\n  a/b:\n    subscribe:\n      message:\n        oneOf:\n          - {name: x, payload: {type: object}}\n",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
