@@ -196,9 +196,13 @@ impl Validator<'_> {
             object_kind => match value {
                 Value::Object(map) => {
                     self.object_fields(at, map, fields(object_kind));
-                    let bad_action = map.get("action").and_then(Value::as_str).filter(|a| !matches!(*a, "send" | "receive"));
+                    let bad_action =
+                        map.get("action").and_then(Value::as_str).filter(|a| !matches!(*a, "send" | "receive"));
                     if let (Kind::Operation3, Some(action)) = (object_kind, bad_action) {
-                        self.problem(&at.child("action"), format!("`action` must be `send` or `receive`, found `{action}`"));
+                        self.problem(
+                            &at.child("action"),
+                            format!("`action` must be `send` or `receive`, found `{action}`"),
+                        );
                     }
                 }
                 other => self.problem(at, format!("expected a mapping, found {}", describe(other))),
