@@ -93,6 +93,8 @@ pub struct Message {
     pub direction: Direction,
     /// The payload's definition name in the schema bundle, if the message has a JSON payload.
     pub payload: Option<String>,
+    /// The definition name of the message's `headers` schema, if it has one.
+    pub headers: Option<String>,
     /// Documentation lines: title, summary, description.
     pub docs: Vec<String>,
     /// The spec's examples of the payload, with their names.

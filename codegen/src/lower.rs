@@ -372,6 +372,10 @@ impl Lowering<'_> {
             }
             let method = naming::snake_name(&ident);
             let payload = self.payload(&target, &msg, &ident)?;
+            let headers = match field_origin(self.docs, &target, "headers")? {
+                Some(ptr) => Some(self.schemas.add(self.docs, &ptr, &format!("{ident}Headers"))?),
+                None => None,
+            };
             let examples = self.valid_examples(&target, examples_of(&msg), payload.as_deref());
             out.push(Message {
                 key,
@@ -380,6 +384,7 @@ impl Lowering<'_> {
                 channel: f.channel,
                 direction: f.direction,
                 payload,
+                headers,
                 docs: docs_of(&msg),
                 examples,
                 on_connect: f.on_connect,
@@ -420,7 +425,7 @@ impl Lowering<'_> {
         let Some(payload) = msg.get("payload") else {
             return Ok(None);
         };
-        let mut ptr = msg_ptr.child("payload");
+        let mut ptr = field_origin(self.docs, msg_ptr, "payload")?.unwrap_or_else(|| msg_ptr.child("payload"));
         let mut format = msg.get("schemaFormat").and_then(Value::as_str).map(str::to_owned);
         // 3.0 multi-format schema object: `{schemaFormat, schema}`.
         if let Some(inner) = payload.as_object().filter(|p| p.contains_key("schemaFormat") && p.contains_key("schema"))
@@ -456,6 +461,22 @@ fn merge_traits(docs: &mut Documents, at: &Ptr, mut obj: Map<String, Value>) -> 
         }
     }
     Ok(obj)
+}
+
+/// Where the field `key` of the object at `at` comes from: the object itself, or the first of its
+/// `traits` that has it.
+fn field_origin(docs: &mut Documents, at: &Ptr, key: &str) -> Result<Option<Ptr>> {
+    if docs.get(&at.child(key)).is_some() {
+        return Ok(Some(at.child(key)));
+    }
+    let count = docs.get(&at.child("traits")).and_then(Value::as_array).map_or(0, Vec::len);
+    for i in 0..count {
+        let trait_ptr = docs.deref(&at.child("traits").child(&i.to_string()))?;
+        if docs.get(&trait_ptr.child(key)).is_some() {
+            return Ok(Some(trait_ptr.child(key)));
+        }
+    }
+    Ok(None)
 }
 
 fn docs_of(obj: &Map<String, Value>) -> Vec<String> {

@@ -16,6 +16,17 @@ pub(super) fn payload_type(types: &Types, m: &Message) -> TokenStream {
     }
 }
 
+/// A doc line naming the message's header type, for a message that declares headers.
+pub(super) fn headers_doc(types: &Types, m: &Message) -> TokenStream {
+    match m.headers.as_ref().and_then(|h| types.paths.get(h)) {
+        Some(path) => {
+            let line = format!(" Headers (carried by the transport, not the frame): [`crate::types::{path}`].");
+            quote! { #[doc = ""] #[doc = #line] }
+        }
+        None => quote! {},
+    }
+}
+
 fn received(api: &Api) -> impl Iterator<Item = &Message> {
     api.messages.iter().filter(|m| m.direction == Direction::Receive)
 }
@@ -35,7 +46,8 @@ fn incoming_enum(api: &Api, types: &Types) -> TokenStream {
             " Received on `{}`.",
             api.channels[m.channel].address.as_deref().unwrap_or(&api.channels[m.channel].key)
         );
-        quote! { #doc #[doc = ""] #[doc = #line] #v(#ty) }
+        let headers = headers_doc(types, m);
+        quote! { #doc #[doc = ""] #[doc = #line] #headers #v(#ty) }
     });
     quote! {
         /// A message the client receives, decoded from one frame.

@@ -30,7 +30,8 @@ fn outgoing_enum(api: &Api, types: &Types) -> TokenStream {
         );
         let first =
             m.on_connect.then(|| quote! { #[doc = ""] #[doc = " Sent as the first frame on every new connection."] });
-        quote! { #doc #[doc = ""] #[doc = #line] #first #v(#ty) }
+        let headers = super::incoming::headers_doc(types, m);
+        quote! { #doc #[doc = ""] #[doc = #line] #first #headers #v(#ty) }
     });
     quote! {
         /// A message the client sends.
