@@ -101,6 +101,10 @@ pub struct Message {
     pub examples: Vec<Example>,
     /// Whether the client sends this message first on every new connection (`x-on-connect`).
     pub on_connect: bool,
+    /// Where in the payload the message carries its correlation id (a JSON pointer).
+    pub correlation: Option<String>,
+    /// The messages (indices into [`Api::messages`]) that answer this one (3.0 `reply`).
+    pub replies: Vec<usize>,
 }
 
 /// One example payload.

@@ -86,6 +86,10 @@ struct Found {
     direction: Direction,
     map_key: Option<String>,
     on_connect: bool,
+    /// The operation (index) whose messages this is one of.
+    operation: Option<usize>,
+    /// The operation (index) whose `reply` this message is.
+    reply_of: Option<usize>,
 }
 
 impl Lowering<'_> {
@@ -199,7 +203,7 @@ impl Lowering<'_> {
             channels.push(Channel { key, ident, address, docs: docs_of(&ch), parameters });
         }
         let mut found = Vec::new();
-        for (op_key, ptr) in self.entries(&self.root.child("operations"))? {
+        for (op_index, (op_key, ptr)) in self.entries(&self.root.child("operations"))?.into_iter().enumerate() {
             let op_ptr = self.docs.deref(&ptr)?;
             let Some(op) = self.object(&op_ptr, true)? else {
                 continue;
@@ -227,32 +231,75 @@ impl Lowering<'_> {
                     .docs
                     .error(&op_ptr.child("channel"), "operation `channel` must reference an entry of `channels`"));
             };
-            let listed = match op.get("messages") {
-                Some(Value::Array(items)) => {
-                    let mut out = Vec::new();
-                    for (i, item) in items.iter().enumerate() {
-                        let at = op_ptr.child("messages").child(&i.to_string());
-                        let Some(r) = crate::resolve::ref_of(item) else {
-                            return Err(self
-                                .docs
-                                .error(&at, "operation messages must be `$ref`s to messages of its channel"));
-                        };
-                        let target = self.docs.resolve_ref(&at.child("$ref"), r)?;
-                        out.push((target.last_segment(), target));
-                    }
-                    out
-                }
-                Some(_) => {
-                    return Err(self.docs.error(&op_ptr.child("messages"), "`messages` must be a list"));
-                }
-                None => self.entries(&channel_ptr.child("messages"))?.into_iter().map(|(k, p)| (Some(k), p)).collect(),
-            };
+            let listed = self.listed_messages(&op_ptr, &op, &channel_ptr)?;
+            let operation = Some(op_index);
             for (map_key, msg_ptr) in listed {
-                found.push(Found { ptr: msg_ptr, channel, direction, map_key, on_connect });
+                found.push(Found { ptr: msg_ptr, channel, direction, map_key, on_connect, operation, reply_of: None });
+            }
+            if op.contains_key("reply") {
+                let reply_ptr = self.docs.deref(&op_ptr.child("reply"))?;
+                let Some(reply) = self.object(&reply_ptr, true)? else { continue };
+                let (reply_channel, reply_channel_ptr) = match reply.get("channel").and_then(crate::resolve::ref_of) {
+                    Some(r) => {
+                        let r = r.to_owned();
+                        let ptr = self.docs.resolve_ref(&reply_ptr.child("channel"), &r)?;
+                        let ptr = self.docs.deref(&ptr)?;
+                        let Some(&index) = channel_index.get(&ptr) else {
+                            return Err(self.docs.error(
+                                &reply_ptr.child("channel"),
+                                "reply `channel` must reference an entry of `channels`",
+                            ));
+                        };
+                        (index, ptr)
+                    }
+                    None => (channel, channel_ptr.clone()),
+                };
+                let reply_direction = match direction {
+                    Direction::Send => Direction::Receive,
+                    Direction::Receive => Direction::Send,
+                };
+                for (map_key, msg_ptr) in self.listed_messages(&reply_ptr, &reply, &reply_channel_ptr)? {
+                    found.push(Found {
+                        ptr: msg_ptr,
+                        channel: reply_channel,
+                        direction: reply_direction,
+                        map_key,
+                        on_connect: false,
+                        operation: None,
+                        reply_of: Some(op_index),
+                    });
+                }
             }
         }
         let messages = self.messages(found, &channels)?;
         Ok((channels, messages))
+    }
+
+    /// The messages an operation (or its `reply`) lists, or all messages of its channel.
+    fn listed_messages(
+        &mut self,
+        at: &Ptr,
+        holder: &Map<String, Value>,
+        channel_ptr: &Ptr,
+    ) -> Result<Vec<(Option<String>, Ptr)>> {
+        match holder.get("messages") {
+            Some(Value::Array(items)) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let item_ptr = at.child("messages").child(&i.to_string());
+                    let Some(r) = crate::resolve::ref_of(item) else {
+                        return Err(self
+                            .docs
+                            .error(&item_ptr, "operation messages must be `$ref`s to messages of its channel"));
+                    };
+                    let target = self.docs.resolve_ref(&item_ptr.child("$ref"), r)?;
+                    out.push((target.last_segment(), target));
+                }
+                Ok(out)
+            }
+            Some(_) => Err(self.docs.error(&at.child("messages"), "`messages` must be a list")),
+            None => Ok(self.entries(&channel_ptr.child("messages"))?.into_iter().map(|(k, p)| (Some(k), p)).collect()),
+        }
     }
 
     fn v2(&mut self) -> Result<(Vec<Channel>, Vec<Message>)> {
@@ -294,13 +341,29 @@ impl Lowering<'_> {
                     Some(Value::Array(items)) => {
                         for i in 0..items.len() {
                             let item = msg_ptr.child("oneOf").child(&i.to_string());
-                            found.push(Found { ptr: item, channel: index, direction, map_key: None, on_connect });
+                            found.push(Found {
+                                ptr: item,
+                                channel: index,
+                                direction,
+                                map_key: None,
+                                on_connect,
+                                operation: None,
+                                reply_of: None,
+                            });
                         }
                     }
                     Some(_) => {
                         return Err(self.docs.error(&msg_ptr.child("oneOf"), "`oneOf` must be a list of messages"));
                     }
-                    None => found.push(Found { ptr: msg_ptr, channel: index, direction, map_key: None, on_connect }),
+                    None => found.push(Found {
+                        ptr: msg_ptr,
+                        channel: index,
+                        direction,
+                        map_key: None,
+                        on_connect,
+                        operation: None,
+                        reply_of: None,
+                    }),
                 }
             }
         }
@@ -339,14 +402,31 @@ impl Lowering<'_> {
 
     fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<Vec<Message>> {
         let mut names = Namespace::default();
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
+        let mut seen: Vec<(Ptr, usize, Direction)> = Vec::new();
+        let mut out: Vec<Message> = Vec::new();
+        // Operation index → (its messages, its reply messages), as indices into `out`.
+        let mut exchanges: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
         for f in found {
             let target = self.docs.deref(&f.ptr)?;
-            if seen.contains(&(target.clone(), f.channel, f.direction)) {
+            let key3 = (target.clone(), f.channel, f.direction);
+            if let Some(i) = seen.iter().position(|s| *s == key3) {
+                if let Some(op) = f.operation {
+                    exchanges.entry(op).or_default().0.push(i);
+                }
+                if let Some(op) = f.reply_of {
+                    exchanges.entry(op).or_default().1.push(i);
+                }
+                out[i].on_connect |= f.on_connect;
                 continue;
             }
-            seen.push((target.clone(), f.channel, f.direction));
+            seen.push(key3);
+            let index = out.len();
+            if let Some(op) = f.operation {
+                exchanges.entry(op).or_default().0.push(index);
+            }
+            if let Some(op) = f.reply_of {
+                exchanges.entry(op).or_default().1.push(index);
+            }
             let Some(raw) = self.object(&target, true)? else {
                 continue;
             };
@@ -388,7 +468,18 @@ impl Lowering<'_> {
                 docs: docs_of(&msg),
                 examples,
                 on_connect: f.on_connect,
+                correlation: correlation_of(self.docs, &target, &msg)?,
+                replies: Vec::new(),
             });
+        }
+        for (requests, replies) in exchanges.into_values() {
+            for r in requests {
+                for &reply in &replies {
+                    if !out[r].replies.contains(&reply) {
+                        out[r].replies.push(reply);
+                    }
+                }
+            }
         }
         Ok(out)
     }
@@ -461,6 +552,18 @@ fn merge_traits(docs: &mut Documents, at: &Ptr, mut obj: Map<String, Value>) -> 
         }
     }
     Ok(obj)
+}
+
+/// The JSON pointer into the payload where a message carries its correlation id
+/// (`correlationId.location: $message.payload#/reqid`); header locations are not supported.
+fn correlation_of(docs: &mut Documents, msg: &Ptr, obj: &Map<String, Value>) -> Result<Option<String>> {
+    if !obj.contains_key("correlationId") {
+        return Ok(None);
+    }
+    let ptr = field_origin(docs, msg, "correlationId")?.unwrap_or_else(|| msg.child("correlationId"));
+    let ptr = docs.deref(&ptr)?;
+    let location = docs.get(&ptr).and_then(|c| c.get("location")).and_then(Value::as_str).unwrap_or_default();
+    Ok(location.strip_prefix("$message.payload#").map(str::to_owned))
 }
 
 /// Where the field `key` of the object at `at` comes from: the object itself, or the first of its

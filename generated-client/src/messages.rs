@@ -49,6 +49,14 @@ pub enum Incoming {
     Unknown(crate::support::UnknownFrame),
 }
 impl Incoming {
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
+        #[allow(unreachable_patterns)]
+        match self {
+            _ => ::std::option::Option::None,
+        }
+    }
     /// The channel the message belongs to (`None` for an unknown frame).
     pub fn channel(&self) -> ::std::option::Option<Channel> {
         match self {
@@ -210,6 +218,16 @@ pub enum Outgoing {
     AuthRequest(crate::types::AuthRequest),
 }
 impl Outgoing {
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
+        ::std::option::Option::None
+    }
+    /// Names of the messages that answer this one (the operation's `reply`); empty when no
+    /// reply is declared.
+    pub fn replies(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Names of the messages the client must send first on every new connection, in order.
     pub const ON_CONNECT: &'static [&'static str] = &["authRequest"];
     /// The channel the message is sent on.

@@ -76,8 +76,23 @@ fn incoming_impl(api: &Api) -> TokenStream {
         let v = ident(&m.ident);
         quote! { Incoming::#v(payload) => ::serde_json::to_string(payload) }
     });
+    let arms_correlation = received(api).filter_map(|m| {
+        let v = ident(&m.ident);
+        let pointer = m.correlation.as_ref()?;
+        Some(quote! { Incoming::#v(payload) => crate::support::correlation_of(payload, #pointer) })
+    });
     quote! {
         impl Incoming {
+            /// The correlation id the message carries (`correlationId` in the document), which
+            /// pairs a reply with its request.
+            pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
+                #[allow(unreachable_patterns)]
+                match self {
+                    #(#arms_correlation,)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+
             /// The channel the message belongs to (`None` for an unknown frame).
             pub fn channel(&self) -> ::std::option::Option<Channel> {
                 match self {

@@ -15,7 +15,7 @@ fn sent(api: &Api) -> impl Iterator<Item = &Message> {
 }
 
 pub(super) fn emit(api: &Api, types: &Types) -> TokenStream {
-    let items = [outgoing_enum(api, types), outgoing_impl(api), from_impls(api, types)];
+    let items = [outgoing_enum(api, types), outgoing_impl(api), from_impls(api, types), typed_requests(api, types)];
     quote! { #(#items)* }
 }
 
@@ -66,8 +66,57 @@ fn outgoing_impl(api: &Api) -> TokenStream {
         quote! { Outgoing::#v(payload) => ::serde_json::to_string(payload) }
     });
     let first: Vec<_> = sent(api).filter(|m| m.on_connect).map(|m| m.key.clone()).collect();
+    let arms_correlation: Vec<_> = sent(api)
+        .filter_map(|m| {
+            let v = ident(&m.ident);
+            let pointer = m.correlation.as_ref()?;
+            Some(quote! { Outgoing::#v(payload) => crate::support::correlation_of(payload, #pointer) })
+        })
+        .collect();
+    let correlation = if arms_correlation.is_empty() {
+        quote! { ::std::option::Option::None }
+    } else {
+        quote! {
+            #[allow(unreachable_patterns)]
+            match self {
+                #(#arms_correlation,)*
+                _ => ::std::option::Option::None,
+            }
+        }
+    };
+    let reply_arms: Vec<_> = sent(api)
+        .filter(|m| !m.replies.is_empty())
+        .map(|m| {
+            let v = ident(&m.ident);
+            let names = m.replies.iter().map(|&r| api.messages[r].key.clone());
+            quote! { Outgoing::#v(_) => &[#(#names),*] }
+        })
+        .collect();
+    let replies = if reply_arms.is_empty() {
+        quote! { &[] }
+    } else {
+        quote! {
+            #[allow(unreachable_patterns)]
+            match self {
+                #(#reply_arms,)*
+                _ => &[],
+            }
+        }
+    };
     quote! {
         impl Outgoing {
+            /// The correlation id the message carries (`correlationId` in the document), which
+            /// pairs a reply with its request.
+            pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
+                #correlation
+            }
+
+            /// Names of the messages that answer this one (the operation's `reply`); empty when no
+            /// reply is declared.
+            pub fn replies(&self) -> &'static [&'static str] {
+                #replies
+            }
+
             /// Names of the messages the client must send first on every new connection, in order.
             pub const ON_CONNECT: &'static [&'static str] = &[#(#first),*];
 
@@ -110,4 +159,38 @@ fn from_impls(api: &Api, types: &Types) -> TokenStream {
         }
     });
     quote! { #(#impls)* }
+}
+
+/// `Client::request_<message>`: for a sent message with a correlation id and exactly one declared
+/// reply, a request that resolves to the reply's payload type.
+fn typed_requests(api: &Api, types: &Types) -> TokenStream {
+    let methods: Vec<_> = sent(api)
+        .filter(|m| m.correlation.is_some() && m.replies.len() == 1)
+        .map(|m| {
+            let reply = &api.messages[m.replies[0]];
+            let name = ident(&format!("request_{}", m.method));
+            let (v, rv) = (ident(&m.ident), ident(&reply.ident));
+            let (ty, reply_ty) = (payload_type(types, m), payload_type(types, reply));
+            let doc = format!(" Sends `{}` and waits for its reply `{}` (matched by correlation id).", m.key, reply.key);
+            let expected = &reply.key;
+            quote! {
+                #[doc = #doc]
+                pub async fn #name(&self, payload: #ty) -> ::std::result::Result<#reply_ty, crate::client::Error> {
+                    match self.request(Outgoing::#v(payload)).await? {
+                        crate::Incoming::#rv(reply) => ::std::result::Result::Ok(reply),
+                        other => ::std::result::Result::Err(crate::client::Error::UnexpectedReply { expected: #expected, got: other.name() }),
+                    }
+                }
+            }
+        })
+        .collect();
+    if methods.is_empty() {
+        return quote! {};
+    }
+    quote! {
+        #[cfg(feature = "client")]
+        impl crate::client::Client {
+            #(#methods)*
+        }
+    }
 }

@@ -18,9 +18,10 @@
 //! `client`); it refers to the generated items through `crate::` paths only, so it works for
 //! every spec, including one without servers or without sent messages.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ use backon::BackoffBuilder as _;
 use futures_util::stream::Stream;
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -60,6 +61,7 @@ pub struct ClientConfig {
     buffer: usize,
     close_timeout: Duration,
     connect_timeout: Duration,
+    request_timeout: Duration,
 }
 
 impl ClientConfig {
@@ -82,6 +84,7 @@ impl ClientConfig {
             buffer: 256,
             close_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
         }
     }
 
@@ -161,6 +164,12 @@ impl ClientConfig {
     /// counts as failed (default 30 s).
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long [`Client::request`] waits for the reply (default 30 s).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
         self
     }
 
@@ -296,12 +305,44 @@ pub enum Error {
     Config(String),
     /// An on-connect message could not be serialised.
     Encode(serde_json::Error),
+    /// [`Client::send`] or [`Client::request`] after the client stopped.
+    Stopped,
+    /// The socket failed while [`Client::send`] wrote the message; it was not sent (the client
+    /// reconnects as usual).
+    Send(String),
+    /// [`Client::request`] of a message that carries no correlation id to match a reply with.
+    NoCorrelationId {
+        /// The message's name in the document.
+        message: &'static str,
+    },
+    /// The reply to a typed request is another message than the one the document declares.
+    UnexpectedReply {
+        /// The declared reply.
+        expected: &'static str,
+        /// What arrived with the request's correlation id.
+        got: &'static str,
+    },
+    /// No reply to [`Client::request`] arrived in time.
+    ReplyTimeout {
+        /// The request's name in the document.
+        message: &'static str,
+        /// How long the client waited.
+        after: Duration,
+    },
 }
 
 impl Error {
     /// Whether the client stopped after this error.
     pub fn is_fatal(&self) -> bool {
-        !matches!(self, Error::Decode(_) | Error::Binary { .. })
+        !matches!(
+            self,
+            Error::Decode(_)
+                | Error::Binary { .. }
+                | Error::Send(_)
+                | Error::NoCorrelationId { .. }
+                | Error::UnexpectedReply { .. }
+                | Error::ReplyTimeout { .. }
+        )
     }
 }
 
@@ -318,7 +359,14 @@ impl fmt::Display for Error {
             }
             Error::GaveUp { attempts } => write!(f, "gave up after {attempts} failed reconnect attempts"),
             Error::Config(what) => write!(f, "invalid client configuration: {what}"),
-            Error::Encode(e) => write!(f, "could not serialise an on-connect message: {e}"),
+            Error::Encode(e) => write!(f, "could not serialise a message: {e}"),
+            Error::Stopped => write!(f, "the client has stopped"),
+            Error::Send(e) => write!(f, "could not send the message: {e}"),
+            Error::NoCorrelationId { message } => {
+                write!(f, "message `{message}` carries no correlation id, so a reply cannot be matched to it")
+            }
+            Error::UnexpectedReply { expected, got } => write!(f, "expected the reply `{expected}`, got `{got}`"),
+            Error::ReplyTimeout { message, after } => write!(f, "no reply to `{message}` within {after:?}"),
         }
     }
 }
@@ -350,7 +398,23 @@ pub struct Client {
     events: mpsc::Receiver<Result<Event, Error>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    commands: mpsc::Sender<Command>,
+    pending: Pending,
+    request_timeout: Duration,
 }
+
+/// A message for the background task to write, and where to say whether it was written.
+struct Command {
+    frame: String,
+    name: &'static str,
+    written: oneshot::Sender<Result<(), Error>>,
+}
+
+/// Requests waiting for their reply, by correlation id.
+type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Incoming>>>>;
+
+/// How many [`Client::send`] calls may wait for the socket (while reconnecting, say).
+const COMMAND_QUEUE: usize = 64;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -367,8 +431,52 @@ impl Client {
             .map_err(|_| Error::Config("`Client::connect` must be called inside a Tokio runtime".into()))?;
         let (tx, events) = mpsc::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
-        let task = runtime.spawn(drive(config, tx, stop_rx));
-        Ok(Client { events, stop, task: Some(task) })
+        let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
+        let pending = Pending::default();
+        let request_timeout = config.request_timeout;
+        let link = Link { tx, stop: stop_rx, commands: commands_rx, pending: pending.clone() };
+        let task = runtime.spawn(drive(config, link));
+        Ok(Client { events, stop, task: Some(task), commands, pending, request_timeout })
+    }
+
+    /// Sends `message` on the open connection. While the client reconnects, the message waits
+    /// (with up to 63 others) and goes out on the next connection, after the on-connect
+    /// messages. Returns once the frame is written to the socket.
+    // For a document in which the client sends nothing, `Outgoing` has no variants and the body
+    // is unreachable.
+    #[allow(unreachable_code, unused_variables)]
+    pub async fn send(&self, message: impl Into<Outgoing>) -> Result<(), Error> {
+        let message = message.into();
+        let frame = message.to_frame().map_err(Error::Encode)?;
+        let (written, done) = oneshot::channel();
+        self.commands.send(Command { frame, name: message.name(), written }).await.map_err(|_| Error::Stopped)?;
+        done.await.map_err(|_| Error::Stopped)?
+    }
+
+    /// Sends `message` and waits for the received message that carries the same correlation id
+    /// (the document's `correlationId`), which is returned instead of being delivered to the
+    /// stream. Fails with [`Error::NoCorrelationId`] for a message without one and
+    /// [`Error::ReplyTimeout`] after the request timeout.
+    // For a document in which the client sends nothing, `Outgoing` has no variants and the body
+    // is unreachable.
+    #[allow(unreachable_code, unused_variables)]
+    pub async fn request(&self, message: impl Into<Outgoing>) -> Result<Incoming, Error> {
+        let message = message.into();
+        let name = message.name();
+        let id = message.correlation_id().ok_or(Error::NoCorrelationId { message: name })?;
+        let (reply_tx, reply) = oneshot::channel();
+        lock(&self.pending).insert(id.clone(), reply_tx);
+        let outcome = async {
+            self.send(message).await?;
+            match tokio::time::timeout(self.request_timeout, reply).await {
+                Ok(Ok(incoming)) => Ok(incoming),
+                Ok(Err(_)) => Err(Error::Stopped),
+                Err(_) => Err(Error::ReplyTimeout { message: name, after: self.request_timeout }),
+            }
+        }
+        .await;
+        lock(&self.pending).remove(&id);
+        outcome
     }
 
     /// The next event; `None` once the client has stopped and every event was taken.
@@ -417,6 +525,31 @@ impl Stream for Client {
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// The background task's ends of the channels to the [`Client`].
+struct Link {
+    tx: mpsc::Sender<Result<Event, Error>>,
+    stop: watch::Receiver<bool>,
+    commands: mpsc::Receiver<Command>,
+    pending: Pending,
+}
+
+/// The pending-request map; a poisoned lock (a panic elsewhere) still holds usable data.
+fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Incoming>>> {
+    pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Hands `message` to the request waiting for it, if any; gives it back otherwise.
+fn answer(pending: &Pending, message: Incoming) -> Option<Incoming> {
+    if lock(pending).is_empty() {
+        return Some(message);
+    }
+    let Some(id) = message.correlation_id() else { return Some(message) };
+    match lock(pending).remove(&id) {
+        Some(waiting) => waiting.send(message).err(),
+        None => Some(message),
+    }
+}
+
 /// How one connection ended.
 enum End {
     /// Shutdown was requested or the consumer went away: end quietly.
@@ -446,11 +579,12 @@ async fn deliver(
 }
 
 /// The background task: connect, run, reconnect, until told to stop or stopped by an error.
-async fn drive(config: ClientConfig, tx: mpsc::Sender<Result<Event, Error>>, mut stop: watch::Receiver<bool>) {
+async fn drive(config: ClientConfig, link: Link) {
+    let Link { tx, mut stop, mut commands, pending } = link;
     let mut backoff = config.backoff();
     let mut attempt = 0;
     loop {
-        let (reason, healthy) = match session(&config, &tx, &mut stop).await {
+        let (reason, healthy) = match session(&config, &tx, &mut stop, &mut commands, &pending).await {
             End::Stopped => return,
             End::Fatal(error) => {
                 tracing::error!(%error, "client stopped");
@@ -524,6 +658,8 @@ async fn session(
     config: &ClientConfig,
     tx: &mpsc::Sender<Result<Event, Error>>,
     stop: &mut watch::Receiver<bool>,
+    commands: &mut mpsc::Receiver<Command>,
+    pending: &Pending,
 ) -> End {
     let (request, connector) = match (request(config), connector(&config.url)) {
         (Ok(request), Ok(connector)) => (request, connector),
@@ -562,7 +698,7 @@ async fn session(
         close(&mut ws, config.close_timeout).await;
         return End::Stopped;
     }
-    let end = read_loop(&mut ws, config, tx, stop).await;
+    let end = read_loop(&mut ws, config, tx, stop, commands, pending).await;
     if matches!(end, End::Stopped) {
         close(&mut ws, config.close_timeout).await;
     } else {
@@ -608,6 +744,8 @@ async fn read_loop(
     config: &ClientConfig,
     tx: &mpsc::Sender<Result<Event, Error>>,
     stop: &mut watch::Receiver<bool>,
+    commands: &mut mpsc::Receiver<Command>,
+    pending: &Pending,
 ) -> End {
     let mut seen =
         Seen { since: Instant::now(), any_message: false, sent_credentials: !config.on_connect.0.is_empty() };
@@ -619,6 +757,16 @@ async fn read_loop(
             biased;
             () = stopped(stop) => return End::Stopped,
             frame = ws.next() => frame,
+            Some(command) = commands.recv() => {
+                let result = ws.send(WsMessage::text(command.frame)).await.map_err(|e| Error::Send(e.to_string()));
+                let failed = result.as_ref().err().map(ToString::to_string);
+                tracing::debug!(message = command.name, sent = failed.is_none(), "sent a message");
+                let _ = command.written.send(result);
+                if let Some(reason) = failed {
+                    return End::Lost { reason, healthy: seen.any_message };
+                }
+                continue;
+            }
             _ = ping.tick(), if pong_due.is_none() => {
                 if let Err(e) = ws.send(WsMessage::Ping(Default::default())).await {
                     return End::Lost { reason: format!("could not send a ping: {e}"), healthy: seen.any_message };
@@ -655,6 +803,14 @@ async fn read_loop(
         // Only a frame that decodes proves the credentials were accepted: a server may answer
         // bad ones with an error frame before it closes.
         seen.any_message |= item.is_ok();
+        // A reply to a pending request goes to the request, not to the stream.
+        let item = match item {
+            Ok(Event::Message(message)) => match answer(pending, message) {
+                Some(message) => Ok(Event::Message(message)),
+                None => continue,
+            },
+            other => other,
+        };
         if let Err(e) = &item {
             tracing::debug!(error = %e, "frame could not be decoded");
         }

@@ -434,6 +434,18 @@ pub fn fill_template(template: &str, values: &[&str]) -> String {
     out
 }
 
+/// The correlation id a message carries at `pointer` inside its payload, as text (a number is
+/// written out); `None` when the payload has nothing there.
+pub fn correlation_of<T: serde::Serialize>(payload: &T, pointer: &str) -> Option<String> {
+    let value = serde_json::to_value(payload).ok()?;
+    match value.pointer(pointer)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
 /// Deserializes a string into an open enum through `from`, without allocating for values the
 /// enum knows. Used by [`open_enum!`].
 pub fn deserialize_open<'de, D: Deserializer<'de>, T>(deserializer: D, from: fn(&str) -> T) -> Result<T, D::Error> {
@@ -618,6 +630,14 @@ mod tests {
         assert_eq!(match_template("a/{x}", "a/b/c"), Some(vec!["b/c"]));
         assert_eq!(match_template("plain", "plain"), Some(vec![]));
         assert_eq!(fill_template(t, &["veh_1", "full"]), "vehicle/veh_1/status/full");
+    }
+
+    #[test]
+    fn correlation_ids_are_read_as_text() {
+        let payload = serde_json::json!({"reqid": 42, "meta": {"id": "abc"}});
+        assert_eq!(correlation_of(&payload, "/reqid").as_deref(), Some("42"));
+        assert_eq!(correlation_of(&payload, "/meta/id").as_deref(), Some("abc"));
+        assert_eq!(correlation_of(&payload, "/missing"), None);
     }
 
     #[test]
