@@ -337,33 +337,18 @@ impl Lowering<'_> {
                 }
                 let msg_ptr = self.docs.deref(&op_ptr.child("message"))?;
                 let one_of = self.docs.get(&msg_ptr).and_then(|m| m.get("oneOf")).cloned();
-                match one_of {
+                let ptrs = match one_of {
                     Some(Value::Array(items)) => {
-                        for i in 0..items.len() {
-                            let item = msg_ptr.child("oneOf").child(&i.to_string());
-                            found.push(Found {
-                                ptr: item,
-                                channel: index,
-                                direction,
-                                map_key: None,
-                                on_connect,
-                                operation: None,
-                                reply_of: None,
-                            });
-                        }
+                        (0..items.len()).map(|i| msg_ptr.child("oneOf").child(&i.to_string())).collect()
                     }
                     Some(_) => {
                         return Err(self.docs.error(&msg_ptr.child("oneOf"), "`oneOf` must be a list of messages"));
                     }
-                    None => found.push(Found {
-                        ptr: msg_ptr,
-                        channel: index,
-                        direction,
-                        map_key: None,
-                        on_connect,
-                        operation: None,
-                        reply_of: None,
-                    }),
+                    None => vec![msg_ptr],
+                };
+                for ptr in ptrs {
+                    let (map_key, operation, reply_of) = (None, None, None);
+                    found.push(Found { ptr, channel: index, direction, map_key, on_connect, operation, reply_of });
                 }
             }
         }

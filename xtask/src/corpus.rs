@@ -215,7 +215,10 @@ fn first_line(s: &str) -> String {
 
 fn cargo(root: &Path, work: &Path) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(work).env("CARGO_TARGET_DIR", root.join("target")).env("CARGO_TERM_COLOR", "never");
+    // One target directory with the project (or the one the caller chose), so the corpus
+    // reuses the dependencies already built.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    cmd.current_dir(work).env("CARGO_TARGET_DIR", target).env("CARGO_TERM_COLOR", "never");
     cmd
 }
 
