@@ -217,7 +217,11 @@ fn cargo(root: &Path, work: &Path) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // One target directory with the project (or the one the caller chose), so the corpus
     // reuses the dependencies already built.
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target = match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => std::env::current_dir().map(|cwd| cwd.join(&dir)).unwrap_or(dir),
+        None => root.join("target"),
+    };
     cmd.current_dir(work).env("CARGO_TARGET_DIR", target).env("CARGO_TERM_COLOR", "never");
     cmd
 }
