@@ -439,6 +439,45 @@ fn loosen_tuple(schema: &mut Map<String, Value>) {
     schema.remove("additionalItems");
 }
 
+/// Per object definition, the properties that are optional and may be `null`.
+pub fn optional_nullable(defs: &IndexMap<String, Value>) -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    for (name, schema) in defs {
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else { continue };
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let set: std::collections::BTreeSet<String> = props
+            .iter()
+            .filter(|(k, v)| !required.contains(&k.as_str()) && is_nullable(defs, v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !set.is_empty() {
+            out.insert(name.clone(), set);
+        }
+    }
+    out
+}
+
+/// Whether a schema admits `null` (`type` with `"null"`, a `null` alternative, `nullable: true`).
+fn is_nullable(defs: &IndexMap<String, Value>, schema: &Value) -> bool {
+    let s = deref(defs, schema);
+    let null_type = |v: &Value| match v.get("type") {
+        Some(Value::String(t)) => t == "null",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    null_type(s)
+        || s.get("nullable") == Some(&Value::Bool(true))
+        || s.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null))
+        || ["oneOf", "anyOf"]
+            .iter()
+            .filter_map(|k| s.get(*k).and_then(Value::as_array))
+            .any(|alts| alts.iter().any(|a| null_type(deref(defs, a))))
+}
+
 /// Whether a schema only annotates (no constraint at all).
 fn is_annotation_only(schema: &Value) -> bool {
     schema.as_object().is_some_and(|m| {

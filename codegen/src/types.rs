@@ -78,6 +78,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
     let typified = catch_unwind(AssertUnwindSafe(|| space.to_stream()))
         .map_err(|_| typify_error(bundle, docs, &defs, "typify panicked while writing the types"))?;
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
+    let typified = three_state(typified, &schema::optional_nullable(&defs))?;
     let items = quote! {
         #typified
         #(#open)*
@@ -122,6 +123,68 @@ fn open_enum(name: &str, values: &[String], schema: Option<&Value>) -> TokenStre
             other #other
         }
     }
+}
+
+/// Gives every optional, nullable property of a named object three states,
+/// `Option<Option<T>>`: absent (`None`), `null` (`Some(None)`) and a value (`Some(Some(v))`), so
+/// that a decoded message encodes back to the same JSON. typify gives such a property one
+/// `Option<T>`, which loses the difference; its structs are rewritten here.
+fn three_state(
+    tokens: TokenStream,
+    fields: &BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Result<TokenStream> {
+    if fields.is_empty() {
+        return Ok(tokens);
+    }
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error::Internal(format!("typify's output is not valid Rust: {e}")))?;
+    for item in &mut file.items {
+        let syn::Item::Struct(item) = item else { continue };
+        let Some(wanted) = fields.get(&item.ident.to_string()) else { continue };
+        for field in item.fields.iter_mut() {
+            let rename = serde_rename(&field.attrs);
+            let wire = rename.clone().or_else(|| field.ident.as_ref().map(ToString::to_string)).unwrap_or_default();
+            // typify gives some optional, nullable properties another type (an optional array is
+            // a `Vec` with a default); only its `Option<T>` fields are made three-state.
+            if !wanted.contains(&wire) || !is_option(&field.ty) {
+                continue;
+            }
+            let ty = &field.ty;
+            field.ty = syn::parse_quote!(::std::option::Option<#ty>);
+            field.attrs.retain(|a| !a.path().is_ident("serde"));
+            if let Some(rename) = rename {
+                field.attrs.push(syn::parse_quote!(#[serde(rename = #rename)]));
+            }
+            field.attrs.push(syn::parse_quote!(
+                #[serde(
+                    default,
+                    skip_serializing_if = "::std::option::Option::is_none",
+                    deserialize_with = "crate::support::present"
+                )]
+            ));
+        }
+    }
+    Ok(quote! { #file })
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
+/// The `rename = "..."` of a field's `#[serde(...)]` attributes.
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                found = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
 }
 
 fn to_schemars(

@@ -119,14 +119,22 @@ pub struct VehicleAction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///Trip (`trip_` TypeID) during which the action happened, if any.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub trip_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub trip_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Action type, e.g. `IGNITION_ON`. The full list is not in the facts; open string.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     ///User (`usr_` TypeID) who caused the action, if known.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub user_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Vehicle the action belongs to (`veh_` TypeID).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vehicle_id: ::std::option::Option<::std::string::String>,
@@ -147,185 +155,474 @@ nullable; unknown fields are allowed.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct VehicleProfile {
     ///Label of analog input 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_1_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of analog input 1 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_1_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_1_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of analog input 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_2_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of analog input 2 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_2_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_2_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of analog input 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_3_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of analog input 3 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_3_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_3_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of analog input 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_4_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of analog input 4 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ain_4_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ain_4_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of external battery 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_1_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_1_desc: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Model of external battery 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_1_model: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_1_model: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Label of external battery 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_2_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_2_desc: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Model of external battery 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_2_model: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_2_model: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Label of external battery 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_3_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_3_desc: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Model of external battery 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_3_model: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_3_model: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Label of external battery 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_4_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_4_desc: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Model of external battery 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_4_model: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_4_model: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Label of the main battery.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_main_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_main_desc: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Model of the main battery (e.g. `12V-DEF`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_main_model: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_main_model: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Type of the Bluetooth temperature sensors.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ble_temp_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ble_temp_type: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Bluetooth address of the vehicle's device.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub bluetooth_address: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub bluetooth_address: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Brand of the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub brand: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub brand: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Short description.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Long description.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub description: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital input 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_1_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital input 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_1_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_1_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital input 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_2_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital input 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_2_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_2_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital input 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_3_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital input 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_3_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_3_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital input 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_4_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital input 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_4_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_4_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital input 5.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_5_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_5_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital input 5.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub din_5_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub din_5_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital output 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_1_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital output 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_1_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_1_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital output 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_2_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital output 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_2_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_2_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital output 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_3_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital output 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_3_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_3_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of digital output 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_4_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Configuration of digital output 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dout_4_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub dout_4_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Drivetrain. Known values `GASOLINE`, `DIESEL`, `ELECTRIC` (D16); open string.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub drivetrain_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub drivetrain_type: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Id of the vehicle's image.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub image_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub image_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Manufacturing organization (reverse-domain id).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub manufacturing_organization_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub manufacturing_organization_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Display name of the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///OEM's id for the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub oem_vehicle_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub oem_vehicle_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///OEM's id for the vehicle type.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub oem_vehicle_type_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub oem_vehicle_type_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Primary organization (reverse-domain id such as `com.demoCompany`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub primary_organization_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub primary_organization_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Description of the main location.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub professional_location_main_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub professional_location_main_desc: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Latitude of the main (home) location, degrees.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub professional_location_main_lat: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub professional_location_main_lat: ::std::option::Option<
+        ::std::option::Option<f64>,
+    >,
     ///Longitude of the main (home) location, degrees.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub professional_location_main_lon: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub professional_location_main_lon: ::std::option::Option<
+        ::std::option::Option<f64>,
+    >,
     ///Fleet operator's own id for the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub professional_vehicle_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub professional_vehicle_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Fleet operator's own name for the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub professional_vehicle_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub professional_vehicle_name: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Label of temperature sensor 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_1_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of temperature sensor 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_2_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of temperature sensor 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_3_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Label of temperature sensor 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_4_desc: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Vehicle type. Known values `BOAT`, `MCYCLE`, `EBIKE`, `CLASSCAR`, `MOTOR` (D16) and `CAR` (D17); open string.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "type")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub type_: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Vehicle identification number (VIN/HIN).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub vehicle_identification_number: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub vehicle_identification_number: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Registration (licence plate) id.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub vehicle_registration_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub vehicle_registration_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
 }
 ///`VehicleProfilePayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -353,155 +650,371 @@ across the docs are not all RFC 3339 (`2025-09-21T18:06:08+0000`,
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct VehicleStatus {
     ///Altitude; metres (inferred). Only in T1's schema, never seen with a value.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub altitude: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub altitude: ::std::option::Option<::std::option::Option<f64>>,
     ///Heading in degrees (T1 forwards it as the ABRP heading).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub angle: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub angle: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge of external battery 1 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_1_pct: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_1_pct: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge trend of external battery 1; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_1_trend: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_1_trend: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Slope of the external battery 1 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_1_trend_slope: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_1_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     ///Voltage of external battery 1 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_1_voltage: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_1_voltage: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge of external battery 2 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_2_pct: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_2_pct: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge trend of external battery 2; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_2_trend: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_2_trend: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Slope of the external battery 2 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_2_trend_slope: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_2_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     ///Voltage of external battery 2 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_2_voltage: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_2_voltage: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge of external battery 3 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_3_pct: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_3_pct: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge trend of external battery 3; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_3_trend: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_3_trend: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Slope of the external battery 3 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_3_trend_slope: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_3_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     ///Voltage of external battery 3 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_3_voltage: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_3_voltage: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge of external battery 4 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_4_pct: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_4_pct: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge trend of external battery 4; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_4_trend: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_4_trend: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Slope of the external battery 4 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_4_trend_slope: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_4_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     ///Voltage of external battery 4 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_ext_4_voltage: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_ext_4_voltage: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge of the main battery in percent; on electric vehicles this is the 12 V auxiliary battery (observed, T1). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_main_pct: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_main_pct: ::std::option::Option<::std::option::Option<f64>>,
     ///Charge trend of the main battery. Only `CHARGE` has been seen; other values (e.g. discharging, stable) are guessed, so this is an open string.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_main_trend: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_main_trend: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Slope of the main battery trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_main_trend_slope: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_main_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     ///Voltage of the main battery in volts (unit inferred from magnitude). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub battery_main_voltage: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub battery_main_voltage: ::std::option::Option<::std::option::Option<f64>>,
     ///Current power in watts. Only in T1's schema, never seen with a value.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub current_power_w: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub current_power_w: ::std::option::Option<::std::option::Option<f64>>,
     ///Distance to the nearest shore (marine vehicles); unit not documented. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub distance_to_shore: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub distance_to_shore: ::std::option::Option<::std::option::Option<f64>>,
     ///Expected remaining range; unit not documented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub expected_range: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub expected_range: ::std::option::Option<::std::option::Option<f64>>,
     ///Fuel level; unit not documented (litres, inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub fuel_level: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub fuel_level: ::std::option::Option<::std::option::Option<f64>>,
     ///Fuel level in percent. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub fuel_level_pct: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub fuel_level_pct: ::std::option::Option<::std::option::Option<f64>>,
     ///Whether the ignition is on.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ignition_on: ::std::option::Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub ignition_on: ::std::option::Option<::std::option::Option<bool>>,
     ///When the last raw vehicle update arrived. Examples are not all RFC 3339. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_update: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub last_update: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Time of the last valid GPS fix. Examples are not all RFC 3339. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_valid_location_update: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub last_valid_location_update: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Latitude in degrees (WGS84, inferred). Null or absent without location permission (inferred, D13/D19).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub latitude: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub latitude: ::std::option::Option<::std::option::Option<f64>>,
     ///Longitude in degrees (WGS84, inferred). Null or absent without location permission (inferred, D13/D19).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub longitude: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub longitude: ::std::option::Option<::std::option::Option<f64>>,
     ///GPS position dilution of precision of the last fix. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub pdop_value: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub pdop_value: ::std::option::Option<::std::option::Option<f64>>,
     ///Remaining charge in Ah.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub remaining_energy_ah: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub remaining_energy_ah: ::std::option::Option<::std::option::Option<f64>>,
     ///Remaining energy in Wh.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub remaining_energy_wh: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub remaining_energy_wh: ::std::option::Option<::std::option::Option<f64>>,
     ///State code of temperature sensor 1; only `G` has been seen. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub sensor_temp_1_state: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub sensor_temp_1_state: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///State code of temperature sensor 2; only `G` has been seen. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub sensor_temp_2_state: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub sensor_temp_2_state: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///State code of temperature sensor 3; only `G` has been seen. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub sensor_temp_3_state: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub sensor_temp_3_state: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///State code of temperature sensor 4. Not in the (truncated) D5 example; its existence is inferred from `temp_4` and sensors 1-3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub sensor_temp_4_state: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub sensor_temp_4_state: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Coarse zone relative to the shore (marine vehicles). Only `OPEN_SEA` has been seen, so this is an open string. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub shore_zone: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub shore_zone: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Current speed; km/h (inferred from trip statistics, D11). Nullable per T1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub speed: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub speed: ::std::option::Option<::std::option::Option<f64>>,
     ///State of charge of the high-voltage (traction) battery in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub state_of_charge_pct: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<VehicleStatusStatus>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub state_of_charge_pct: ::std::option::Option<::std::option::Option<f64>>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub status: ::std::option::Option<::std::option::Option<VehicleStatusStatus>>,
     ///Temperature sensor 1; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_1: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_1: ::std::option::Option<::std::option::Option<f64>>,
     ///Temperature sensor 2; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_2: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_2: ::std::option::Option<::std::option::Option<f64>>,
     ///Temperature sensor 3; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_3: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_3: ::std::option::Option<::std::option::Option<f64>>,
     ///Temperature sensor 4; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub temp_4: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub temp_4: ::std::option::Option<::std::option::Option<f64>>,
     ///When this status record was made. The only field T1 requires. Examples are not all RFC 3339.
     pub timestamp: ::std::string::String,
     ///Total distance travelled, in metres (inferred; T1 divides by 1000 for km and its fixture equals `hd_odometer_m`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_odometer: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub total_odometer: ::std::option::Option<::std::option::Option<f64>>,
     ///Vehicle id (TypeID with prefix `veh_`). T1 treats it as optional.
     pub vehicle_id: ::std::string::String,
     ///OEM-specific block for Harley-Davidson (LiveWire) vehicles; null or absent for other vehicles. OEM fields are documented only on request (D1, D2).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub vehicle_status_hd: ::std::option::Option<VehicleStatusHd>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub vehicle_status_hd: ::std::option::Option<::std::option::Option<VehicleStatusHd>>,
 }
 /**Harley-Davidson OEM status block inside VehicleStatus (observed only in T1; its fixture
 was hand-edited, so example values are illustrative). Field names carry their units.
@@ -511,59 +1024,139 @@ RFC 3339.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct VehicleStatusHd {
     ///Auxiliary (12 V) battery voltage, volts.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_aux_battery_voltage_v: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_aux_battery_voltage_v: ::std::option::Option<::std::option::Option<f64>>,
     ///When CAN bus data was last received. T1 only types it as a string; date-time format inferred. Examples are not all RFC 3339.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_canbus_last_update_timestamp: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_canbus_last_update_timestamp: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Charge plug status code; meanings unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_charge_plug_status: ::std::option::Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_charge_plug_status: ::std::option::Option<::std::option::Option<i64>>,
     ///Charging status code; T1 guesses 0 = not charging. Other codes unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_charge_status: ::std::option::Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_charge_status: ::std::option::Option<::std::option::Option<i64>>,
     ///Estimated time until fully charged, seconds.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_estimated_charge_time_to_full_s: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_estimated_charge_time_to_full_s: ::std::option::Option<
+        ::std::option::Option<f64>,
+    >,
     ///High-voltage battery state of charge, percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_hv_battery_soc_pct: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_hv_battery_soc_pct: ::std::option::Option<::std::option::Option<f64>>,
     ///Average high-voltage battery temperature, degrees Celsius.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_hv_battery_temperature_avg_deg_c: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_hv_battery_temperature_avg_deg_c: ::std::option::Option<
+        ::std::option::Option<f64>,
+    >,
     ///Ignition power mode code; T1 treats 0 as off.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_ignition_power_mode: ::std::option::Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_ignition_power_mode: ::std::option::Option<::std::option::Option<i64>>,
     ///Inverter temperature, degrees Celsius.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_inverter_temperature_deg_c: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_inverter_temperature_deg_c: ::std::option::Option<::std::option::Option<f64>>,
     ///When the OEM block was last updated. Examples are not all RFC 3339.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_last_update: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_last_update: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
     ///Lock status code; meanings unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_lock_status: ::std::option::Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_lock_status: ::std::option::Option<::std::option::Option<i64>>,
     ///Motor speed, revolutions per minute.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_motor_rpm: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_motor_rpm: ::std::option::Option<::std::option::Option<f64>>,
     ///Motor temperature, degrees Celsius.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_motor_temperature_deg_c: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_motor_temperature_deg_c: ::std::option::Option<::std::option::Option<f64>>,
     ///Odometer, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_odometer_m: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_odometer_m: ::std::option::Option<::std::option::Option<f64>>,
     ///Remaining range at long-term average consumption, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_range_remaining_lt_avg_m: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_range_remaining_lt_avg_m: ::std::option::Option<::std::option::Option<f64>>,
     ///Maximum remaining range, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_range_remaining_max_m: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_range_remaining_max_m: ::std::option::Option<::std::option::Option<f64>>,
     ///Minimum remaining range, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_range_remaining_min_m: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_range_remaining_min_m: ::std::option::Option<::std::option::Option<f64>>,
     ///Vehicle speed, km/h.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub hd_vehicle_speed_km_h: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub hd_vehicle_speed_km_h: ::std::option::Option<::std::option::Option<f64>>,
 }
 ///`VehicleStatusPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]

@@ -12,8 +12,10 @@ fn a_status_push_decodes_into_its_typed_variant() {
     let Incoming::VehicleStatus(status) = decode(STATUS).expect("valid frame") else { panic!("wrong variant") };
     assert_eq!(status.header.channel, "vehicle/status");
     assert_eq!(status.data.vehicle_id, "veh_1");
-    assert_eq!(status.data.speed, Some(42.5));
-    assert_eq!(status.data.battery_main_pct, None);
+    assert_eq!(status.data.speed, Some(Some(42.5)));
+    // Present but null, and absent, are different states of an optional, nullable field.
+    assert_eq!(status.data.battery_main_pct, Some(None));
+    assert_eq!(status.data.fuel_level_pct, None);
 }
 
 #[test]
@@ -130,11 +132,22 @@ fn an_enum_value_the_spec_does_not_list_is_kept() {
     let Incoming::VehicleStatus(status) = decode(frame).expect("a new status value still decodes") else {
         panic!("wrong variant")
     };
-    assert_eq!(status.data.status, Some(VehicleStatusStatus::Unlisted("TOWED".into())));
+    assert_eq!(status.data.status, Some(Some(VehicleStatusStatus::Unlisted("TOWED".into()))));
     let again = Incoming::VehicleStatus(status).to_json().expect("encodes");
     assert!(again.contains(r#""status":"TOWED""#), "{again}");
     let known =
         r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","status":"PARK_HOME"}}"#;
     let Incoming::VehicleStatus(status) = decode(known).expect("valid") else { panic!("wrong variant") };
-    assert_eq!(status.data.status, Some(VehicleStatusStatus::ParkHome));
+    assert_eq!(status.data.status, Some(Some(VehicleStatusStatus::ParkHome)));
+}
+
+#[test]
+fn null_and_absent_survive_a_round_trip() {
+    let frame = r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","speed":null,"vehicle_status_hd":null}}"#;
+    let decoded = decode(frame).expect("valid");
+    let again: serde_json::Value = serde_json::from_str(&decoded.to_json().expect("encodes")).expect("json");
+    let data = again["data"].as_object().expect("an object");
+    assert!(data.get("speed").is_some_and(serde_json::Value::is_null), "null stays null: {again}");
+    assert!(data.get("vehicle_status_hd").is_some_and(serde_json::Value::is_null), "{again}");
+    assert!(!data.contains_key("latitude"), "absent stays absent: {again}");
 }

@@ -1,18 +1,22 @@
 //! End-to-end benchmark of the generated real-time client over loopback, against the limit of
-//! the transport: a bare `tokio-tungstenite` read loop doing the same `decode` + `dispatch`.
+//! the transport: a bare `tokio-tungstenite` read loop doing the same `decode` + `dispatch` to a
+//! no-op handler, reading from the same server.
 //!
-//! - Throughput: the generated mock broker pushes the spec's received examples as fast as the
-//!   socket takes them (`interval(0)`, repeated) to one connection; N messages reach a no-op
-//!   handler, first through `ctechnology_rt::client::Client`, then through the bare loop. Resident
-//!   memory is read at 10 % and at 100 % of the run to show whether it grows per message.
-//! - Latency: a small loopback server sends the complete `vehicle/status` example once per
-//!   millisecond and records each send time; the handler records each arrival; both run in this
-//!   process, so the monotonic clock is shared and `arrival − send` is the one-way latency
-//!   (TCP keeps the order, so the i-th arrival is the i-th send).
+//! - Throughput: a loopback push server sends the spec's received examples in a loop (Nagle off,
+//!   a flush every 32 frames, so that the server is not what limits) to one connection; N
+//!   messages reach the handler, first through `ctechnology_rt::client::Client`, then through the
+//!   bare loop. Resident memory is read at 10 % and at 100 % of each run, to show whether it
+//!   grows per message.
+//! - Latency: the same server sends the complete `vehicle/status` example once per millisecond
+//!   and records each send time; the handler records each arrival. Both ends run in this process,
+//!   so the monotonic clock is shared and `arrival − send` is the one-way latency (TCP keeps the
+//!   order, so the i-th arrival is the i-th send).
+//! - Mock broker: the generated `MockBroker` (feed of the examples, `interval(0)`, repeated) →
+//!   client, a smaller count: its pace, not the client's, limits that figure.
 //!
-//! Usage: `cargo bench -p snapshot-tests --bench client -- [--messages N] [--latency-messages L]`;
-//! `--test` runs a tiny smoke version (as CI does). The last line, `RESULT {json}`, is read by
-//! `cargo xtask bench`. Nothing here asserts a timing.
+//! Usage: `cargo bench -p snapshot-tests --bench client -- [--messages N] [--latency-messages L]
+//! [--mock-messages M]`; `--test` runs a tiny smoke version (as CI does). The last line,
+//! `RESULT {json}`, is read by `cargo xtask bench`. Nothing here asserts a timing.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -23,7 +27,7 @@ use ctechnology_rt::types::{AuthRequest, VehicleStatusPayload};
 use ctechnology_rt::{Handler, decode, dispatch};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 /// Counts messages; optionally records the arrival time of each `vehicle/status` message.
 #[derive(Default)]
@@ -145,22 +149,41 @@ async fn mock_broker() -> MockBroker {
     MockBroker::builder().interval(Duration::ZERO).repeat(true).start().await.expect("the mock broker starts")
 }
 
-/// A loopback server for one connection: waits for the credentials, then sends `n` copies of
-/// `frame`, one per millisecond, and returns the send time of each.
-async fn stamping_server(n: usize, frame: &'static str) -> (SocketAddr, tokio::task::JoinHandle<Vec<Instant>>) {
+/// The frames the push server cycles through: the spec's received examples, as the mock sends.
+fn feed() -> Vec<Utf8Bytes> {
+    ctechnology_rt::servers::EXAMPLES.iter().filter(|e| e.received).map(|e| Utf8Bytes::from_static(e.json)).collect()
+}
+
+/// A loopback server for one connection: waits for the credentials, then sends `n` frames taken
+/// in turn from `frames`. `paced`: one frame per millisecond, each flushed at once, with its send
+/// time recorded (returned); otherwise as fast as the socket takes them.
+async fn push_server(
+    n: usize,
+    frames: Vec<Utf8Bytes>,
+    paced: bool,
+) -> (SocketAddr, tokio::task::JoinHandle<Vec<Instant>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
     let addr = listener.local_addr().expect("a bound listener has an address");
     let task = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.expect("one client connects");
+        stream.set_nodelay(true).expect("loopback sockets take TCP_NODELAY");
         let mut ws = tokio_tungstenite::accept_async(stream).await.expect("the handshake succeeds");
         let _credentials = ws.next().await;
-        let mut sent = Vec::with_capacity(n);
+        let mut sent = Vec::with_capacity(if paced { n } else { 0 });
         let mut tick = tokio::time::interval(Duration::from_millis(1));
-        for _ in 0..n {
-            tick.tick().await;
-            sent.push(Instant::now());
-            ws.send(WsMessage::text(frame)).await.expect("the client keeps the socket open");
+        for (i, frame) in frames.iter().cycle().take(n).enumerate() {
+            if paced {
+                tick.tick().await;
+                sent.push(Instant::now());
+                ws.send(WsMessage::Text(frame.clone())).await.expect("the client keeps the socket open");
+            } else {
+                ws.feed(WsMessage::Text(frame.clone())).await.expect("the client keeps the socket open");
+                if i % 32 == 31 {
+                    ws.flush().await.expect("the client keeps the socket open");
+                }
+            }
         }
+        let _ = ws.flush().await;
         // Keep the socket open until the client closes it, so nothing is cut short.
         while let Some(Ok(_)) = ws.next().await {}
         sent
@@ -185,7 +208,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn client_latency(n: usize) -> Vec<f64> {
-    let (addr, server) = stamping_server(n, example("vehicleStatus", "boatComplete")).await;
+    let (addr, server) =
+        push_server(n, vec![Utf8Bytes::from_static(example("vehicleStatus", "boatComplete"))], true).await;
     let mut client = Client::connect(client_config(format!("ws://{addr}/"))).expect("the configuration is valid");
     let mut handler = Counter { messages: 0, arrivals: Some(Vec::with_capacity(n)) };
     while handler.messages < n {
@@ -201,7 +225,8 @@ async fn client_latency(n: usize) -> Vec<f64> {
 }
 
 async fn bare_latency(n: usize) -> Vec<f64> {
-    let (addr, server) = stamping_server(n, example("vehicleStatus", "boatComplete")).await;
+    let (addr, server) =
+        push_server(n, vec![Utf8Bytes::from_static(example("vehicleStatus", "boatComplete"))], true).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/")).await.expect("handshake");
     ws.send(WsMessage::text(credentials())).await.expect("the credentials are sent");
     let mut handler = Counter { messages: 0, arrivals: Some(Vec::with_capacity(n)) };
@@ -236,17 +261,21 @@ fn main() {
     }
     let n = arg("--messages").unwrap_or(if smoke { 2_000 } else { 1_000_000 });
     let l = arg("--latency-messages").unwrap_or(if smoke { 50 } else { 5_000 });
+    let m = arg("--mock-messages").unwrap_or(if smoke { 50 } else { 5_000 });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime starts");
     runtime.block_on(async {
+        let (addr, server) = push_server(n, feed(), false).await;
+        let client = client_throughput(format!("ws://{addr}/"), n).await;
+        let _ = server.await;
+        let (addr, server) = push_server(n, feed(), false).await;
+        let bare = bare_throughput(format!("ws://{addr}/"), n).await;
+        let _ = server.await;
         let broker = mock_broker().await;
-        let client = client_throughput(broker.url(), n).await;
-        broker.shutdown().await;
-        let broker = mock_broker().await;
-        let bare = bare_throughput(broker.url(), n).await;
+        let mock = client_throughput(broker.url(), m).await;
         broker.shutdown().await;
         let client_lat = client_latency(l).await;
         let bare_lat = bare_latency(l).await;
@@ -268,6 +297,7 @@ fn main() {
             );
         }
         println!("bare/client throughput ratio: {:.2}x", bare.per_second / client.per_second);
+        println!("mock broker → client, {m} messages: {:.0} messages/s", mock.per_second);
         println!(
             "RESULT {}",
             serde_json::json!({
@@ -283,6 +313,8 @@ fn main() {
                 "client_rss_end_kib": client.rss_end_kib,
                 "bare_rss_10pct_kib": bare.rss_10pct_kib,
                 "bare_rss_end_kib": bare.rss_end_kib,
+                "mock_messages": m,
+                "mock_mps": mock.per_second,
             })
         );
     });

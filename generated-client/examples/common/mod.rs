@@ -16,19 +16,21 @@ fn or_dash(value: Option<f64>, precision: usize) -> String {
 impl Handler for Printer {
     fn on_vehicle_status(&mut self, message: VehicleStatusPayload) {
         let s = &message.data;
-        let status = s.status.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
-        let position = match (s.latitude, s.longitude) {
+        // Optional, nullable fields are `Option<Option<T>>` (absent, null, value); `flatten`
+        // treats absent and null alike.
+        let status = s.status.clone().flatten().map_or_else(|| "-".to_owned(), |v| v.to_string());
+        let position = match (s.latitude.flatten(), s.longitude.flatten()) {
             (Some(lat), Some(lon)) => format!("{lat:.5},{lon:.5}"),
             _ => "-".to_owned(),
         };
         // Electric vehicles report the traction battery; the main battery is the 12 V one.
-        let battery = s.state_of_charge_pct.or(s.battery_main_pct);
+        let battery = s.state_of_charge_pct.flatten().or(s.battery_main_pct.flatten());
         println!(
             "status        {:<30} {:<12} pos {:<22} speed {:>6} km/h  battery {:>5} %",
             s.vehicle_id,
             status,
             position,
-            or_dash(s.speed, 1),
+            or_dash(s.speed.flatten(), 1),
             or_dash(battery, 0)
         );
     }

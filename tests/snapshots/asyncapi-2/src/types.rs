@@ -5,8 +5,12 @@
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct StatusPayload {
     ///Optional human-readable detail.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub detail: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub detail: ::std::option::Option<::std::option::Option<::std::string::String>>,
     pub state: StatusPayloadState,
     ///Discriminator.
     #[serde(rename = "type")]

@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 /// Why a frame could not be decoded.
@@ -444,6 +445,12 @@ pub fn correlation_of<T: serde::Serialize>(payload: &T, pointer: &str) -> Option
         serde_json::Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
+}
+
+/// For an optional, nullable field (`Option<Option<T>>`): a member that is present, `null`
+/// included, is `Some(..)`; an absent one stays `None` through `#[serde(default)]`.
+pub fn present<'de, D: Deserializer<'de>, T: serde::Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Deserializes a string into an open enum through `from`, without allocating for values the

@@ -8,8 +8,12 @@ pub struct PresenceChangedPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub device: ::std::option::Option<::std::string::String>,
     ///Optional and nullable; null when the user hides it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_seen: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::support::present"
+    )]
+    pub last_seen: ::std::option::Option<::std::option::Option<::std::string::String>>,
     ///Required but nullable; null when the user cleared their status.
     #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub status_text: ::std::option::Option<::std::string::String>,
