@@ -56,6 +56,10 @@ pub struct Channel {
     pub docs: Vec<String>,
     /// The `{name}` parameters of the address, in address order.
     pub parameters: Vec<Parameter>,
+    /// Query parameters of the WebSocket handshake (`bindings.ws.query`), with their defaults.
+    pub query: Vec<(String, Option<String>)>,
+    /// The channel's protocol bindings as written.
+    pub bindings: Value,
 }
 
 /// A parameter of a channel address (`{vehicle_id}` in `vehicle/{vehicle_id}/status`).

@@ -196,11 +196,9 @@ impl Lowering<'_> {
                     return Err(self.docs.error(&target.child("address"), "`address` must be a string or null"));
                 }
             };
-            let (ident, _) = names.claim(&naming::type_name(&key));
             channel_index.insert(target.clone(), channels.len());
             channel_index.insert(ptr.clone(), channels.len());
-            let parameters = self.parameters(&target, address.as_deref())?;
-            channels.push(Channel { key, ident, address, docs: docs_of(&ch), parameters });
+            channels.push(self.channel(&mut names, key, address, &target, &ch)?);
         }
         let mut found = Vec::new();
         for (op_index, (op_key, ptr)) in self.entries(&self.root.child("operations"))?.into_iter().enumerate() {
@@ -314,16 +312,8 @@ impl Lowering<'_> {
             let Some(ch) = self.object(&target, true)? else {
                 continue;
             };
-            let (ident, _) = names.claim(&naming::type_name(&address));
             let index = channels.len();
-            let parameters = self.parameters(&target, Some(&address))?;
-            channels.push(Channel {
-                key: address.clone(),
-                ident,
-                address: Some(address),
-                docs: docs_of(&ch),
-                parameters,
-            });
+            channels.push(self.channel(&mut names, address.clone(), Some(address), &target, &ch)?);
             for (op_name, direction) in [("subscribe", Direction::Receive), ("publish", Direction::Send)] {
                 let op_ptr = target.child(op_name);
                 let Some(op) = self.object(&op_ptr, false)? else {
@@ -354,6 +344,36 @@ impl Lowering<'_> {
         }
         let messages = self.messages(found, &channels)?;
         Ok((channels, messages))
+    }
+
+    /// A channel: its Rust name (a collision is reported), parameters and ws binding.
+    fn channel(
+        &mut self,
+        names: &mut Namespace,
+        key: String,
+        address: Option<String>,
+        at: &Ptr,
+        ch: &Map<String, Value>,
+    ) -> Result<Channel> {
+        let (ident, renamed) = names.claim(&naming::type_name(&key));
+        if renamed {
+            self.warnings.push(Warning {
+                location: self.docs.location(at),
+                message: format!(
+                    "channel `{key}` has the same Rust name as an earlier channel; it is called `{ident}`"
+                ),
+            });
+        }
+        let parameters = self.parameters(at, address.as_deref())?;
+        let bindings = ch.get("bindings").cloned().unwrap_or(Value::Null);
+        let query = bindings
+            .get("ws")
+            .and_then(|ws| ws.get("query"))
+            .and_then(|q| q.get("properties"))
+            .and_then(Value::as_object)
+            .map(|props| props.iter().map(|(k, v)| (k.clone(), v.get("default").map(Value::to_string))).collect())
+            .unwrap_or_default();
+        Ok(Channel { key, ident, address, docs: docs_of(ch), parameters, query, bindings })
     }
 
     /// The parameters of a channel: every `{name}` of its address, documented from `parameters`.

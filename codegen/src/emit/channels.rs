@@ -59,7 +59,19 @@ fn channel_enum(api: &Api) -> TokenStream {
         let v = ident(&c.ident);
         let address = c.address.as_deref().unwrap_or(&c.key);
         let line = format!(" Address `{address}`.");
-        quote! { #doc #[doc = ""] #[doc = #line] #v }
+        let query = (!c.query.is_empty()).then(|| {
+            let list: Vec<String> = c
+                .query
+                .iter()
+                .map(|(name, default)| match default {
+                    Some(d) => format!("`{name}` (default `{d}`)"),
+                    None => format!("`{name}`"),
+                })
+                .collect();
+            let line = format!(" WebSocket query parameters (`bindings.ws.query`): {}.", list.join(", "));
+            quote! { #[doc = ""] #[doc = #line] }
+        });
+        quote! { #doc #[doc = ""] #[doc = #line] #query #v }
     });
     let idents: Vec<_> = api.channels.iter().map(|c| ident(&c.ident)).collect();
     let addresses: Vec<_> = api.channels.iter().map(|c| c.address.clone().unwrap_or_else(|| c.key.clone())).collect();
