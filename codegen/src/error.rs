@@ -52,6 +52,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The settings are unusable (a crate or library name that Cargo or Rust would refuse).
+    #[error("{0}")]
+    Settings(String),
     /// A bug in the generator: the output it produced did not parse as Rust, or a template failed.
     #[error("internal error: {0}")]
     Internal(String),

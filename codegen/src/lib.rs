@@ -109,11 +109,11 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
         None => heck::ToKebabCase::to_kebab_case(naming::type_name(&lowered.api.title).as_str()),
     };
     if crate_name.is_empty() || !crate_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(Error::Internal(format!("`{crate_name}` is not a valid crate name; pass one with --crate-name")));
+        return Err(Error::Settings(format!("`{crate_name}` is not a valid crate name; pass one with --crate-name")));
     }
     let lib_name = settings.lib_name.clone().unwrap_or_else(|| crate_name.replace('-', "_"));
     if !is_identifier(&lib_name) {
-        return Err(Error::Internal(format!("`{lib_name}` is not a valid library name; pass one with --lib-name")));
+        return Err(Error::Settings(format!("`{lib_name}` is not a valid library name; pass one with --lib-name")));
     }
     let spec_display = settings.spec_display.clone().unwrap_or_else(|| file_name(&settings.spec));
     let banner = format!(
