@@ -128,4 +128,28 @@ mod tests {
         let report = write::check(&root.join(CLIENT_DIR), &generated.files).expect("check runs");
         assert!(report.is_clean(), "{CLIENT_DIR}/ is out of date; run `cargo xtask regen`\n{}", report.diff);
     }
+
+    /// A field added to a schema of the spec is drift, found in the file that changes.
+    #[test]
+    fn a_spec_change_is_drift_in_the_types() {
+        let root = workspace_root();
+        let spec = std::fs::read_to_string(root.join(SPEC)).expect("spec of record");
+        let at = spec.find("    VehicleStatus:\n").expect("the VehicleStatus schema");
+        let props = at + spec[at..].find("      properties:\n").expect("its properties") + "      properties:\n".len();
+        let changed = format!("{}        trip_km:\n          type: number\n{}", &spec[..props], &spec[props..]);
+        let dir = std::env::temp_dir().join(format!("xtask-drift-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("spec.yaml");
+        std::fs::write(&file, changed).expect("write");
+        let settings = Settings::new(&file)
+            .with_crate_name("generated-client")
+            .with_lib_name("ctechnology_rt")
+            .with_spec_display(SPEC)
+            .with_regen_command("cargo xtask regen");
+        let generated = generate(&settings).expect("the changed spec generates");
+        let report = write::check(&root.join(CLIENT_DIR), &generated.files).expect("check runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(report.changed, [PathBuf::from("src/types.rs")], "{}", report.diff);
+        assert!(report.diff.contains("pub trip_km"), "{}", report.diff);
+    }
 }
