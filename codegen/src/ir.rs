@@ -26,6 +26,35 @@ pub struct Api {
     pub messages: Vec<Message>,
     /// How a received frame is routed to one of the received messages.
     pub dispatch: Dispatch,
+    /// What the types do with object members their schema does not declare.
+    pub unknown_fields: UnknownFields,
+}
+
+/// What generated types do with object members their schema does not declare (and does not
+/// forbid with `additionalProperties: false`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownFields {
+    /// Accept and drop them: the fastest decoding, and a server that adds fields breaks nothing.
+    #[default]
+    Ignore,
+    /// Keep them in a map on each object, so that a decoded message encodes back whole (for
+    /// relays); decoding is slower.
+    Capture,
+    /// Reject them: a frame with an undeclared member is a decode error (for strict tests).
+    Deny,
+}
+
+impl UnknownFields {
+    /// The policy named `ignore`, `capture` or `deny`.
+    pub fn parse(name: &str) -> Option<UnknownFields> {
+        match name {
+            "ignore" => Some(UnknownFields::Ignore),
+            "capture" => Some(UnknownFields::Capture),
+            "deny" => Some(UnknownFields::Deny),
+            _ => None,
+        }
+    }
 }
 
 /// A server the client can connect to.

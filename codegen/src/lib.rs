@@ -40,6 +40,7 @@ pub struct Settings {
     spec: PathBuf,
     crate_name: Option<String>,
     lib_name: Option<String>,
+    unknown_fields: Option<ir::UnknownFields>,
     spec_display: Option<String>,
     regen_command: String,
 }
@@ -51,6 +52,7 @@ impl Settings {
             spec: spec.into(),
             crate_name: None,
             lib_name: None,
+            unknown_fields: None,
             spec_display: None,
             regen_command: "asyncapi-codegen generate".into(),
         }
@@ -59,6 +61,13 @@ impl Settings {
     /// The package name of the generated crate (default: from `info.title`).
     pub fn with_crate_name(mut self, name: impl Into<String>) -> Self {
         self.crate_name = Some(name.into());
+        self
+    }
+
+    /// What generated types do with undeclared object members; overrides the document's
+    /// `x-asyncapi-codegen: {unknownFields: ...}` (default: ignore).
+    pub fn with_unknown_fields(mut self, policy: ir::UnknownFields) -> Self {
+        self.unknown_fields = Some(policy);
         self
     }
 
@@ -102,7 +111,10 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
         1 => return Err(problems.remove(0)),
         _ => return Err(Error::Invalid(problems)),
     }
-    let lowered = lower::lower(&mut docs, root)?;
+    let mut lowered = lower::lower(&mut docs, root)?;
+    if let Some(policy) = settings.unknown_fields {
+        lowered.api.unknown_fields = policy;
+    }
     let types = types::build(&lowered.api, &lowered.schemas, &docs)?;
     let crate_name = match &settings.crate_name {
         Some(name) => name.clone(),

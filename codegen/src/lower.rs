@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Result, Warning};
-use crate::ir::{Api, Channel, Direction, Dispatch, Example, Message, Parameter, Server};
+use crate::ir::{Api, Channel, Direction, Dispatch, Example, Message, Parameter, Server, UnknownFields};
 use crate::naming::{self, Namespace};
 use crate::resolve::{Documents, FileId, Ptr, SchemaBundle};
 use crate::schema;
@@ -62,11 +62,22 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
     let servers = cx.servers(major)?;
     let (channels, messages) = if major == 3 { cx.v3()? } else { cx.v2()? };
     let dispatch = choose_dispatch(&messages, &cx.schemas, &mut cx.warnings, cx.docs, &cx.root);
+    let unknown_fields = cx.unknown_fields(doc)?;
     let mut warnings = std::mem::take(&mut cx.warnings);
     warnings.append(&mut cx.schemas.warnings);
     warnings.append(&mut cx.docs.warnings);
     Ok(Lowered {
-        api: Api { title, version: api_version, description, asyncapi: version, servers, channels, messages, dispatch },
+        api: Api {
+            title,
+            version: api_version,
+            description,
+            asyncapi: version,
+            servers,
+            channels,
+            messages,
+            dispatch,
+            unknown_fields,
+        },
         schemas: cx.schemas,
         warnings,
     })
@@ -93,6 +104,18 @@ struct Found {
 }
 
 impl Lowering<'_> {
+    /// The document's own generator options: `x-asyncapi-codegen: {unknownFields: capture}`.
+    fn unknown_fields(&self, doc: &Map<String, Value>) -> Result<UnknownFields> {
+        let at = self.root.child("x-asyncapi-codegen").child("unknownFields");
+        match doc.get("x-asyncapi-codegen").and_then(|o| o.get("unknownFields")) {
+            None => Ok(UnknownFields::default()),
+            Some(Value::String(name)) => UnknownFields::parse(name).ok_or_else(|| {
+                self.docs.error(&at, format!("`unknownFields` must be `ignore`, `capture` or `deny`, not `{name}`"))
+            }),
+            Some(_) => Err(self.docs.error(&at, "`unknownFields` must be `ignore`, `capture` or `deny`")),
+        }
+    }
+
     /// The mapping at `ptr` (after `$ref`s); `None` when absent and not required.
     fn object(&mut self, ptr: &Ptr, required: bool) -> Result<Option<Map<String, Value>>> {
         if self.docs.get(ptr).is_none() {

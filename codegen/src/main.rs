@@ -44,6 +44,11 @@ struct Generate {
     /// Library name of the generated crate [default: the package name in snake case].
     #[arg(long)]
     lib_name: Option<String>,
+    /// What generated types do with object members their schema does not declare: `ignore`
+    /// (accept and drop), `capture` (keep in a map, so messages re-encode whole) or `deny`
+    /// (a decode error) [default: the document's `x-asyncapi-codegen.unknownFields`, else ignore].
+    #[arg(long, value_parser = ["ignore", "capture", "deny"])]
+    unknown_fields: Option<String>,
     /// Write nothing; print a diff of every file that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
@@ -85,6 +90,9 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::new(&args.spec);
     if let Some(name) = &args.crate_name {
         settings = settings.with_crate_name(name);
+    }
+    if let Some(policy) = args.unknown_fields.as_deref().and_then(asyncapi_codegen::ir::UnknownFields::parse) {
+        settings = settings.with_unknown_fields(policy);
     }
     if let Some(name) = &args.lib_name {
         settings = settings.with_lib_name(name);

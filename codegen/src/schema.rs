@@ -189,6 +189,41 @@ pub fn normalize(defs: &IndexMap<String, Value>) -> (IndexMap<String, Value>, Mo
     (out, moved)
 }
 
+/// Applies the unknown-fields policy to every object schema that declares properties and says
+/// nothing more specific about undeclared members: `additionalProperties` absent or `true` (a
+/// `false` or a schema written in the document wins).
+pub fn apply_unknown_fields(defs: &mut IndexMap<String, Value>, policy: crate::ir::UnknownFields) {
+    let extra = match policy {
+        crate::ir::UnknownFields::Ignore => return,
+        crate::ir::UnknownFields::Capture => Value::Object(Map::new()),
+        crate::ir::UnknownFields::Deny => Value::Bool(false),
+    };
+    for schema in defs.values_mut() {
+        set_unknown_fields(schema, &extra, 0);
+    }
+}
+
+fn set_unknown_fields(schema: &mut Value, extra: &Value, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match schema {
+        Value::Object(map) => {
+            let open = matches!(map.get("additionalProperties"), None | Some(Value::Bool(true)));
+            if map.contains_key("properties") && open && !map.contains_key("allOf") {
+                map.insert("additionalProperties".into(), extra.clone());
+            }
+            for (key, child) in map.iter_mut() {
+                if !DATA_KEYWORDS.contains(&key.as_str()) {
+                    set_unknown_fields(child, extra, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| set_unknown_fields(i, extra, depth + 1)),
+        _ => {}
+    }
+}
+
 /// The coarsest form of a property name that any Rust field naming keeps apart: two properties
 /// with the same key (`self` and `Self`, `a_b` and `aB`) would become the same field.
 fn field_key(name: &str) -> String {
@@ -654,6 +689,21 @@ mod tests {
         assert_eq!(d["Order"]["properties"]["reason"]["oneOf"][1], json!({"type": "null"}));
         assert_eq!(d["OrderSide"], json!({"description": "Side.", "type": "string", "enum": ["buy", "sell"]}));
         assert_eq!(d["Order"]["properties"]["kind"], json!({"enum": ["only"]}));
+    }
+
+    #[test]
+    fn the_unknown_fields_policy_respects_what_the_document_says() {
+        let mut d = IndexMap::from([
+            ("Open".to_owned(), json!({"type": "object", "properties": {"a": {"type": "object", "properties": {}}}})),
+            ("Closed".to_owned(), json!({"type": "object", "properties": {}, "additionalProperties": false})),
+            ("Map".to_owned(), json!({"type": "object", "additionalProperties": {"type": "string"}})),
+        ]);
+        apply_unknown_fields(&mut d, crate::ir::UnknownFields::Deny);
+        assert_eq!(d["Open"]["additionalProperties"], json!(false));
+        assert_eq!(d["Open"]["properties"]["a"]["additionalProperties"], json!(false));
+        assert_eq!(d["Map"]["additionalProperties"], json!({"type": "string"}));
+        apply_unknown_fields(&mut d, crate::ir::UnknownFields::Capture);
+        assert_eq!(d["Closed"]["additionalProperties"], json!(false), "an explicit false stays");
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
         }
     }
     let (mut defs, moved) = schema::normalize(&defs);
+    schema::apply_unknown_fields(&mut defs, api.unknown_fields);
     let open_enums = schema::hoist_open_enums(&mut defs);
     let warnings = moved
         .into_iter()

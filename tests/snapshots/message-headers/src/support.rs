@@ -175,9 +175,23 @@ fn scan_str(frame: &[u8], i: usize) -> Option<(&[u8], usize)> {
         return None;
     }
     let rest = frame.get(i + 1..)?;
-    let end = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    let end = rest.iter().position(|&c| STRING_STOP[usize::from(c)])?;
     (rest[end] == b'"').then(|| (&rest[..end], i + 2 + end))
 }
+
+/// The bytes that end the plain part of a JSON string: the quote, a backslash, a control
+/// character. One table look-up per byte instead of three comparisons.
+static STRING_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = true;
+        c += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
 /// The index after the JSON value starting at `i`; `None` unless it is valid JSON without
 /// string escapes and nests at most 64 deep.
