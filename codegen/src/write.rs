@@ -67,6 +67,12 @@ fn stale_files(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Vec<Path
 
 /// Compares `files` with `out` without writing anything.
 pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Report> {
+    check_labelled(out, out, files)
+}
+
+/// [`check`], naming files in the diff as `label/<file>` (`generated-client/src/lib.rs` rather
+/// than an absolute path).
+pub fn check_labelled(out: &Path, label: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Report> {
     let mut report = Report::default();
     for (rel, new) in files {
         let path = out.join(rel);
@@ -77,12 +83,12 @@ pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Report> {
         };
         if old != *new {
             report.changed.push(rel.clone());
-            short_diff(&mut report.diff, rel, &old, new);
+            short_diff(&mut report.diff, &label.join(rel), &old, new);
         }
     }
     report.removed = stale_files(out, files)?;
     for rel in &report.removed {
-        let _ = writeln!(report.diff, "--- {} (stale: the generator no longer produces it)", rel.display());
+        let _ = writeln!(report.diff, "--- {} (stale: the generator no longer produces it)", label.join(rel).display());
     }
     Ok(report)
 }

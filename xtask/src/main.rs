@@ -68,7 +68,7 @@ fn regen(root: &Path, check: bool) -> anyhow::Result<bool> {
     }
     let out = root.join(CLIENT_DIR);
     if check {
-        let report = write::check(&out, &generated.files)?;
+        let report = write::check_labelled(&out, Path::new(CLIENT_DIR), &generated.files)?;
         if report.is_clean() {
             eprintln!("{CLIENT_DIR}/ is up to date with {SPEC}");
             return Ok(true);
