@@ -34,7 +34,8 @@ fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
 }
 
-pub fn run(root: &Path, quick: bool) -> anyhow::Result<bool> {
+/// `channels`: the synthetic documents to time (empty: 100, 1,000 and, unless `quick`, 5,000).
+pub fn run(root: &Path, quick: bool, channels: &[usize]) -> anyhow::Result<bool> {
     let started = Instant::now();
     let work = target_dir(root).join("bench");
     std::fs::create_dir_all(work.join("specs")).with_context(|| format!("creating {}", work.display()))?;
@@ -51,7 +52,11 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<bool> {
     let mut specs = vec![("spec of record".to_owned(), None, root.join(crate::SPEC))];
     // The 5,000-channel document takes minutes to generate (see README `## Performance`), too
     // long for the quick mode CI runs.
-    let sizes: &[usize] = if quick { &[100, 1_000] } else { &[100, 1_000, 5_000] };
+    let sizes: &[usize] = match (channels, quick) {
+        ([_, ..], _) => channels,
+        ([], true) => &[100, 1_000],
+        ([], false) => &[100, 1_000, 5_000],
+    };
     for &n in sizes {
         let path = work.join("specs").join(format!("synth-{n}.yaml"));
         write_if_changed(&path, &crate::synth::document(n))?;
@@ -60,7 +65,7 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<bool> {
     let mut rows = Vec::new();
     for (name, channels, spec) in &specs {
         let runs = match (quick, channels) {
-            (_, Some(5_000)) => 1,
+            (_, Some(n)) if *n >= 5_000 => 1,
             (true, Some(1_000)) => 1,
             (true, _) => 3,
             (false, Some(1_000)) => 5,
@@ -72,7 +77,8 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<bool> {
         rows.push(time_generate(&exe, spec, &out, &crate_name, name, *channels, runs)?);
     }
 
-    let build = build_time(root, &exe, &work, if quick { 100 } else { 1_000 })?;
+    let build_n = if quick || !sizes.contains(&1_000) { sizes[0] } else { 1_000 };
+    let build = build_time(root, &exe, &work, build_n)?;
     let counts = if quick { [20_000, 200, 200] } else { [1_000_000, 5_000, 5_000] };
     eprintln!("bench: client end to end, {} messages", counts[0]);
     let e2e = client_bench(root, counts)?;

@@ -44,6 +44,9 @@ enum Command {
         /// Few runs and messages: checks that everything runs (CI), figures are indicative only.
         #[arg(long)]
         quick: bool,
+        /// The synthetic documents' channel counts [default: 100,1000,5000; quick: 100,1000].
+        #[arg(long, value_delimiter = ',')]
+        channels: Vec<usize>,
     },
 }
 
@@ -104,7 +107,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Regen { check } => regen(&root, check),
         Command::Corpus { dir } => corpus::run(&root, &if dir.is_absolute() { dir } else { root.join(dir) }),
-        Command::Bench { quick } => bench::run(&root, quick),
+        Command::Bench { quick, channels } => bench::run(&root, quick, &channels),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
