@@ -287,15 +287,7 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
                 ),
                 other => other.clone(),
             },
-            "items"
-            | "additionalProperties"
-            | "additionalItems"
-            | "not"
-            | "contains"
-            | "propertyNames"
-            | "if"
-            | "then"
-            | "else" => match value {
+            "items" | "additionalProperties" | "additionalItems" | "contains" | "propertyNames" => match value {
                 Value::Array(items) => {
                     Value::Array(items.iter().map(|v| normalize_schema(defs, v, depth + 1)).collect())
                 }
@@ -309,6 +301,9 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
             },
             // Real APIs send date-times that are not RFC 3339 (`+0000` offsets); keep them as text.
             "format" if matches!(value.as_str(), Some("date-time" | "date" | "time")) => continue,
+            // Conditional schemas validate; they describe no type (typify panics on them). The
+            // value is typed by the rest of its schema; `types` reports what was dropped.
+            "if" | "then" | "else" | "not" => continue,
             // `const: v` is `enum: [v]`; typify recognises tagged unions only in the second form.
             "const" if !map.contains_key("enum") => {
                 out.insert("enum".into(), Value::Array(vec![value.clone()]));
@@ -472,6 +467,25 @@ fn loosen_tuple(schema: &mut Map<String, Value>) {
     };
     schema.insert("items".into(), shared);
     schema.remove("additionalItems");
+}
+
+/// The definitions that use a keyword the types cannot express (`if`/`then`/`else`, `not`).
+pub fn untyped_keywords(defs: &IndexMap<String, Value>) -> Vec<(String, &'static str)> {
+    fn uses(schema: &Value, depth: usize) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        match schema {
+            Value::Object(map) => {
+                map.contains_key("if")
+                    || map.contains_key("not")
+                    || map.iter().any(|(k, v)| !DATA_KEYWORDS.contains(&k.as_str()) && uses(v, depth + 1))
+            }
+            Value::Array(items) => items.iter().any(|v| uses(v, depth + 1)),
+            _ => false,
+        }
+    }
+    defs.iter().filter(|(_, s)| uses(s, 0)).map(|(n, _)| (n.clone(), "if/then/else or not")).collect()
 }
 
 /// Per object definition, the properties that are optional and may be `null`.

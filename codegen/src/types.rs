@@ -45,10 +45,11 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
             }
         }
     }
+    let untyped = schema::untyped_keywords(&defs);
     let (mut defs, moved) = schema::normalize(&defs);
     schema::apply_unknown_fields(&mut defs, api.unknown_fields);
     let open_enums = schema::hoist_open_enums(&mut defs);
-    let warnings = moved
+    let mut warnings: Vec<Warning> = moved
         .into_iter()
         .filter_map(|(name, props)| {
             Some(Warning {
@@ -60,6 +61,14 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
             })
         })
         .collect();
+    for (name, keyword) in untyped {
+        if let Some(origin) = bundle.origins.get(&name) {
+            warnings.push(Warning {
+                location: docs.location(origin),
+                message: format!("schema `{name}` uses `{keyword}`, which no Rust type expresses; it is ignored and the value is typed by the rest of its schema"),
+            });
+        }
+    }
     let schemas = to_schemars(&defs, bundle, docs)?;
 
     let mut settings = TypeSpaceSettings::default();
@@ -68,7 +77,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
         settings.with_replacement(name, name, [TypeSpaceImpl::FromStr, TypeSpaceImpl::Display].into_iter());
     }
     let mut space = TypeSpace::new(&settings);
-    let outcome = catch_unwind(AssertUnwindSafe(|| space.add_ref_types(schemas.clone())));
+    let outcome = quietly(|| catch_unwind(AssertUnwindSafe(|| space.add_ref_types(schemas.clone()))));
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(typify_error(bundle, docs, &defs, &e.to_string())),
@@ -76,10 +85,10 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
             return Err(typify_error(bundle, docs, &defs, "typify panicked on these schemas"));
         }
     }
-    let typified = catch_unwind(AssertUnwindSafe(|| space.to_stream()))
+    let typified = quietly(|| catch_unwind(AssertUnwindSafe(|| space.to_stream())))
         .map_err(|_| typify_error(bundle, docs, &defs, "typify panicked while writing the types"))?;
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
-    let typified = three_state(typified, &schema::optional_nullable(&defs))?;
+    let typified = preserve_presence(typified, &schema::optional_nullable(&defs))?;
     let items = quote! {
         #typified
         #(#open)*
@@ -126,43 +135,47 @@ fn open_enum(name: &str, values: &[String], schema: Option<&Value>) -> TokenStre
     }
 }
 
-/// Gives every optional, nullable property of a named object three states,
-/// `Option<Option<T>>`: absent (`None`), `null` (`Some(None)`) and a value (`Some(Some(v))`), so
-/// that a decoded message encodes back to the same JSON. typify gives such a property one
-/// `Option<T>`, which loses the difference; its structs are rewritten here.
-fn three_state(
+/// Keeps the presence of optional members, so that a decoded message encodes back to the same
+/// JSON; typify's structs are rewritten here. An optional, nullable property of a named object
+/// gets three states, `Option<Option<T>>`: absent (`None`), `null` (`Some(None)`) and a value
+/// (`Some(Some(v))`), where typify gives one `Option<T>`. An optional array or map, which typify
+/// makes a collection that is skipped when empty, becomes `Option<collection>`.
+fn preserve_presence(
     tokens: TokenStream,
     fields: &BTreeMap<String, std::collections::BTreeSet<String>>,
 ) -> Result<TokenStream> {
-    if fields.is_empty() {
-        return Ok(tokens);
-    }
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Internal(format!("typify's output is not valid Rust: {e}")))?;
+    let none = std::collections::BTreeSet::new();
     for item in &mut file.items {
         let syn::Item::Struct(item) = item else { continue };
-        let Some(wanted) = fields.get(&item.ident.to_string()) else { continue };
+        let wanted = fields.get(&item.ident.to_string()).unwrap_or(&none);
         for field in item.fields.iter_mut() {
-            let rename = serde_rename(&field.attrs);
+            let (rename, skip_if) = serde_rename_and_skip(&field.attrs);
             let wire = rename.clone().or_else(|| field.ident.as_ref().map(ToString::to_string)).unwrap_or_default();
-            // typify gives some optional, nullable properties another type (an optional array is
-            // a `Vec` with a default); only its `Option<T>` fields are made three-state.
-            if !wanted.contains(&wire) || !is_option(&field.ty) {
+            let deserialize_with = if wanted.contains(&wire) && is_option(&field.ty) {
+                // Optional and nullable: `Option<Option<T>>`.
+                Some("crate::support::present")
+            } else if skip_if.is_some_and(|s| s.ends_with("::is_empty")) {
+                // typify makes an optional array or map a collection that defaults to empty and
+                // is skipped when empty, so `[]` and absent became the same; `Option` keeps them
+                // apart.
+                None
+            } else {
                 continue;
-            }
+            };
             let ty = &field.ty;
             field.ty = syn::parse_quote!(::std::option::Option<#ty>);
             field.attrs.retain(|a| !a.path().is_ident("serde"));
             if let Some(rename) = rename {
                 field.attrs.push(syn::parse_quote!(#[serde(rename = #rename)]));
             }
-            field.attrs.push(syn::parse_quote!(
-                #[serde(
-                    default,
-                    skip_serializing_if = "::std::option::Option::is_none",
-                    deserialize_with = "crate::support::present"
-                )]
-            ));
+            field.attrs.push(match deserialize_with {
+                Some(with) => syn::parse_quote!(
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = #with)]
+                ),
+                None => syn::parse_quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            });
         }
     }
     Ok(quote! { #file })
@@ -172,20 +185,32 @@ fn is_option(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
-/// The `rename = "..."` of a field's `#[serde(...)]` attributes.
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut found = None;
+/// The `rename = "..."` and `skip_serializing_if = "..."` of a field's `#[serde(...)]` attributes.
+fn serde_rename_and_skip(attrs: &[syn::Attribute]) -> (Option<String>, Option<String>) {
+    let (mut rename, mut skip) = (None, None);
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
-                found = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+                rename = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.path.is_ident("skip_serializing_if") {
+                skip = Some(meta.value()?.parse::<syn::LitStr>()?.value().replace(' ', ""));
             } else if meta.input.peek(syn::Token![=]) {
                 let _: syn::Expr = meta.value()?.parse()?;
             }
             Ok(())
         });
     }
-    found
+    (rename, skip)
+}
+
+/// Runs `f` with the panic message of a contained typify panic kept off stderr: the panic is
+/// reported as a located error instead, and a printed "panicked at" would read as a crash.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = f();
+    std::panic::set_hook(previous);
+    out
 }
 
 fn to_schemars(

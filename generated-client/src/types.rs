@@ -61,8 +61,10 @@ pub struct Notification {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action_id: ::std::option::Option<::std::string::String>,
     ///Rule-specific values, e.g. `{"battery_voltage": 10.035}`. Documented for REST (D6, D7) only; presence in WebSocket frames inferred.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     ///Longer description (WebSocket only; not in the REST item).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
@@ -107,8 +109,10 @@ RFC 3339.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct VehicleAction {
     ///Type-specific details, e.g. `{"external_voltage": 13117}` for `IGNITION_ON`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     ///Action id (TypeID with prefix `vact_`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
