@@ -47,7 +47,11 @@ pub fn run(root: &Path, quick: bool, channels: &[usize]) -> anyhow::Result<bool>
     if !status.success() {
         bail!("cargo build --release of asyncapi-codegen failed");
     }
-    let exe = target_dir(root).join("release").join(format!("asyncapi-codegen{}", std::env::consts::EXE_SUFFIX));
+    let built = target_dir(root).join("release").join(format!("asyncapi-codegen{}", std::env::consts::EXE_SUFFIX));
+    // A private copy: another checkout sharing the target folder may replace the original while
+    // this runs, and the figures must belong to this build.
+    let exe = work.join(format!("asyncapi-codegen{}", std::env::consts::EXE_SUFFIX));
+    std::fs::copy(&built, &exe).with_context(|| format!("copying {}", built.display()))?;
 
     let mut specs = vec![("spec of record".to_owned(), None, root.join(crate::SPEC))];
     // The 5,000-channel document takes minutes to generate (see README `## Performance`), too
