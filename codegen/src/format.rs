@@ -9,7 +9,13 @@ use crate::error::{Error, Result};
 pub fn rust_file(tokens: TokenStream, banner: &str, what: &str) -> Result<String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Internal(format!("generated {what} is not valid Rust: {e}")))?;
-    let body = prettyplease::unparse(&file);
+    Ok(syntax_file(&file, banner))
+}
+
+/// Formats an already parsed file under `banner` (the types, which are parsed once to be
+/// rewritten and not again to be printed).
+pub fn syntax_file(file: &syn::File, banner: &str) -> String {
+    let body = prettyplease::unparse(file);
     let mut out = String::with_capacity(body.len() + banner.len() + 8);
     for line in banner.lines() {
         out.push_str("// ");
@@ -18,5 +24,5 @@ pub fn rust_file(tokens: TokenStream, banner: &str, what: &str) -> Result<String
     }
     out.push('\n');
     out.push_str(&body);
-    Ok(out)
+    out
 }

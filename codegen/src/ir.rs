@@ -103,7 +103,7 @@ pub struct Parameter {
 }
 
 /// Which way a message goes, seen from the generated client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Direction {
     /// The client receives it.
     Receive,

@@ -137,7 +137,7 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut files = BTreeMap::new();
     let rust = |tokens, what: &str| format::rust_file(tokens, &banner, what);
     files.insert(PathBuf::from("src/lib.rs"), rust(modules.lib, "src/lib.rs")?);
-    files.insert(PathBuf::from("src/types.rs"), rust(modules.types, "src/types.rs")?);
+    files.insert(PathBuf::from("src/types.rs"), format::syntax_file(&types.file, &banner));
     files.insert(PathBuf::from("src/channels.rs"), rust(modules.channels, "src/channels.rs")?);
     files.insert(PathBuf::from("src/messages.rs"), rust(modules.messages, "src/messages.rs")?);
     files.insert(PathBuf::from("src/servers.rs"), rust(modules.servers, "src/servers.rs")?);
@@ -165,6 +165,7 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
         uses_regress: types.uses_regress,
         uses_chrono: types.uses_chrono,
         has_example_tests,
+        channel_rows: templates::ChannelRow::of(&lowered.api),
     };
     files.insert(PathBuf::from("Cargo.toml"), templates::cargo_toml(&cx)?);
     files.insert(PathBuf::from("README.md"), templates::readme(&cx)?);

@@ -61,6 +61,7 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
     let description = info.get("description").and_then(Value::as_str).map(str::to_owned);
     let servers = cx.servers(major)?;
     let (channels, messages) = if major == 3 { cx.v3()? } else { cx.v2()? };
+    cx.schemas.finish();
     let dispatch = choose_dispatch(&messages, &cx.schemas, &mut cx.warnings, cx.docs, &cx.root);
     let unknown_fields = cx.unknown_fields(doc)?;
     let mut warnings = std::mem::take(&mut cx.warnings);
@@ -430,14 +431,14 @@ impl Lowering<'_> {
 
     fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<Vec<Message>> {
         let mut names = Namespace::default();
-        let mut seen: Vec<(Ptr, usize, Direction)> = Vec::new();
+        let mut seen: std::collections::HashMap<(Ptr, usize, Direction), usize> = std::collections::HashMap::new();
         let mut out: Vec<Message> = Vec::new();
         // Operation index → (its messages, its reply messages), as indices into `out`.
         let mut exchanges: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
         for f in found {
             let target = self.docs.deref(&f.ptr)?;
             let key3 = (target.clone(), f.channel, f.direction);
-            if let Some(i) = seen.iter().position(|s| *s == key3) {
+            if let Some(&i) = seen.get(&key3) {
                 if let Some(op) = f.operation {
                     exchanges.entry(op).or_default().0.push(i);
                 }
@@ -447,8 +448,8 @@ impl Lowering<'_> {
                 out[i].on_connect |= f.on_connect;
                 continue;
             }
-            seen.push(key3);
             let index = out.len();
+            seen.insert(key3, index);
             if let Some(op) = f.operation {
                 exchanges.entry(op).or_default().0.push(index);
             }
@@ -516,7 +517,7 @@ impl Lowering<'_> {
     /// left out of the generated tests and the mock broker's feed.
     fn valid_examples(&mut self, msg: &Ptr, examples: Vec<Example>, payload: Option<&str>) -> Vec<Example> {
         let Some(name) = payload else { return examples };
-        let defs: Map<String, Value> = self.schemas.defs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let defs = self.schemas.reachable(name);
         let root = serde_json::json!({ "definitions": defs, "$ref": format!("#/definitions/{name}") });
         let Ok(validator) = jsonschema::draft7::options().should_validate_formats(false).build(&root) else {
             return examples;

@@ -242,6 +242,20 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The definition names that `schema` refers to.
+fn collect_refs(schema: &Value, out: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+                out.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 /// Keywords whose values are data, not schemas: a `$ref` key inside them is literal.
 const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples", "example"];
 
@@ -253,6 +267,7 @@ pub struct SchemaBundle {
     /// Name → where the schema came from.
     pub origins: IndexMap<String, Ptr>,
     names: HashMap<Ptr, String>,
+    taken: HashSet<String>,
     queue: Vec<(String, Ptr)>,
     /// Naming decisions worth telling the user about.
     pub warnings: Vec<Warning>,
@@ -266,6 +281,28 @@ impl SchemaBundle {
         let name = self.name_for(docs, &target, Some(hint));
         self.drain(docs)?;
         Ok(name)
+    }
+
+    /// Orders the definitions by file and pointer, so that their order does not depend on the
+    /// order in which the messages reached them. Call once, after the last [`SchemaBundle::add`].
+    pub fn finish(&mut self) {
+        let origins = &self.origins;
+        self.defs.sort_by(|a, _, b, _| origins.get(a).cmp(&origins.get(b)));
+    }
+
+    /// The definition `name` and every definition it reaches through `$ref`s.
+    pub fn reachable(&self, name: &str) -> serde_json::Map<String, Value> {
+        let mut out = serde_json::Map::new();
+        let mut stack = vec![name.to_owned()];
+        while let Some(n) = stack.pop() {
+            let Some(schema) = self.defs.get(&n) else { continue };
+            if out.contains_key(&n) {
+                continue;
+            }
+            collect_refs(schema, &mut stack);
+            out.insert(n, schema.clone());
+        }
+        out
     }
 
     /// Whether `name` is a definition of this bundle.
@@ -291,7 +328,7 @@ impl SchemaBundle {
         let wanted = naming::type_name(&base);
         let mut name = wanted.clone();
         let mut n = 2;
-        while self.names.values().any(|v| *v == name) || naming::is_reserved_type_name(&name) {
+        while self.taken.contains(&name) || naming::is_reserved_type_name(&name) {
             name = format!("{wanted}{n}");
             n += 1;
         }
@@ -302,6 +339,7 @@ impl SchemaBundle {
             });
         }
         self.names.insert(target.clone(), name.clone());
+        self.taken.insert(name.clone());
         self.queue.push((name.clone(), target.clone()));
         name
     }
@@ -313,16 +351,6 @@ impl SchemaBundle {
             self.defs.insert(name.clone(), rewritten);
             self.origins.insert(name, ptr);
         }
-        // Definitions ordered by file and pointer, independent of the work-list order above.
-        let mut order: Vec<_> = self.names.iter().map(|(p, n)| (p.clone(), n.clone())).collect();
-        order.sort();
-        let mut defs = IndexMap::new();
-        for (_, name) in order {
-            if let Some(v) = self.defs.shift_remove(&name) {
-                defs.insert(name, v);
-            }
-        }
-        self.defs = defs;
         Ok(())
     }
 

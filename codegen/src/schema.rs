@@ -412,33 +412,12 @@ fn hoist_in(
     if let Some(Value::Object(props)) = map.get_mut("properties") {
         for (prop, sub) in props.iter_mut() {
             let base = format!("{parent}{}", crate::naming::type_name(prop));
-            if let Some((values, nullable)) = open_enum_values(sub) {
-                let mut name = base.clone();
-                let mut n = 2;
-                while defs.contains_key(&name) || new_defs.iter().any(|(d, _, _)| *d == name) {
-                    name = format!("{base}{n}");
-                    n += 1;
-                }
-                let mut def = Map::new();
-                for key in ["description", "title"] {
-                    if let Some(v) = sub.get(key) {
-                        def.insert(key.into(), v.clone());
-                    }
-                }
-                def.insert("type".into(), Value::String("string".into()));
-                def.insert("enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
-                let reference = serde_json::json!({ "$ref": format!("#/definitions/{name}") });
-                *sub =
-                    if nullable { serde_json::json!({ "oneOf": [reference, { "type": "null" }] }) } else { reference };
-                new_defs.push((name, Value::Object(def), values));
-            } else {
-                hoist_in(sub, &base, defs, new_defs, depth + 1);
-            }
+            hoist_slot(sub, &base, defs, new_defs, depth);
         }
     }
     for key in ["items", "additionalProperties"] {
         if let Some(sub) = map.get_mut(key).filter(|s| s.is_object()) {
-            hoist_in(sub, &format!("{parent}Item"), defs, new_defs, depth + 1);
+            hoist_slot(sub, &format!("{parent}Item"), defs, new_defs, depth);
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
@@ -448,6 +427,38 @@ fn hoist_in(
             }
         }
     }
+}
+
+/// Replaces the open enum at `slot` with a reference to a new definition named after `base`, or
+/// looks inside it for more.
+fn hoist_slot(
+    slot: &mut Value,
+    base: &str,
+    defs: &IndexMap<String, Value>,
+    new_defs: &mut Vec<(String, Value, Vec<String>)>,
+    depth: usize,
+) {
+    let Some((values, nullable)) = open_enum_values(slot) else {
+        hoist_in(slot, base, defs, new_defs, depth + 1);
+        return;
+    };
+    let mut name = base.to_owned();
+    let mut n = 2;
+    while defs.contains_key(&name) || new_defs.iter().any(|(d, _, _)| *d == name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    let mut def = Map::new();
+    for key in ["description", "title"] {
+        if let Some(v) = slot.get(key) {
+            def.insert(key.into(), v.clone());
+        }
+    }
+    def.insert("type".into(), Value::String("string".into()));
+    def.insert("enum".into(), Value::Array(values.iter().cloned().map(Value::String).collect()));
+    let reference = serde_json::json!({ "$ref": format!("#/definitions/{name}") });
+    *slot = if nullable { serde_json::json!({ "oneOf": [reference, { "type": "null" }] }) } else { reference };
+    new_defs.push((name, Value::Object(def), values));
 }
 
 /// A tuple (`items` as a list) becomes a Rust tuple only when its length is fixed; otherwise

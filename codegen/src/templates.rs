@@ -30,6 +30,47 @@ pub struct Context<'a> {
     pub uses_chrono: bool,
     /// Whether the crate has example tests.
     pub has_example_tests: bool,
+    /// One row per channel: its messages by direction (computed here, not in the template, whose
+    /// nested loops would be quadratic in the number of channels).
+    pub channel_rows: Vec<ChannelRow>,
+}
+
+/// A channel with the names of the messages received and sent on it.
+#[derive(Debug, Serialize)]
+pub struct ChannelRow {
+    /// The Rust variant name.
+    pub ident: String,
+    /// The address (or key).
+    pub address: String,
+    /// Received message variants.
+    pub received: Vec<String>,
+    /// Sent message variants.
+    pub sent: Vec<String>,
+}
+
+impl ChannelRow {
+    /// The rows of `api`.
+    pub fn of(api: &crate::ir::Api) -> Vec<ChannelRow> {
+        let mut rows: Vec<ChannelRow> = api
+            .channels
+            .iter()
+            .map(|c| ChannelRow {
+                ident: c.ident.clone(),
+                address: c.address.clone().unwrap_or_else(|| c.key.clone()),
+                received: Vec::new(),
+                sent: Vec::new(),
+            })
+            .collect();
+        for m in &api.messages {
+            if let Some(row) = rows.get_mut(m.channel) {
+                match m.direction {
+                    crate::ir::Direction::Receive => row.received.push(m.ident.clone()),
+                    crate::ir::Direction::Send => row.sent.push(m.ident.clone()),
+                }
+            }
+        }
+        rows
+    }
 }
 
 fn render(name: &str, source: &str, cx: &Context<'_>) -> Result<String> {

@@ -21,8 +21,8 @@ use crate::schema;
 
 /// The Rust types of one API.
 pub struct Types {
-    /// The items (structs, enums, impls) for the `types` module.
-    pub items: TokenStream,
+    /// The `types` module (structs, enums, impls), already parsed: it is formatted as it is.
+    pub file: syn::File,
     /// Definition name → the Rust type, as a path relative to the crate's `types` module.
     pub paths: BTreeMap<String, TokenStream>,
     /// Findings about the schemas that did not stop generation.
@@ -89,20 +89,22 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
         .map_err(|_| typify_error(bundle, docs, &defs, "typify panicked while writing the types"))?;
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
     let typified = preserve_presence(typified, &schema::optional_nullable(&defs))?;
-    let items = quote! {
-        #typified
-        #(#open)*
-    };
-    let mut paths = BTreeMap::new();
+    let mut file = typified;
+    for item in open {
+        file.items.push(syn::parse2(item).map_err(|e| Error::Internal(format!("open enum is not an item: {e}")))?);
+    }
+    // One pass over typify's types (a lookup per definition would be quadratic).
+    let wanted: std::collections::HashSet<&str> = schemas.iter().map(|(n, _)| n.as_str()).collect();
+    let mut paths: BTreeMap<String, TokenStream> =
+        space.iter_types().filter(|t| wanted.contains(t.name().as_str())).map(|t| (t.name(), t.ident())).collect();
     for (name, _) in &schemas {
-        let ty = space.iter_types().find(|t| t.name() == *name).map(|t| t.ident()).unwrap_or_else(|| {
+        paths.entry(name.clone()).or_insert_with(|| {
             let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
             quote!(#ident)
         });
-        paths.insert(name.clone(), ty);
     }
     Ok(Types {
-        items,
+        file,
         paths,
         warnings,
         uses_uuid: space.uses_uuid(),
@@ -143,7 +145,7 @@ fn open_enum(name: &str, values: &[String], schema: Option<&Value>) -> TokenStre
 fn preserve_presence(
     tokens: TokenStream,
     fields: &BTreeMap<String, std::collections::BTreeSet<String>>,
-) -> Result<TokenStream> {
+) -> Result<syn::File> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Internal(format!("typify's output is not valid Rust: {e}")))?;
     let none = std::collections::BTreeSet::new();
@@ -178,7 +180,7 @@ fn preserve_presence(
             });
         }
     }
-    Ok(quote! { #file })
+    Ok(file)
 }
 
 fn is_option(ty: &syn::Type) -> bool {

@@ -20,8 +20,6 @@ use crate::types::Types;
 pub struct Modules {
     /// `src/lib.rs`.
     pub lib: TokenStream,
-    /// `src/types.rs`: the payload types.
-    pub types: TokenStream,
     /// `src/channels.rs`.
     pub channels: TokenStream,
     /// `src/messages.rs`: incoming and outgoing messages, decoding, the handler trait.
@@ -38,7 +36,6 @@ pub fn emit(api: &Api, types: &Types, crate_ident: &str, runtime: &[RuntimeModul
     Modules {
         lib: lib_rs(api, runtime),
         servers: servers::emit(api),
-        types: types.items.clone(),
         channels: channels::emit(api),
         messages: quote! {
             use crate::channels::Channel;
