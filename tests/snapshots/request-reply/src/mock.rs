@@ -374,7 +374,7 @@ async fn serve(
                 Some(Ok(_)) => {}
                 None | Some(Err(_)) => return,
             },
-            () = tokio::time::sleep_until(next_due), if feeding => {
+            () = due(next_due), if feeding => {
                 let Some(frame) = shared.next_frame() else {
                     feeding = false;
                     continue;
@@ -391,6 +391,16 @@ async fn serve(
                 }
             }
         }
+    }
+}
+
+/// Resolves at `at`. A time already reached resolves at once (after yielding to the runtime), not
+/// at the timer's next 1 ms tick, so `interval(Duration::ZERO)` feeds at full speed.
+async fn due(at: Instant) {
+    if at > Instant::now() {
+        tokio::time::sleep_until(at).await;
+    } else {
+        tokio::task::yield_now().await;
     }
 }
 
