@@ -198,20 +198,10 @@ fn peak_rss(exe: &Path, spec: &Path, out: &Path, crate_name: &str) -> Option<(u6
 }
 
 fn rust_lines(dir: &Path) -> usize {
-    let mut lines = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                lines += std::fs::read_to_string(&path).map(|t| t.lines().count()).unwrap_or(0);
-            }
-        }
-    }
-    lines
+    crate::corpus::files_under(dir, &["rs"])
+        .iter()
+        .map(|path| std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0))
+        .sum()
 }
 
 struct BuildRow {

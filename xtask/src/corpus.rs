@@ -41,7 +41,8 @@ fn expectations(dir: &Path) -> BTreeMap<PathBuf, String> {
         .collect()
 }
 
-fn documents(dir: &Path) -> Vec<PathBuf> {
+/// Every file below `dir` whose extension is one of `extensions`, sorted.
+pub fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -50,13 +51,17 @@ fn documents(dir: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e)) {
                 out.push(path);
             }
         }
     }
     out.sort();
     out
+}
+
+fn documents(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir, &["yaml", "yml", "json"])
 }
 
 /// Files that some document names in a `$ref`: parts of a multi-file document, not roots.
