@@ -64,11 +64,6 @@ fn hex_of(raw: &str) -> String {
     raw.bytes().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Names our own generated modules define beside the schema types; a schema may not take them.
-pub fn is_reserved_type_name(name: &str) -> bool {
-    name.is_empty()
-}
-
 /// Hands out unique identifiers in one namespace.
 #[derive(Debug, Default)]
 pub struct Namespace {
@@ -76,11 +71,6 @@ pub struct Namespace {
 }
 
 impl Namespace {
-    /// A namespace with some names already taken.
-    pub fn with_reserved(names: &[&str]) -> Self {
-        Namespace { taken: names.iter().map(|s| (*s).to_owned()).collect() }
-    }
-
     /// Claims `wanted` or, if taken, `wanted2`, `wanted3`, …; returns the name and whether it had
     /// to be changed.
     pub fn claim(&mut self, wanted: &str) -> (String, bool) {

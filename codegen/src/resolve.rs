@@ -267,7 +267,7 @@ pub struct SchemaBundle {
     /// Name → where the schema came from.
     pub origins: IndexMap<String, Ptr>,
     names: HashMap<Ptr, String>,
-    taken: HashSet<String>,
+    taken: naming::Namespace,
     queue: Vec<(String, Ptr)>,
     /// Naming decisions worth telling the user about.
     pub warnings: Vec<Warning>,
@@ -305,11 +305,6 @@ impl SchemaBundle {
         out
     }
 
-    /// Whether `name` is a definition of this bundle.
-    pub fn contains(&self, name: &str) -> bool {
-        self.defs.contains_key(name)
-    }
-
     fn name_for(&mut self, docs: &Documents, target: &Ptr, hint: Option<&str>) -> String {
         if let Some(name) = self.names.get(target) {
             return name.clone();
@@ -326,20 +321,14 @@ impl SchemaBundle {
             }
         };
         let wanted = naming::type_name(&base);
-        let mut name = wanted.clone();
-        let mut n = 2;
-        while self.taken.contains(&name) || naming::is_reserved_type_name(&name) {
-            name = format!("{wanted}{n}");
-            n += 1;
-        }
-        if name != wanted {
+        let (name, renamed) = self.taken.claim(&wanted);
+        if renamed {
             self.warnings.push(Warning {
                 location: docs.location(target),
                 message: format!("schema name `{wanted}` is already taken; this schema is named `{name}`"),
             });
         }
         self.names.insert(target.clone(), name.clone());
-        self.taken.insert(name.clone());
         self.queue.push((name.clone(), target.clone()));
         name
     }
