@@ -2,7 +2,6 @@
 //! line and a caret, or one JSON object per line (`--message-format json`).
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
@@ -107,11 +106,12 @@ fn text(level: Level, location: Option<&Location>, message: &str) -> String {
     out
 }
 
-/// The message with the offending line and a caret, when the file can be read again.
+/// The message with the offending line and a caret, when the location carries the text of its
+/// file (it does for every file read as part of the document set, and for no other).
 fn with_snippet(level: Level, location: &Location, message: &str) -> Option<String> {
     let (line, col) = location.position?;
-    let source = std::fs::read_to_string(Path::new(&location.file)).ok()?;
-    let offset = byte_offset(&source, line, col)?;
+    let source: &str = &location.text.as_ref()?.0;
+    let offset = byte_offset(source, line, col)?;
     let end =
         source[offset..].find(['\n', '\r']).map_or(source.len(), |n| offset + n.max(1).min(source.len() - offset));
     let mut files = SimpleFiles::new();
@@ -143,18 +143,24 @@ fn byte_offset(source: &str, line: u32, col: u32) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn quoted(file: &str, text: &str, pointer: &str, position: (u32, u32)) -> Location {
+        Location {
+            file: file.into(),
+            pointer: pointer.into(),
+            position: Some(position),
+            text: Some(crate::error::SourceText(text.into())),
+        }
+    }
+
     #[test]
     fn renders_the_line_and_a_caret() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("doc.yaml");
-        std::fs::write(&file, "asyncapi: 9.9.9\ninfo: {}\n").expect("write");
         let error = Error::spec(
-            Location { file: file.clone(), pointer: "/asyncapi".into(), position: Some((1, 11)) },
+            quoted("doc.yaml", "asyncapi: 9.9.9\ninfo: {}\n", "/asyncapi", (1, 11)),
             "unsupported AsyncAPI version `9.9.9`",
         );
         let text = error_text(&error);
         assert!(text.starts_with("error: unsupported AsyncAPI version `9.9.9`"), "{text}");
-        assert!(text.contains(":1:11"), "{text}");
+        assert!(text.contains("doc.yaml:1:11"), "{text}");
         assert!(text.contains("asyncapi: 9.9.9"), "{text}");
         assert!(text.contains('^'), "{text}");
         assert!(text.contains("at /asyncapi"), "{text}");
@@ -162,8 +168,7 @@ mod tests {
 
     #[test]
     fn json_lines_carry_every_field() {
-        let error =
-            Error::spec(Location { file: "a.yaml".into(), pointer: "/x".into(), position: Some((3, 4)) }, "bad");
+        let error = Error::spec(Location::unquoted("a.yaml", "/x", Some((3, 4))), "bad");
         let v: serde_json::Value = serde_json::from_str(&error_json(&error)).expect("json");
         assert_eq!(v["level"], "error");
         assert_eq!(v["file"], "a.yaml");
@@ -172,11 +177,15 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_files_fall_back_to_plain_text() {
-        let error = Error::spec(
-            Location { file: "/nonexistent/a.yaml".into(), pointer: String::new(), position: Some((2, 1)) },
-            "bad",
-        );
-        assert_eq!(error_text(&error), "error: bad\n  --> /nonexistent/a.yaml:2:1\n");
+    fn a_file_not_read_as_part_of_the_document_set_is_never_quoted() {
+        // The file exists and is readable, but the location does not carry its text: the
+        // diagnostic must not open it to show a line.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("secret.env");
+        std::fs::write(&file, "SECRET_TOKEN=hunter2\n").expect("write");
+        let error = Error::spec(Location::unquoted(file.clone(), "", Some((1, 1))), "bad");
+        let text = error_text(&error);
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(text, format!("error: bad\n  --> {}:1:1\n", file.display()));
     }
 }

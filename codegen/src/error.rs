@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Where in the input something is: a file, a JSON pointer into it, and a position when known.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,6 +14,27 @@ pub struct Location {
     pub pointer: String,
     /// 1-based line and column, when the parser recorded them.
     pub position: Option<(u32, u32)>,
+    /// The text of the file, when it was read as part of the document set. Diagnostics quote
+    /// lines from this text only, never from a file read again for the purpose.
+    pub text: Option<SourceText>,
+}
+
+impl Location {
+    /// A location in a file whose text is not at hand (nothing of it will be quoted).
+    pub fn unquoted(file: impl Into<PathBuf>, pointer: impl Into<String>, position: Option<(u32, u32)>) -> Self {
+        Location { file: file.into(), pointer: pointer.into(), position, text: None }
+    }
+}
+
+/// The text of one input file, shared by every location in it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SourceText(pub Arc<str>);
+
+impl fmt::Debug for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A document can be megabytes; a debug print of an error must stay readable.
+        write!(f, "SourceText({} bytes)", self.0.len())
+    }
 }
 
 impl fmt::Display for Location {

@@ -43,6 +43,7 @@ pub struct Settings {
     unknown_fields: Option<ir::UnknownFields>,
     spec_display: Option<String>,
     regen_command: String,
+    ref_roots: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -55,6 +56,7 @@ impl Settings {
             unknown_fields: None,
             spec_display: None,
             regen_command: "asyncapi-codegen generate".into(),
+            ref_roots: Vec::new(),
         }
     }
 
@@ -84,6 +86,13 @@ impl Settings {
         self
     }
 
+    /// Lets `$ref`s read files in `dir` and below, besides the working directory and the root
+    /// document's folder (the only places allowed by default).
+    pub fn with_ref_root(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.ref_roots.push(dir.into());
+        self
+    }
+
     /// The command the banners tell readers to run to regenerate.
     pub fn with_regen_command(mut self, command: impl Into<String>) -> Self {
         self.regen_command = command.into();
@@ -104,7 +113,8 @@ pub struct Generated {
 
 /// Runs the whole pipeline for `settings`, in memory.
 pub fn generate(settings: &Settings) -> Result<Generated> {
-    let (mut docs, root) = resolve::Documents::open(&settings.spec)?;
+    let roots = resolve::AllowedRoots::new(&settings.spec, &settings.ref_roots)?;
+    let (mut docs, root) = resolve::Documents::open(&settings.spec, roots)?;
     let mut problems = validate::validate(&mut docs, &resolve::Ptr { file: root, pointer: String::new() });
     match problems.len() {
         0 => {}

@@ -13,7 +13,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use serde_saphyr::Spanned;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, SourceText};
 
 /// Deepest nesting the loader accepts (also bounds every recursive walk of the document).
 const MAX_DEPTH: usize = 64;
@@ -31,20 +31,32 @@ pub struct Source {
     pub path: PathBuf,
     /// The document.
     pub value: Value,
+    /// The text it was parsed from.
+    pub text: SourceText,
     positions: HashMap<String, (u32, u32)>,
 }
 
 impl Source {
     /// Reads and parses `path`; `shown` is how the path appears in messages.
+    ///
+    /// Only a regular file is opened: a FIFO, socket, device or directory is refused from its
+    /// metadata alone, so that a document cannot make the generator block on a pipe or read a
+    /// device.
     pub fn read(path: &Path, shown: PathBuf) -> Result<Source> {
         let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
+        if let Some(kind) = not_regular(&meta) {
+            return Err(Error::spec(
+                Location::unquoted(shown, "", None),
+                format!("this is {kind}, not a regular file; only regular files are read"),
+            ));
+        }
         if meta.len() > MAX_FILE_BYTES {
             return Err(Error::spec(
-                Location { file: shown, pointer: String::new(), position: None },
+                Location::unquoted(shown, "", None),
                 format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
+        let text = read_regular(path, &meta).map_err(|source| Error::Io { path: shown.clone(), source })?;
         Source::parse(&text, shown)
     }
 
@@ -65,17 +77,16 @@ impl Source {
     }
 
     fn parse_here(text: &str, shown: PathBuf) -> Result<Source> {
+        let quoted = SourceText(text.into());
+        let at =
+            |position| Location { file: shown.clone(), pointer: String::new(), position, text: Some(quoted.clone()) };
         let is_json = shown.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
         if is_json {
             // JSON is stricter than YAML's flow style (no trailing commas, no comments): check it
             // as JSON first, so that such an error is reported in JSON's terms.
             if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
                 return Err(Error::spec(
-                    Location {
-                        file: shown,
-                        pointer: String::new(),
-                        position: Some((e.line() as u32, e.column() as u32)),
-                    },
+                    at(Some((e.line() as u32, e.column() as u32))),
                     format!("not valid JSON: {e}"),
                 ));
             }
@@ -98,15 +109,12 @@ impl Source {
             Err(err) => {
                 let position = err.location().map(|l| (l.line() as u32, l.column() as u32));
                 let kind = if is_json { "JSON" } else { "YAML" };
-                return Err(Error::spec(
-                    Location { file: shown, pointer: String::new(), position },
-                    format!("not valid {kind}: {}", saphyr_message(&err)),
-                ));
+                return Err(Error::spec(at(position), format!("not valid {kind}: {}", saphyr_message(&err))));
             }
         };
         let mut positions = HashMap::new();
         let value = into_value(node, &mut String::new(), &mut positions);
-        Ok(Source { path: shown, value, positions })
+        Ok(Source { path: shown, value, text: quoted, positions })
     }
 
     /// The line and column of the value at `pointer`, if recorded.
@@ -116,8 +124,67 @@ impl Source {
 
     /// A location in this file.
     pub fn location(&self, pointer: &str) -> Location {
-        Location { file: self.path.clone(), pointer: pointer.to_owned(), position: self.position(pointer) }
+        Location {
+            file: self.path.clone(),
+            pointer: pointer.to_owned(),
+            position: self.position(pointer),
+            text: Some(self.text.clone()),
+        }
     }
+}
+
+/// What a non-regular file is, for the message that refuses it.
+pub fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("a device");
+        }
+    }
+    Some("a special file")
+}
+
+/// Reads the regular file `path` whose metadata was `meta`. The file is opened without blocking
+/// and checked again through the open handle, so that one replaced by a FIFO between the check
+/// and the open is neither waited on nor read; reading stops past the size limit.
+fn read_regular(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    let opened = file.metadata()?;
+    #[cfg(unix)]
+    let same = {
+        use std::os::unix::fs::MetadataExt as _;
+        (opened.dev(), opened.ino()) == (meta.dev(), meta.ino())
+    };
+    #[cfg(not(unix))]
+    let same = opened.len() == meta.len();
+    if !opened.is_file() || !same {
+        return Err(std::io::Error::other("the file changed while it was being opened"));
+    }
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!("file grew past the limit of {MAX_FILE_BYTES} bytes")));
+    }
+    Ok(text)
 }
 
 /// The parser's message without its own `error: line N column M:` prefix (the position is

@@ -49,6 +49,10 @@ struct Generate {
     /// (a decode error) [default: the document's `x-asyncapi-codegen.unknownFields`, else ignore].
     #[arg(long, value_parser = ["ignore", "capture", "deny"])]
     unknown_fields: Option<String>,
+    /// A folder whose files `$ref`s may read, besides the working directory and the document's
+    /// folder (repeatable).
+    #[arg(long, value_name = "DIR")]
+    ref_root: Vec<PathBuf>,
     /// Write nothing; print a diff of every file that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
@@ -96,6 +100,9 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     }
     if let Some(name) = &args.lib_name {
         settings = settings.with_lib_name(name);
+    }
+    for dir in &args.ref_root {
+        settings = settings.with_ref_root(dir);
     }
     if let Some(cmd) = &args.regen_command {
         settings = settings.with_regen_command(cmd);

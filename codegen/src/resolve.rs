@@ -50,28 +50,73 @@ impl Ptr {
     }
 }
 
+/// The folders whose files a `$ref` may read, canonicalised (`..` and symlinks resolved), each
+/// with everything below it. A document given to the generator must not be a way to read the
+/// machine: in CI it may come from an untrusted change.
+#[derive(Clone, Debug, Default)]
+pub struct AllowedRoots {
+    dirs: Vec<PathBuf>,
+}
+
+impl AllowedRoots {
+    /// The default roots (the working directory and the folder of the root document `spec`) and
+    /// the `extra` ones (`--ref-root`, `--ref-map` folders).
+    pub fn new(spec: &Path, extra: &[PathBuf]) -> Result<AllowedRoots> {
+        let mut dirs = Vec::new();
+        if let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) {
+            dirs.push(cwd);
+        }
+        let spec_dir = spec.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if let Ok(dir) = std::fs::canonicalize(spec_dir) {
+            dirs.push(dir);
+        }
+        for dir in extra {
+            match std::fs::canonicalize(dir) {
+                Ok(canonical) if canonical.is_dir() => dirs.push(canonical),
+                _ => {
+                    return Err(Error::Settings(format!(
+                        "`{}` given as a reference root is not a folder; pass an existing folder",
+                        dir.display()
+                    )));
+                }
+            }
+        }
+        Ok(AllowedRoots { dirs })
+    }
+
+    /// Whether the canonical (or lexically normalised absolute) `path` lies inside a root.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.dirs.iter().any(|dir| path.starts_with(dir))
+    }
+}
+
 /// Every file the run has read, keyed by canonical path.
 #[derive(Debug, Default)]
 pub struct Documents {
     sources: Vec<Source>,
     canonical: Vec<PathBuf>,
     by_path: HashMap<PathBuf, FileId>,
+    roots: AllowedRoots,
     /// Lenient resolutions worth telling the user about.
     pub warnings: Vec<Warning>,
 }
 
 impl Documents {
-    /// Loads the root document.
-    pub fn open(path: &Path) -> Result<(Documents, FileId)> {
-        let mut docs = Documents::default();
+    /// Loads the root document; `$ref`s may then read files inside `roots` only.
+    pub fn open(path: &Path, roots: AllowedRoots) -> Result<(Documents, FileId)> {
+        let mut docs = Documents { roots, ..Documents::default() };
         let id = docs.load(path, path.to_path_buf())?;
         Ok((docs, id))
     }
 
-    /// Wraps an already parsed root document (used by tests and fuzzing).
+    /// Wraps an already parsed root document (used by tests and fuzzing); `$ref`s to other files
+    /// resolve inside the working directory.
     pub fn from_source(source: Source) -> (Documents, FileId) {
-        let mut docs = Documents::default();
-        docs.canonical.push(source.path.clone());
+        let mut docs =
+            Documents { roots: AllowedRoots::new(Path::new("."), &[]).unwrap_or_default(), ..Documents::default() };
+        let canonical =
+            std::env::current_dir().map(|cwd| cwd.join(&source.path)).unwrap_or_else(|_| source.path.clone());
+        docs.canonical.push(canonical);
         docs.by_path.insert(source.path.clone(), FileId(0));
         docs.sources.push(source);
         (docs, FileId(0))
@@ -84,7 +129,7 @@ impl Documents {
         }
         if self.sources.len() >= MAX_FILES {
             return Err(Error::spec(
-                Location { file: shown, pointer: String::new(), position: None },
+                Location::unquoted(shown, "", None),
                 format!("the document set reaches more than {MAX_FILES} files"),
             ));
         }
@@ -121,7 +166,7 @@ impl Documents {
                 None => break None,
             }
         };
-        Location { file: source.path.clone(), pointer: ptr.pointer.clone(), position }
+        Location { file: source.path.clone(), pointer: ptr.pointer.clone(), position, text: Some(source.text.clone()) }
     }
 
     /// An input error at `ptr`.
@@ -142,21 +187,7 @@ impl Documents {
                     format!("remote `$ref` `{reference}` is not supported; download the file and reference it by a relative path"),
                 ));
             }
-            let file_part = percent_encoding::percent_decode_str(file_part).decode_utf8_lossy();
-            let base = self.canonical[at.file.0].parent().map(Path::to_path_buf).unwrap_or_default();
-            let shown_base = self.sources[at.file.0].path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let target = base.join(file_part.as_ref());
-            let shown = normalize(&shown_base.join(file_part.as_ref()));
-            if !target.is_file() {
-                return Err(self
-                    .error(at, format!("`$ref` `{reference}` names a file that does not exist: {}", shown.display())));
-            }
-            self.load(&target, shown).map_err(|e| match e {
-                Error::Io { path, source } => {
-                    self.error(at, format!("cannot read `{}` named by `$ref`: {source}", path.display()))
-                }
-                other => other,
-            })?
+            self.load_referenced(at, reference, file_part)?
         };
         let pointer = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned();
         if !pointer.is_empty() && !pointer.starts_with('/') {
@@ -182,6 +213,51 @@ impl Documents {
             );
         }
         Ok(target)
+    }
+
+    /// Loads the file that the file part of `reference` (found at `at`) names, if it lies inside
+    /// the allowed roots and is a regular file. A file outside is never opened, read or quoted.
+    fn load_referenced(&mut self, at: &Ptr, reference: &str, file_part: &str) -> Result<FileId> {
+        let file_part = percent_encoding::percent_decode_str(file_part).decode_utf8_lossy();
+        let base = self.canonical[at.file.0].parent().map(Path::to_path_buf).unwrap_or_default();
+        let shown_base = self.sources[at.file.0].path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let shown = normalize(&shown_base.join(file_part.as_ref()));
+        let outside = || {
+            self.error(
+                at,
+                format!(
+                    "`$ref` `{reference}` names a file outside the allowed folders (the working directory, the document's folder and any --ref-root); pass --ref-root <DIR> to allow the folder it is in"
+                ),
+            )
+        };
+        // The lexical check comes first, so that nothing outside is even looked up; the
+        // canonical one then catches a symlink that leads out.
+        let target = base.join(file_part.as_ref());
+        if !self.roots.contains(&normalize(&target)) {
+            return Err(outside());
+        }
+        let Ok(canonical) = std::fs::canonicalize(&target) else {
+            return Err(
+                self.error(at, format!("`$ref` `{reference}` names a file that does not exist: {}", shown.display()))
+            );
+        };
+        if !self.roots.contains(&canonical) {
+            return Err(outside());
+        }
+        let meta = std::fs::metadata(&canonical)
+            .map_err(|source| self.error(at, format!("cannot read `{}` named by `$ref`: {source}", shown.display())))?;
+        if let Some(kind) = crate::load::not_regular(&meta) {
+            return Err(self.error(
+                at,
+                format!("`$ref` `{reference}` names {kind}, not a regular file; only regular files are read"),
+            ));
+        }
+        self.load(&canonical, shown).map_err(|e| match e {
+            Error::Io { path, source } => {
+                self.error(at, format!("cannot read `{}` named by `$ref`: {source}", path.display()))
+            }
+            other => other,
+        })
     }
 
     /// Documents in the wild write keys that contain `/` unescaped in `$ref`s

@@ -143,7 +143,11 @@ pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
         let rel = path.strip_prefix(&dir).unwrap_or(&path).to_path_buf();
         let expect_invalid = manifest.get(&rel).is_some_and(|v| v.starts_with("invalid"));
         let name = slug(&rel);
-        let settings = Settings::new(&path).with_crate_name(&name).with_spec_display(rel.display().to_string());
+        // Multi-file documents reference `../common/...`: the corpus folder is an allowed root.
+        let settings = Settings::new(&path)
+            .with_crate_name(&name)
+            .with_spec_display(rel.display().to_string())
+            .with_ref_root(&dir);
         let outcome = match generate(&settings) {
             Ok(generated) => {
                 write::write(&crates_dir.join(&name), &generated.files)?;
