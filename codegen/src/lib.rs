@@ -1,6 +1,6 @@
 //! `asyncapi-codegen`: turns an AsyncAPI 2.x or 3.0 document into a typed Rust client crate.
 //!
-//! The pipeline, one module per stage: [`load`] → [`resolve`] → [`lower`] (to the [`ir`]) →
+//! The pipeline, one module per stage: [`load`] → [`resolve`] → [`validate`] → [`lower`] (to the [`ir`]) →
 //! [`types`] (typify) → [`emit`] (quote) → [`format`] (prettyplease) → [`write`].
 
 #![deny(missing_docs)]
@@ -43,7 +43,7 @@ pub struct Settings {
     unknown_fields: Option<ir::UnknownFields>,
     spec_display: Option<String>,
     regen_command: String,
-    ref_roots: Vec<PathBuf>,
+    references: resolve::Options,
 }
 
 impl Settings {
@@ -56,7 +56,7 @@ impl Settings {
             unknown_fields: None,
             spec_display: None,
             regen_command: "asyncapi-codegen generate".into(),
-            ref_roots: Vec::new(),
+            references: resolve::Options::default(),
         }
     }
 
@@ -89,7 +89,14 @@ impl Settings {
     /// Lets `$ref`s read files in `dir` and below, besides the working directory and the root
     /// document's folder (the only places allowed by default).
     pub fn with_ref_root(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.ref_roots.push(dir.into());
+        self.references.roots.push(dir.into());
+        self
+    }
+
+    /// Resolves remote references (`$ref: https://...`) whose URL starts with `prefix` offline,
+    /// from the files in `dir` that mirror it; `dir` becomes an allowed root.
+    pub fn with_ref_map(mut self, prefix: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
+        self.references.ref_map.push((prefix.into(), dir.into()));
         self
     }
 
@@ -113,19 +120,18 @@ pub struct Generated {
 
 /// Runs the whole pipeline for `settings`, in memory.
 pub fn generate(settings: &Settings) -> Result<Generated> {
-    let roots = resolve::AllowedRoots::new(&settings.spec, &settings.ref_roots)?;
-    let (mut docs, root) = resolve::Documents::open(&settings.spec, roots)?;
-    let mut problems = validate::validate(&mut docs, &resolve::Ptr { file: root, pointer: String::new() });
+    let model = resolve::resolve(&settings.spec, &settings.references)?;
+    let mut problems = validate::validate(&model);
     match problems.len() {
         0 => {}
         1 => return Err(problems.remove(0)),
         _ => return Err(Error::Invalid(problems)),
     }
-    let mut lowered = lower::lower(&mut docs, root)?;
+    let mut lowered = lower::lower(&model)?;
     if let Some(policy) = settings.unknown_fields {
         lowered.api.unknown_fields = policy;
     }
-    let types = types::build(&lowered.api, &lowered.schemas, &docs)?;
+    let types = types::build(&lowered.api, &lowered.schemas, &model)?;
     let crate_name = match &settings.crate_name {
         Some(name) => name.clone(),
         None => heck::ToKebabCase::to_kebab_case(naming::type_name(&lowered.api.title).as_str()),

@@ -43,20 +43,7 @@ impl Source {
     /// metadata alone, so that a document cannot make the generator block on a pipe or read a
     /// device.
     pub fn read(path: &Path, shown: PathBuf) -> Result<Source> {
-        let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
-        if let Some(kind) = not_regular(&meta) {
-            return Err(Error::spec(
-                Location::unquoted(shown, "", None),
-                format!("this is {kind}, not a regular file; only regular files are read"),
-            ));
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(Error::spec(
-                Location::unquoted(shown, "", None),
-                format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
-            ));
-        }
-        let text = read_regular(path, &meta).map_err(|source| Error::Io { path: shown.clone(), source })?;
+        let text = read_text(path, &shown)?;
         Source::parse(&text, shown)
     }
 
@@ -131,6 +118,26 @@ impl Source {
             text: Some(self.text.clone()),
         }
     }
+}
+
+/// The text of the regular file `path` (`shown` is how it appears in messages), refusing
+/// FIFOs, sockets, devices and directories from their metadata, before opening them, and files
+/// over the size limit.
+pub fn read_text(path: &Path, shown: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: shown.to_path_buf(), source })?;
+    if let Some(kind) = not_regular(&meta) {
+        return Err(Error::spec(
+            Location::unquoted(shown, "", None),
+            format!("this is {kind}, not a regular file; only regular files are read"),
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::spec(
+            Location::unquoted(shown, "", None),
+            format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
+        ));
+    }
+    read_regular(path, &meta).map_err(|source| Error::Io { path: shown.to_path_buf(), source })
 }
 
 /// What a non-regular file is, for the message that refuses it.

@@ -53,6 +53,10 @@ struct Generate {
     /// folder (repeatable).
     #[arg(long, value_name = "DIR")]
     ref_root: Vec<PathBuf>,
+    /// Resolve remote `$ref`s whose URL starts with URL-PREFIX from the files in DIR, which
+    /// mirror it (repeatable); DIR becomes an allowed folder too.
+    #[arg(long, value_name = "URL-PREFIX=DIR", value_parser = parse_ref_map)]
+    ref_map: Vec<(String, PathBuf)>,
     /// Write nothing; print a diff of every file that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
@@ -90,6 +94,14 @@ fn main() -> ExitCode {
     }
 }
 
+fn parse_ref_map(entry: &str) -> Result<(String, PathBuf), String> {
+    // The URL contains `=` only in a query, which a prefix has no use for: split at the last one.
+    match entry.rsplit_once('=') {
+        Some((prefix, dir)) if !prefix.is_empty() && !dir.is_empty() => Ok((prefix.to_owned(), PathBuf::from(dir))),
+        _ => Err("expected URL-PREFIX=DIR, for example https://example.com/schemas/=./vendor/schemas".to_owned()),
+    }
+}
+
 fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::new(&args.spec);
     if let Some(name) = &args.crate_name {
@@ -103,6 +115,9 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     }
     for dir in &args.ref_root {
         settings = settings.with_ref_root(dir);
+    }
+    for (prefix, dir) in &args.ref_map {
+        settings = settings.with_ref_map(prefix, dir);
     }
     if let Some(cmd) = &args.regen_command {
         settings = settings.with_regen_command(cmd);

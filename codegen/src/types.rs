@@ -15,8 +15,9 @@ use typify::{TypeSpace, TypeSpaceImpl, TypeSpaceSettings};
 
 use crate::error::{Error, Result, Warning};
 use crate::ir::{Api, Dispatch};
+use crate::lower::SchemaBundle;
 use crate::naming::{self, Namespace};
-use crate::resolve::{Documents, SchemaBundle};
+use crate::resolve::Model;
 use crate::schema;
 
 /// The Rust types of one API.
@@ -36,7 +37,7 @@ pub struct Types {
 }
 
 /// Converts every definition of `bundle` that `api` uses.
-pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types> {
+pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
     let mut defs = bundle.defs.clone();
     if let Dispatch::Tagged { path, cases, .. } = &api.dispatch {
         for (_, index) in cases {
@@ -53,7 +54,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
         .into_iter()
         .filter_map(|(name, props)| {
             Some(Warning {
-                location: docs.location(bundle.origins.get(&name)?),
+                location: model.location(bundle.origins.get(&name)?),
                 message: format!(
                     "in schema `{name}`, {} would get the same Rust field name as another property; kept in the type's map of additional properties",
                     props.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
@@ -64,12 +65,12 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
     for (name, keyword) in untyped {
         if let Some(origin) = bundle.origins.get(&name) {
             warnings.push(Warning {
-                location: docs.location(origin),
+                location: model.location(origin),
                 message: format!("schema `{name}` uses `{keyword}`, which no Rust type expresses; it is ignored and the value is typed by the rest of its schema"),
             });
         }
     }
-    let schemas = to_schemars(&defs, bundle, docs)?;
+    let schemas = to_schemars(&defs, bundle, model)?;
 
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
@@ -80,13 +81,13 @@ pub fn build(api: &Api, bundle: &SchemaBundle, docs: &Documents) -> Result<Types
     let outcome = quietly(|| catch_unwind(AssertUnwindSafe(|| space.add_ref_types(schemas.clone()))));
     match outcome {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(typify_error(bundle, docs, &defs, &e.to_string())),
+        Ok(Err(e)) => return Err(typify_error(bundle, model, &defs, &e.to_string())),
         Err(_) => {
-            return Err(typify_error(bundle, docs, &defs, "typify panicked on these schemas"));
+            return Err(typify_error(bundle, model, &defs, "typify panicked on these schemas"));
         }
     }
     let typified = quietly(|| catch_unwind(AssertUnwindSafe(|| space.to_stream())))
-        .map_err(|_| typify_error(bundle, docs, &defs, "typify panicked while writing the types"))?;
+        .map_err(|_| typify_error(bundle, model, &defs, "typify panicked while writing the types"))?;
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
     let typified = preserve_presence(typified, &schema::optional_nullable(&defs))?;
     let mut file = typified;
@@ -218,12 +219,12 @@ fn quietly<T>(f: impl FnOnce() -> T) -> T {
 fn to_schemars(
     defs: &IndexMap<String, Value>,
     bundle: &SchemaBundle,
-    docs: &Documents,
+    model: &Model,
 ) -> Result<Vec<(String, schemars::schema::Schema)>> {
     defs.iter()
         .map(|(name, value)| {
             serde_json::from_value::<schemars::schema::Schema>(value.clone()).map(|s| (name.clone(), s)).map_err(|e| {
-                let location = bundle.origins.get(name).map(|p| docs.location(p));
+                let location = bundle.origins.get(name).map(|p| model.location(p));
                 match location {
                     Some(location) => {
                         Error::spec(location, format!("not a JSON Schema this generator understands: {e}"))
@@ -235,10 +236,10 @@ fn to_schemars(
         .collect()
 }
 
-fn typify_error(bundle: &SchemaBundle, docs: &Documents, defs: &IndexMap<String, Value>, what: &str) -> Error {
+fn typify_error(bundle: &SchemaBundle, model: &Model, defs: &IndexMap<String, Value>, what: &str) -> Error {
     // typify reports no position; name the first schema so the user knows where to look.
     let first = defs.keys().next().cloned().unwrap_or_default();
-    let location = bundle.origins.get(&first).map(|p| docs.location(p));
+    let location = bundle.origins.get(&first).map(|p| model.location(p));
     let names: Vec<_> = defs.keys().take(8).map(String::as_str).collect();
     let message =
         format!("cannot turn the payload schemas into Rust types ({what}); schemas involved: {}", names.join(", "));

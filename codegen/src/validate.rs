@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::error::{Error, Location};
-use crate::resolve::{Documents, Ptr, ref_of};
+use crate::resolve::{Model, Ptr, ref_of};
 
 /// What a field must hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,26 +86,27 @@ fn fields(kind: Kind) -> &'static [(&'static str, Kind, bool)] {
     }
 }
 
-/// Checks the root document of `docs`; returns every problem found (empty when valid).
-pub fn validate(docs: &mut Documents, root: &Ptr) -> Vec<Error> {
-    let mut v = Validator { docs, problems: Vec::new() };
-    v.root(root);
+/// Checks the root document of `model`: every reference that does not resolve, then the
+/// structure; returns every problem found (empty when valid).
+pub fn validate(model: &Model) -> Vec<Error> {
+    let mut v = Validator { model, problems: model.problems() };
+    v.root(&model.root());
     v.problems
 }
 
-struct Validator<'d> {
-    docs: &'d mut Documents,
+struct Validator<'m> {
+    model: &'m Model,
     problems: Vec<Error>,
 }
 
 impl Validator<'_> {
     fn problem(&mut self, at: &Ptr, message: String) {
-        let location: Location = self.docs.location(at);
+        let location: Location = self.model.location(at);
         self.problems.push(Error::spec(location, message));
     }
 
     fn root(&mut self, root: &Ptr) {
-        let Some(Value::Object(doc)) = self.docs.get(root).cloned() else {
+        let Some(Value::Object(doc)) = self.model.get(root) else {
             self.problem(root, "an AsyncAPI document must be a mapping at the top level".into());
             return;
         };
@@ -127,7 +128,7 @@ impl Validator<'_> {
         } else {
             top.push(("channels", Kind::Map(&Kind::Channel2), true));
         }
-        self.object_fields(root, &doc, &top);
+        self.object_fields(root, doc, &top);
     }
 
     fn object_fields(&mut self, at: &Ptr, obj: &serde_json::Map<String, Value>, table: &[(&str, Kind, bool)]) {
@@ -141,11 +142,9 @@ impl Validator<'_> {
     }
 
     fn value(&mut self, at: &Ptr, value: &Value, kind: Kind) {
-        // A reference object stands for its target; check the target where it is.
-        if let Some(reference) = ref_of(value) {
-            if let Err(e) = self.docs.resolve_ref(&at.child("$ref"), reference) {
-                self.problems.push(e);
-            }
+        // A reference object stands for its target, checked where it is; a reference that does
+        // not resolve is already among the problems.
+        if ref_of(value).is_some() {
             return;
         }
         match kind {
@@ -229,8 +228,7 @@ mod tests {
 
     fn problems(yaml: &str) -> Vec<String> {
         let source = Source::parse(yaml, "t.yaml".into()).expect("yaml");
-        let (mut docs, root) = Documents::from_source(source);
-        validate(&mut docs, &Ptr { file: root, pointer: String::new() }).into_iter().map(|e| e.to_string()).collect()
+        validate(&Model::from_source(source)).into_iter().map(|e| e.to_string()).collect()
     }
 
     #[test]

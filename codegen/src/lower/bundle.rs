@@ -1,0 +1,146 @@
+//! The payload schemas of the lowered API, bundled: every JSON Schema the messages reach (across
+//! files), under a unique, stable name, with every `$ref` rewritten to `#/definitions/<Name>`.
+//!
+//! Invariants: a schema handed to the `types` stage contains no `$ref` except
+//! `#/definitions/<Name>` where `<Name>` is a key of [`SchemaBundle::defs`]; the names depend only
+//! on the documents (discovery order is document order), never on hash order.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::error::{Result, Warning};
+use crate::naming;
+use crate::resolve::{DATA_KEYWORDS, Model, Ptr};
+
+/// The definition names that `schema` refers to.
+fn collect_refs(schema: &Value, out: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+                out.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// The JSON Schemas reached from the messages, with their final names.
+#[derive(Debug, Default)]
+pub struct SchemaBundle {
+    /// Name → schema; every `$ref` inside is `#/definitions/<Name>`.
+    pub defs: IndexMap<String, Value>,
+    /// Name → where the schema came from.
+    pub origins: IndexMap<String, Ptr>,
+    names: HashMap<Ptr, String>,
+    taken: naming::Namespace,
+    queue: Vec<(String, Ptr)>,
+    /// Naming decisions worth telling the user about.
+    pub warnings: Vec<Warning>,
+}
+
+impl SchemaBundle {
+    /// Adds the schema at `ptr` as a named definition and returns its name. A schema reached
+    /// twice gets one name.
+    pub fn add(&mut self, model: &Model, ptr: &Ptr, hint: &str) -> Result<String> {
+        let target = model.deref(ptr)?;
+        let name = self.name_for(model, &target, Some(hint));
+        self.drain(model)?;
+        Ok(name)
+    }
+
+    /// Orders the definitions by file and pointer, so that their order does not depend on the
+    /// order in which the messages reached them. Call once, after the last [`SchemaBundle::add`].
+    pub fn finish(&mut self) {
+        let origins = &self.origins;
+        self.defs.sort_by(|a, _, b, _| origins.get(a).cmp(&origins.get(b)));
+    }
+
+    /// The definition `name` and every definition it reaches through `$ref`s.
+    pub fn reachable(&self, name: &str) -> serde_json::Map<String, Value> {
+        let mut out = serde_json::Map::new();
+        let mut stack = vec![name.to_owned()];
+        while let Some(n) = stack.pop() {
+            let Some(schema) = self.defs.get(&n) else { continue };
+            if out.contains_key(&n) {
+                continue;
+            }
+            collect_refs(schema, &mut stack);
+            out.insert(n, schema.clone());
+        }
+        out
+    }
+
+    fn name_for(&mut self, model: &Model, target: &Ptr, hint: Option<&str>) -> String {
+        if let Some(name) = self.names.get(target) {
+            return name.clone();
+        }
+        let is_component = target.pointer.starts_with("/components/schemas/")
+            || target.pointer.starts_with("/definitions/")
+            || target.pointer.starts_with("/$defs/");
+        let base = match (is_component, target.last_segment(), hint) {
+            (true, Some(seg), _) => seg,
+            (false, _, Some(hint)) => hint.to_owned(),
+            (false, Some(seg), None) => seg,
+            (_, _, _) => {
+                model.source(target.file).path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+            }
+        };
+        let wanted = naming::type_name(&base);
+        let (name, renamed) = self.taken.claim(&wanted);
+        if renamed {
+            self.warnings.push(Warning {
+                location: model.location(target),
+                message: format!("schema name `{wanted}` is already taken; this schema is named `{name}`"),
+            });
+        }
+        self.names.insert(target.clone(), name.clone());
+        self.queue.push((name.clone(), target.clone()));
+        name
+    }
+
+    fn drain(&mut self, model: &Model) -> Result<()> {
+        while let Some((name, ptr)) = self.queue.pop() {
+            let value = model.get(&ptr).cloned().unwrap_or(Value::Null);
+            let rewritten = self.rewrite(model, &ptr, value)?;
+            self.defs.insert(name.clone(), rewritten);
+            self.origins.insert(name, ptr);
+        }
+        Ok(())
+    }
+
+    fn rewrite(&mut self, model: &Model, at: &Ptr, value: Value) -> Result<Value> {
+        match value {
+            Value::Object(map) => {
+                if map.get("$ref").and_then(Value::as_str).is_some() {
+                    let target = model.resolve_ref(&at.child("$ref"))?;
+                    let target = model.deref(&target)?;
+                    let name = self.name_for(model, &target, None);
+                    let mut out = Map::new();
+                    out.insert("$ref".into(), Value::String(format!("#/definitions/{name}")));
+                    return Ok(Value::Object(out));
+                }
+                let mut out = Map::new();
+                for (key, child) in map {
+                    let child = if DATA_KEYWORDS.contains(&key.as_str()) || key.starts_with("x-") {
+                        child
+                    } else {
+                        self.rewrite(model, &at.child(&key), child)?
+                    };
+                    out.insert(key, child);
+                }
+                Ok(Value::Object(out))
+            }
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| self.rewrite(model, &at.child(&i.to_string()), item))
+                .collect::<Result<Vec<_>>>()
+                .map(Value::Array),
+            other => Ok(other),
+        }
+    }
+}

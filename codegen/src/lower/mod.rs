@@ -1,0 +1,287 @@
+//! Stage 3, lower: turns the resolved document [`Model`] (AsyncAPI 2.0–2.6 or 3.0) into the
+//! [`ir::Api`](crate::ir::Api), with the payload schemas it uses bundled.
+//!
+//! One adapter per major version maps its channels and operations onto the IR ([`v2`], [`v3`]);
+//! the steps after it are shared: messages and their payloads ([`messages`]), the examples that
+//! become tests ([`examples`]) and the choice of dispatch ([`dispatch`]).
+//!
+//! Sides: the generated crate is a client. For 3.0 the document describes the application the
+//! crate implements, so `receive` operations are what it receives and `send` what it sends. For
+//! 2.x the document describes the server, and the client is its counterpart: `subscribe`
+//! operations (the server publishes to subscribers) are what the client receives, `publish`
+//! operations what it sends.
+
+pub mod bundle;
+mod dispatch;
+mod examples;
+mod messages;
+mod v2;
+mod v3;
+
+use serde_json::{Map, Value};
+
+pub use bundle::SchemaBundle;
+
+use crate::error::{Result, Warning};
+use crate::ir::{Api, Channel, Direction, Parameter, Server, UnknownFields};
+use crate::naming::{self, Namespace};
+use crate::resolve::{Model, Ptr};
+
+/// The lowered document with its schemas.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The API.
+    pub api: Api,
+    /// Every schema a message payload reaches.
+    pub schemas: SchemaBundle,
+    /// Findings that did not stop the run.
+    pub warnings: Vec<Warning>,
+}
+
+/// Lowers the root document of `model`.
+pub fn lower(model: &Model) -> Result<Lowered> {
+    let root_ptr = model.root();
+    let Some(doc) = model.object(&root_ptr) else {
+        return Err(model.error(&root_ptr, "an AsyncAPI document must be a mapping at the top level"));
+    };
+    let version = match doc.get("asyncapi") {
+        Some(Value::String(v)) => v.clone(),
+        Some(_) => {
+            return Err(model.error(&root_ptr.child("asyncapi"), "`asyncapi` must be a string such as \"3.0.0\""));
+        }
+        None => {
+            return Err(
+                model.error(&root_ptr, "missing `asyncapi` field: this does not look like an AsyncAPI document")
+            );
+        }
+    };
+    let major = match version.as_str() {
+        "2.0.0" | "2.1.0" | "2.2.0" | "2.3.0" | "2.4.0" | "2.5.0" | "2.6.0" => 2,
+        "3.0.0" => 3,
+        other => {
+            return Err(model.error(
+                &root_ptr.child("asyncapi"),
+                format!("unsupported AsyncAPI version `{other}`; supported are 2.0.0 to 2.6.0 and 3.0.0"),
+            ));
+        }
+    };
+    let mut cx = Lowering { model, schemas: SchemaBundle::default(), warnings: Vec::new(), root: root_ptr.clone() };
+    let info = cx.object(&root_ptr.child("info"), true)?.unwrap_or_default();
+    let title = cx.string_field(&info, &root_ptr.child("info"), "title", true)?.unwrap_or_default();
+    let api_version = cx.string_field(&info, &root_ptr.child("info"), "version", true)?.unwrap_or_default();
+    let description = info.get("description").and_then(Value::as_str).map(str::to_owned);
+    let servers = cx.servers(major)?;
+    let (channels, found) = if major == 3 { cx.v3()? } else { cx.v2()? };
+    let messages = cx.messages(found, &channels)?;
+    cx.schemas.finish();
+    let dispatch = dispatch::choose(&messages, &cx.schemas, &mut cx.warnings, model, &cx.root);
+    let unknown_fields = cx.unknown_fields(doc)?;
+    let mut warnings = std::mem::take(&mut cx.warnings);
+    warnings.append(&mut cx.schemas.warnings);
+    warnings.extend(model.warnings.iter().cloned());
+    Ok(Lowered {
+        api: Api {
+            title,
+            version: api_version,
+            description,
+            asyncapi: version,
+            servers,
+            channels,
+            messages,
+            dispatch,
+            unknown_fields,
+        },
+        schemas: cx.schemas,
+        warnings,
+    })
+}
+
+/// The state of one lowering: the model it reads, the schemas bundled so far, and findings.
+struct Lowering<'m> {
+    model: &'m Model,
+    schemas: SchemaBundle,
+    warnings: Vec<Warning>,
+    root: Ptr,
+}
+
+/// A message found under an operation, before naming.
+struct Found {
+    ptr: Ptr,
+    channel: usize,
+    direction: Direction,
+    map_key: Option<String>,
+    on_connect: bool,
+    /// The operation (index) whose messages this is one of.
+    operation: Option<usize>,
+    /// The operation (index) whose `reply` this message is.
+    reply_of: Option<usize>,
+}
+
+impl Lowering<'_> {
+    /// The document's own generator options: `x-asyncapi-codegen: {unknownFields: capture}`.
+    fn unknown_fields(&self, doc: &Map<String, Value>) -> Result<UnknownFields> {
+        let at = self.root.child("x-asyncapi-codegen").child("unknownFields");
+        match doc.get("x-asyncapi-codegen").and_then(|o| o.get("unknownFields")) {
+            None => Ok(UnknownFields::default()),
+            Some(Value::String(name)) => UnknownFields::parse(name).ok_or_else(|| {
+                self.model.error(&at, format!("`unknownFields` must be `ignore`, `capture` or `deny`, not `{name}`"))
+            }),
+            Some(_) => Err(self.model.error(&at, "`unknownFields` must be `ignore`, `capture` or `deny`")),
+        }
+    }
+
+    /// The mapping at `ptr` (after `$ref`s); `None` when absent and not required.
+    fn object(&mut self, ptr: &Ptr, required: bool) -> Result<Option<Map<String, Value>>> {
+        if self.model.get(ptr).is_none() {
+            if required {
+                let parent =
+                    Ptr { file: ptr.file, pointer: ptr.pointer.rsplit_once('/').map(|p| p.0).unwrap_or("").to_owned() };
+                let field = ptr.last_segment().unwrap_or_default();
+                return Err(self.model.error(&parent, format!("missing required field `{field}`")));
+            }
+            return Ok(None);
+        }
+        let target = self.model.deref(ptr)?;
+        match self.model.get(&target) {
+            Some(Value::Object(map)) => Ok(Some(map.clone())),
+            Some(Value::Null) if !required => Ok(None),
+            _ => Err(self.model.error(ptr, "expected a mapping here")),
+        }
+    }
+
+    fn string_field(
+        &mut self,
+        obj: &Map<String, Value>,
+        at: &Ptr,
+        key: &str,
+        required: bool,
+    ) -> Result<Option<String>> {
+        match obj.get(key) {
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            // YAML turns `version: 1.0` into a number; accept it as the text it was.
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(self.model.error(&at.child(key), format!("`{key}` must be a string"))),
+            None if required => Err(self.model.error(at, format!("missing required field `{key}`"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Entries of the mapping at `ptr` (empty when absent), each with its pointer.
+    fn entries(&mut self, ptr: &Ptr) -> Result<Vec<(String, Ptr)>> {
+        let Some(map) = self.object(ptr, false)? else {
+            return Ok(Vec::new());
+        };
+        let base = self.model.deref(ptr)?;
+        Ok(map.keys().map(|k| (k.clone(), base.child(k))).collect())
+    }
+
+    fn servers(&mut self, major: u8) -> Result<Vec<Server>> {
+        let mut out = Vec::new();
+        for (name, ptr) in self.entries(&self.root.child("servers"))? {
+            let ptr = self.model.deref(&ptr)?;
+            let Some(server) = self.object(&ptr, true)? else {
+                continue;
+            };
+            let protocol = self.string_field(&server, &ptr, "protocol", true)?.unwrap_or_default();
+            let url = if major == 3 {
+                let host = self.string_field(&server, &ptr, "host", true)?.unwrap_or_default();
+                let path = self.string_field(&server, &ptr, "pathname", false)?.unwrap_or_default();
+                format!("{protocol}://{host}{path}")
+            } else {
+                let url = self.string_field(&server, &ptr, "url", true)?.unwrap_or_default();
+                if url.contains("://") { url } else { format!("{protocol}://{url}") }
+            };
+            let headers = server
+                .get("bindings")
+                .and_then(|b| b.get("ws"))
+                .and_then(|ws| ws.get("headers"))
+                .and_then(|h| h.get("properties"))
+                .and_then(Value::as_object)
+                .map(|props| {
+                    props
+                        .iter()
+                        .map(|(k, v)| {
+                            let value = ["const", "default", "example"]
+                                .iter()
+                                .find_map(|key| v.get(*key).and_then(Value::as_str))
+                                .or_else(|| v.get("examples").and_then(|e| e.get(0)).and_then(Value::as_str))
+                                .or_else(|| v.get("enum").and_then(|e| e.get(0)).and_then(Value::as_str));
+                            (k.clone(), value.map(str::to_owned))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let description = server.get("description").and_then(Value::as_str).map(str::to_owned);
+            out.push(Server { name, url, protocol, description, headers });
+        }
+        Ok(out)
+    }
+
+    /// A channel: its Rust name (a collision is reported), parameters and ws binding.
+    fn channel(
+        &mut self,
+        names: &mut Namespace,
+        key: String,
+        address: Option<String>,
+        at: &Ptr,
+        ch: &Map<String, Value>,
+    ) -> Result<Channel> {
+        let (ident, renamed) = names.claim(&naming::type_name(&key));
+        if renamed {
+            self.warnings.push(Warning {
+                location: self.model.location(at),
+                message: format!(
+                    "channel `{key}` has the same Rust name as an earlier channel; it is called `{ident}`"
+                ),
+            });
+        }
+        let parameters = self.parameters(at, address.as_deref())?;
+        let bindings = ch.get("bindings").cloned().unwrap_or(Value::Null);
+        let query = bindings
+            .get("ws")
+            .and_then(|ws| ws.get("query"))
+            .and_then(|q| q.get("properties"))
+            .and_then(Value::as_object)
+            .map(|props| props.iter().map(|(k, v)| (k.clone(), v.get("default").map(Value::to_string))).collect())
+            .unwrap_or_default();
+        Ok(Channel { key, ident, address, docs: docs_of(ch), parameters, query, bindings })
+    }
+
+    /// The parameters of a channel: every `{name}` of its address, documented from `parameters`.
+    fn parameters(&mut self, channel: &Ptr, address: Option<&str>) -> Result<Vec<Parameter>> {
+        let Some(address) = address else { return Ok(Vec::new()) };
+        let mut names = Namespace::default();
+        let mut out: Vec<Parameter> = Vec::new();
+        let mut rest = address;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else {
+                return Err(self.model.error(&channel.child("address"), "unclosed `{` in the channel address"));
+            };
+            let name = rest[start + 1..start + len].to_owned();
+            rest = &rest[start + len + 1..];
+            if name.is_empty() {
+                return Err(self.model.error(&channel.child("address"), "empty `{}` in the channel address"));
+            }
+            if out.iter().any(|p| p.name == name) {
+                continue;
+            }
+            let declared = channel.child("parameters").child(&name);
+            let docs = match self.object(&declared, false)? {
+                Some(p) => docs_of(&p),
+                None => Vec::new(),
+            };
+            let (field, _) = names.claim(&naming::snake_name(&name));
+            out.push(Parameter { name, field, docs });
+        }
+        Ok(out)
+    }
+}
+
+pub(super) fn docs_of(obj: &Map<String, Value>) -> Vec<String> {
+    ["title", "summary", "description"]
+        .iter()
+        .filter_map(|k| obj.get(*k).and_then(Value::as_str))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
