@@ -116,6 +116,9 @@ pub struct Generated {
     pub warnings: Vec<Warning>,
     /// The intermediate representation, for `--emit-ir`.
     pub api: ir::Api,
+    /// The schemas typed as `serde_json::Value` because no Rust type could be made for them
+    /// (each also has a warning).
+    pub fallbacks: Vec<String>,
 }
 
 /// Runs the whole pipeline for `settings`, in memory.
@@ -187,7 +190,7 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     files.insert(PathBuf::from("README.md"), templates::readme(&cx)?);
     let mut warnings = lowered.warnings;
     warnings.extend(types.warnings);
-    Ok(Generated { files, warnings, api: lowered.api })
+    Ok(Generated { files, warnings, api: lowered.api, fallbacks: types.fallbacks })
 }
 
 fn verbatim(source: &str, banner: &str) -> String {

@@ -3,10 +3,14 @@
 //! (flattening `allOf` of objects, relaxing a routed tag to a plain string, keeping date-times as
 //! text).
 
+mod merges;
+
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+
+pub use merges::unmergeable;
 
 /// How deep into nested objects a dispatch tag is looked for (`header.channel` is depth 2).
 const MAX_TAG_DEPTH: usize = 3;
@@ -20,6 +24,27 @@ pub fn is_json_schema_format(format: &str) -> bool {
         || f.starts_with("application/schema+json")
         || f.starts_with("application/schema+yaml")
         || f.starts_with("application/json")
+}
+
+/// The definition names that `schema` refers to (`#/definitions/<Name>`), outside data keywords.
+pub fn references(schema: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut stack = vec![schema];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                if let Some(name) =
+                    map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/"))
+                {
+                    out.push(name);
+                }
+                stack.extend(map.iter().filter(|(k, _)| !DATA_KEYWORDS.contains(&k.as_str())).map(|(_, v)| v));
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The definition a `#/definitions/<Name>` reference points to.
@@ -46,11 +71,17 @@ fn object_view<'a>(
     let mut required = Vec::new();
     let mut props: IndexMap<String, Vec<&Value>> = IndexMap::new();
     let mut stack = vec![(schema, 0usize)];
+    // Each schema is looked through once: an `allOf` that reaches itself (directly or through
+    // others) adds nothing new the second time, and would otherwise multiply the work.
+    let mut seen: std::collections::HashSet<*const Value> = std::collections::HashSet::new();
     while let Some((s, depth)) = stack.pop() {
         if depth > MAX_STEPS {
             continue;
         }
         let s = deref(defs, s);
+        if !seen.insert(std::ptr::from_ref(s)) {
+            continue;
+        }
         if let Some(req) = s.get("required").and_then(Value::as_array) {
             required.extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
         }
@@ -77,13 +108,20 @@ fn object_view<'a>(
 
 /// The constant string a schema pins its value to (`const`, or an `enum` of one string).
 fn constant(defs: &IndexMap<String, Value>, schema: &Value) -> Option<String> {
+    constant_within(defs, schema, 0)
+}
+
+fn constant_within(defs: &IndexMap<String, Value>, schema: &Value, steps: usize) -> Option<String> {
+    if steps > MAX_STEPS {
+        return None;
+    }
     let s = deref(defs, schema);
     if let Some(Value::String(c)) = s.get("const") {
         return Some(c.clone());
     }
     match s.get("enum").and_then(Value::as_array).map(Vec::as_slice) {
         Some([Value::String(one)]) => Some(one.clone()),
-        _ => s.get("allOf").and_then(Value::as_array)?.iter().find_map(|p| constant(defs, p)),
+        _ => s.get("allOf").and_then(Value::as_array)?.iter().find_map(|p| constant_within(defs, p, steps + 1)),
     }
 }
 
@@ -316,7 +354,7 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
     loosen_tuple(&mut out);
     drop_nonconforming_default(&mut out);
     let out = Value::Object(out);
-    flatten_all_of(defs, &out).unwrap_or(out)
+    flatten_all_of(defs, &out, depth).unwrap_or(out)
 }
 
 /// A `default` that contradicts the schema's own `type` or `enum` (`type: boolean` with
@@ -562,7 +600,7 @@ fn is_object_shaped(defs: &IndexMap<String, Value>, schema: &Value) -> bool {
 }
 
 /// `allOf` whose parts are all objects becomes one object schema.
-fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value) -> Option<Value> {
+fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value, depth: usize) -> Option<Value> {
     let map = schema.as_object()?;
     let parts = map.get("allOf")?.as_array()?;
     if parts.is_empty() || !parts.iter().all(|p| is_object_shaped(defs, p) || is_annotation_only(p)) {
@@ -571,7 +609,7 @@ fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value) -> Option<Valu
     let (required, props) = object_view(defs, schema);
     let mut properties = Map::new();
     for (key, parts) in props {
-        properties.insert(key, merge_property(defs, parts));
+        properties.insert(key, merge_property(defs, parts, depth));
     }
     let mut out = Map::new();
     for (k, v) in map {
@@ -598,7 +636,10 @@ fn flatten_all_of(defs: &IndexMap<String, Value>, schema: &Value) -> Option<Valu
 }
 
 /// One schema for a property that several `allOf` parts constrain.
-fn merge_property(defs: &IndexMap<String, Value>, parts: Vec<&Value>) -> Value {
+///
+/// `depth` is that of the object being flattened: merged parts that reach the object again (two
+/// parts whose properties refer to each other) stop at the nesting bound instead of going on.
+fn merge_property(defs: &IndexMap<String, Value>, parts: Vec<&Value>, depth: usize) -> Value {
     let mut kept: Vec<&Value> = Vec::new();
     for part in &parts {
         if !is_annotation_only(part) && !kept.contains(part) {
@@ -615,7 +656,13 @@ fn merge_property(defs: &IndexMap<String, Value>, parts: Vec<&Value>) -> Value {
         many => {
             let mut m = Map::new();
             m.insert("allOf".into(), Value::Array(many.iter().map(|p| (*p).clone()).collect()));
-            normalize_schema(defs, &Value::Object(m), 1)
+            // Parts that name definitions are left for typify to merge: flattening them here
+            // would go through the definitions again, without end when they refer to each other
+            // (the check in `merges` then decides whether typify can). Inline parts are finite.
+            if many.iter().any(|p| p.get("$ref").is_some()) {
+                return Value::Object(m);
+            }
+            normalize_schema(defs, &Value::Object(m), depth + 1)
         }
     }
 }

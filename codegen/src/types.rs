@@ -5,13 +5,12 @@
 //! that names the schemas involved, never passed on to the user as a crash.
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use indexmap::IndexMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
-use typify::{TypeSpace, TypeSpaceImpl, TypeSpaceSettings};
+use typify::{TypeSpaceImpl, TypeSpaceSettings};
 
 use crate::error::{Error, Result, Warning};
 use crate::ir::{Api, Dispatch};
@@ -19,6 +18,8 @@ use crate::lower::SchemaBundle;
 use crate::naming::{self, Namespace};
 use crate::resolve::Model;
 use crate::schema;
+
+mod fallback;
 
 /// The Rust types of one API.
 pub struct Types {
@@ -34,6 +35,8 @@ pub struct Types {
     pub uses_regress: bool,
     /// Whether the items use `chrono`.
     pub uses_chrono: bool,
+    /// The definitions typed as `serde_json::Value` because typify could not type them.
+    pub fallbacks: Vec<String>,
 }
 
 /// Converts every definition of `bundle` that `api` uses.
@@ -70,24 +73,23 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
             });
         }
     }
-    let schemas = to_schemars(&defs, bundle, model)?;
+    let mut fallbacks: fallback::Fallbacks = schema::unmergeable(&defs)
+        .into_iter()
+        .map(|name| (name, "its `allOf`/`oneOf` parts lead back to it, which typify cannot merge".to_owned()))
+        .collect();
 
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
     for (name, _) in &open_enums {
         settings.with_replacement(name, name, [TypeSpaceImpl::FromStr, TypeSpaceImpl::Display].into_iter());
     }
-    let mut space = TypeSpace::new(&settings);
-    let outcome = quietly(|| catch_unwind(AssertUnwindSafe(|| space.add_ref_types(schemas.clone()))));
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(typify_error(bundle, model, &defs, &e.to_string())),
-        Err(_) => {
-            return Err(typify_error(bundle, model, &defs, "typify panicked on these schemas"));
-        }
-    }
-    let typified = quietly(|| catch_unwind(AssertUnwindSafe(|| space.to_stream())))
-        .map_err(|_| typify_error(bundle, model, &defs, "typify panicked while writing the types"))?;
+    let typified = fallback::typify(&settings, &mut defs, &mut fallbacks, |d| to_schemars(d, bundle, model))?;
+    let (space, typified) = typified.map_err(|e| typify_error(bundle, model, &defs, &e))?;
+    warnings.extend(fallbacks.iter().map(|(name, why)| Warning {
+        location: model.location(bundle.origins.get(name).unwrap_or(&model.root())),
+        message: format!("schema `{name}` is typed as `serde_json::Value`: {why}"),
+    }));
+    let schemas = to_schemars(&defs, bundle, model)?;
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
     let typified = preserve_presence(typified, &schema::optional_nullable(&defs))?;
     let mut file = typified;
@@ -111,6 +113,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
         uses_uuid: space.uses_uuid(),
         uses_regress: space.uses_regress(),
         uses_chrono: space.uses_chrono(),
+        fallbacks: fallbacks.into_keys().collect(),
     })
 }
 
@@ -208,7 +211,7 @@ fn serde_rename_and_skip(attrs: &[syn::Attribute]) -> (Option<String>, Option<St
 
 /// Runs `f` with the panic message of a contained typify panic kept off stderr: the panic is
 /// reported as a located error instead, and a printed "panicked at" would read as a crash.
-fn quietly<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> T {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let out = f();

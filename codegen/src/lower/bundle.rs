@@ -14,20 +14,6 @@ use crate::error::{Result, Warning};
 use crate::naming;
 use crate::resolve::{DATA_KEYWORDS, Model, Ptr};
 
-/// The definition names that `schema` refers to.
-fn collect_refs(schema: &Value, out: &mut Vec<String>) {
-    match schema {
-        Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
-                out.push(name.to_owned());
-            }
-            map.values().for_each(|v| collect_refs(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
-}
-
 /// The JSON Schemas reached from the messages, with their final names.
 #[derive(Debug, Default)]
 pub struct SchemaBundle {
@@ -68,7 +54,7 @@ impl SchemaBundle {
             if out.contains_key(&n) {
                 continue;
             }
-            collect_refs(schema, &mut stack);
+            stack.extend(crate::schema::references(schema).into_iter().map(str::to_owned));
             out.insert(n, schema.clone());
         }
         out
