@@ -24,8 +24,8 @@ pub struct Api {
     pub channels: Vec<Channel>,
     /// Messages used by an operation, in document order of first use.
     pub messages: Vec<Message>,
-    /// How a received frame is routed to one of the received messages.
-    pub dispatch: Dispatch,
+    /// How a frame is routed to one of the messages of its direction.
+    pub routing: Routing,
     /// What the types do with object members their schema does not declare.
     pub unknown_fields: UnknownFields,
 }
@@ -149,10 +149,30 @@ pub struct Example {
     pub payload: Value,
 }
 
-/// How a received frame is routed to a message.
+/// How frames of each direction are routed to their messages: the generated side decodes what it
+/// receives, and (to play or test the other side) what it sends.
+#[derive(Debug, Serialize)]
+pub struct Routing {
+    /// Frames the generated side receives.
+    pub received: Dispatch,
+    /// Frames the generated side sends.
+    pub sent: Dispatch,
+}
+
+impl Routing {
+    /// The routing of `direction`.
+    pub fn of(&self, direction: Direction) -> &Dispatch {
+        match direction {
+            Direction::Receive => &self.received,
+            Direction::Send => &self.sent,
+        }
+    }
+}
+
+/// How a frame of one direction is routed to a message.
 #[derive(Debug, Serialize)]
 pub enum Dispatch {
-    /// The client receives nothing.
+    /// No message goes this way.
     None,
     /// Exactly one message can arrive: every frame is decoded as it.
     Single(usize),

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Result, Warning};
-use crate::ir::{Api, Channel, Direction, Dispatch, Example, Message, Parameter, Server, UnknownFields};
+use crate::ir::{Api, Channel, Direction, Dispatch, Example, Message, Parameter, Routing, Server, UnknownFields};
 use crate::naming::{self, Namespace};
 use crate::resolve::{Documents, FileId, Ptr, SchemaBundle};
 use crate::schema;
@@ -62,7 +62,17 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
     let servers = cx.servers(major)?;
     let (channels, messages) = if major == 3 { cx.v3()? } else { cx.v2()? };
     cx.schemas.finish();
-    let dispatch = choose_dispatch(&messages, &cx.schemas, &mut cx.warnings, cx.docs, &cx.root);
+    let routing = Routing {
+        received: choose_dispatch(
+            &messages,
+            Direction::Receive,
+            &cx.schemas,
+            Some(&mut cx.warnings),
+            cx.docs,
+            &cx.root,
+        ),
+        sent: choose_dispatch(&messages, Direction::Send, &cx.schemas, None, cx.docs, &cx.root),
+    };
     let unknown_fields = cx.unknown_fields(doc)?;
     let mut warnings = std::mem::take(&mut cx.warnings);
     warnings.append(&mut cx.schemas.warnings);
@@ -76,7 +86,7 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
             servers,
             channels,
             messages,
-            dispatch,
+            routing,
             unknown_fields,
         },
         schemas: cx.schemas,
@@ -430,7 +440,7 @@ impl Lowering<'_> {
     }
 
     fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<Vec<Message>> {
-        let mut names = Namespace::default();
+        let mut names = Namespace::reserving(naming::RESERVED_MESSAGE_NAMES);
         let mut seen: std::collections::HashMap<(Ptr, usize, Direction), usize> = std::collections::HashMap::new();
         let mut out: Vec<Message> = Vec::new();
         // Operation index → (its messages, its reply messages), as indices into `out`.
@@ -472,11 +482,17 @@ impl Lowering<'_> {
                     let dir = if f.direction == Direction::Receive { "Received" } else { "Sent" };
                     format!("{}{dir}", channels[f.channel].ident)
                 });
-            let (ident, renamed) = names.claim(&naming::type_name(&key));
+            let wanted = naming::type_name(&key);
+            let (ident, renamed) = names.claim(&wanted);
             if renamed {
+                let why = if naming::RESERVED_MESSAGE_NAMES.contains(&wanted.as_str()) {
+                    format!("`{wanted}` is the generated enums' own variant for frames the document does not describe")
+                } else {
+                    format!("another message is called `{wanted}` in Rust")
+                };
                 self.warnings.push(Warning {
                     location: self.docs.location(&target),
-                    message: format!("two messages are named `{key}`; this one is called `{ident}` in Rust"),
+                    message: format!("message `{key}`: {why}; this one is called `{ident}`"),
                 });
             }
             let method = naming::snake_name(&ident);
@@ -648,15 +664,18 @@ fn examples_of(msg: &Map<String, Value>) -> Vec<Example> {
     out
 }
 
-/// Picks the dispatch for the received messages: the tag path that tells the most messages apart.
+/// Picks the dispatch for the messages of `direction`: the tag path that tells the most messages
+/// apart. Ambiguities are reported into `warnings` when given (the received side, whose routing
+/// is the crate's purpose; the sent side's decoder only plays the other side).
 fn choose_dispatch(
     messages: &[Message],
+    direction: Direction,
     schemas: &SchemaBundle,
-    warnings: &mut Vec<Warning>,
+    mut warnings: Option<&mut Vec<Warning>>,
     docs: &Documents,
     root: &Ptr,
 ) -> Dispatch {
-    let received: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].direction == Direction::Receive).collect();
+    let received: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].direction == direction).collect();
     match received.as_slice() {
         [] => return Dispatch::None,
         [one] => return Dispatch::Single(*one),
@@ -697,13 +716,15 @@ fn choose_dispatch(
         }
     }
     let Some((_, path)) = best else {
-        warnings.push(Warning {
+        if let Some(warnings) = warnings.as_deref_mut() {
+            warnings.push(Warning {
             location: docs.location(root),
             message: format!(
                 "the received messages {} have no required `const` property that tells them apart; frames are tried against them in this order",
                 received.iter().map(|&i| format!("`{}`", messages[i].key)).collect::<Vec<_>>().join(", ")
             ),
         });
+        }
         return Dispatch::Ordered(received);
     };
     let mut cases = Vec::new();
@@ -714,7 +735,9 @@ fn choose_dispatch(
             None => fallback.push(i),
         }
     }
-    if !fallback.is_empty() {
+    if !fallback.is_empty()
+        && let Some(warnings) = warnings
+    {
         warnings.push(Warning {
             location: docs.location(root),
             message: format!(
@@ -734,7 +757,7 @@ mod tests {
 
     fn dispatch_of(yaml: &str) -> Dispatch {
         let (mut docs, root) = Documents::from_source(Source::parse(yaml, "t.yaml".into()).expect("yaml"));
-        lower(&mut docs, root).expect("lowers").api.dispatch
+        lower(&mut docs, root).expect("lowers").api.routing.received
     }
 
     fn doc(discriminator: &str) -> String {

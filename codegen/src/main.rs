@@ -49,6 +49,11 @@ struct Generate {
     /// (a decode error) [default: the document's `x-asyncapi-codegen.unknownFields`, else ignore].
     #[arg(long, value_parser = ["ignore", "capture", "deny"])]
     unknown_fields: Option<String>,
+    /// How the crate reaches the `asyncapi-runtime` crate: `vendored` (its sources are written
+    /// into the crate, which then builds on its own and offline), `crates-io`, or `path:<DIR>`
+    /// (a checkout, relative to the generated crate's directory).
+    #[arg(long, default_value = "vendored", value_parser = parse_runtime)]
+    runtime: asyncapi_codegen::Runtime,
     /// Write nothing; print a diff of every file that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
@@ -70,6 +75,11 @@ struct Generate {
     spec_display: Option<String>,
 }
 
+fn parse_runtime(text: &str) -> Result<asyncapi_codegen::Runtime, String> {
+    asyncapi_codegen::Runtime::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a runtime mode: use `vendored`, `crates-io` or `path:<DIR>`"))
+}
+
 fn main() -> ExitCode {
     let Cli { command: Command::Generate(args) } = Cli::parse();
     match run(&args) {
@@ -87,7 +97,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Generate) -> anyhow::Result<ExitCode> {
-    let mut settings = Settings::new(&args.spec);
+    let mut settings = Settings::new(&args.spec).with_runtime(args.runtime.clone());
     if let Some(name) = &args.crate_name {
         settings = settings.with_crate_name(name);
     }

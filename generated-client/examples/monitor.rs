@@ -20,6 +20,7 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use ctechnology_rt::MessageKind;
 use ctechnology_rt::client::{Client, ClientConfig};
 use ctechnology_rt::mock::MockBroker;
 use ctechnology_rt::servers::{EXAMPLES, SERVERS};
@@ -100,7 +101,7 @@ async fn main() -> ExitCode {
                 }
             };
             // The mock accepts the document's example credentials.
-            let example = EXAMPLES.iter().find(|e| e.message == "authRequest").map(|e| e.json);
+            let example = EXAMPLES.iter().find(|e| e.message == MessageKind::AuthRequest).map(|e| e.json);
             let Some(credentials) = example.and_then(|json| serde_json::from_str::<AuthRequest>(json).ok()) else {
                 eprintln!("the document has no usable authRequest example");
                 return ExitCode::FAILURE;

@@ -1,13 +1,19 @@
 //! Stage 5, emit: builds the generated crate's Rust modules from the IR and the typify types,
 //! one small function per generated item, each returning a `TokenStream`.
 //!
-//! Generated code names everything by full path (`::std::string::String`, `crate::types::X`) so
-//! that a schema called `String` or `Result` cannot change its meaning.
+//! Names from the document become items only in the `types` module (and as variants of the
+//! generated enums, which never shadow anything): every other module refers to them by path
+//! (`crate::types::X`), so the prelude's `Option`, `Result`, `String` and `Box` keep their
+//! meaning there and are written plainly, as are derive macros, which live in a namespace no
+//! schema name reaches. The `types` module itself uses full paths (`::std::string::String`), as
+//! typify does. Everything
+//! that is the same for every document is in `asyncapi-runtime`, which generated code reaches as
+//! `::asyncapi_runtime`.
 
 mod channels;
 mod examples;
-mod incoming;
-mod outgoing;
+mod messages;
+mod runtime;
 mod servers;
 
 use proc_macro2::TokenStream;
@@ -22,44 +28,57 @@ pub struct Modules {
     pub lib: TokenStream,
     /// `src/channels.rs`.
     pub channels: TokenStream,
-    /// `src/messages.rs`: incoming and outgoing messages, decoding, the handler trait.
+    /// `src/messages.rs`: both message enums, decoding, the handler trait, the `Api` type.
     pub messages: TokenStream,
     /// `src/servers.rs`: servers and message examples as constants.
     pub servers: TokenStream,
+    /// `src/client.rs`: the runtime's WebSocket client, typed for the document.
+    pub client: TokenStream,
+    /// `src/mock.rs`: the runtime's mock broker, typed for the document.
+    pub mock: TokenStream,
+    /// `src/webhook.rs`.
+    pub webhook: TokenStream,
     /// `tests/examples.rs`: one test per example in the spec.
     pub example_tests: Option<TokenStream>,
 }
 
+/// The generated modules, in `lib.rs` order: name, and the cargo feature that enables it.
+pub const MODULES: &[(&str, Option<&str>)] = &[
+    ("types", None),
+    ("channels", None),
+    ("messages", None),
+    ("servers", None),
+    ("webhook", None),
+    ("client", Some("client")),
+    ("mock", Some("mock")),
+];
+
 /// Emits every module for `api`.
-pub fn emit(api: &Api, types: &Types, crate_ident: &str, runtime: &[RuntimeModule]) -> Modules {
-    let messages = [incoming::emit(api, types), outgoing::emit(api, types)];
+pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
     Modules {
-        lib: lib_rs(api, runtime),
+        lib: lib_rs(api),
         servers: servers::emit(api),
         channels: channels::emit(api),
-        messages: quote! {
-            use crate::channels::Channel;
-            #(#messages)*
-        },
+        messages: messages::emit(api, types),
+        client: runtime::client(api, types),
+        mock: runtime::mock(),
+        webhook: runtime::webhook(),
         example_tests: examples::emit(api, crate_ident),
     }
 }
 
-/// A hand-written module copied verbatim into every generated crate.
-pub struct RuntimeModule {
-    /// Module name (the file is `src/<name>.rs`).
-    pub name: &'static str,
-    /// The cargo feature that enables it, if it is optional.
-    pub feature: Option<&'static str>,
-    /// The source.
-    pub source: &'static str,
-}
-
-fn lib_rs(api: &Api, runtime: &[RuntimeModule]) -> TokenStream {
-    let runtime_mods = runtime.iter().map(|m| {
-        let name = ident(m.name);
-        let cfg = m.feature.map(|f| quote! { #[cfg(feature = #f)] });
-        quote! { #cfg #[rustfmt::skip] pub mod #name; }
+fn lib_rs(api: &Api) -> TokenStream {
+    let mods = MODULES.iter().map(|(name, feature)| {
+        let name = ident(name);
+        let cfg = feature.map(|f| quote! { #[cfg(feature = #f)] });
+        // Lints are relaxed for the generated modules only: hand-written modules a user adds to
+        // the crate keep the crate's own lints.
+        quote! {
+            #cfg
+            #[rustfmt::skip]
+            #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+            pub mod #name;
+        }
     });
     let title = format!(" {} (version {}): typed messages and client.", api.title, api.version);
     let description = api.description.as_deref().map(doc_lines).unwrap_or_default();
@@ -68,21 +87,12 @@ fn lib_rs(api: &Api, runtime: &[RuntimeModule]) -> TokenStream {
         #![doc = ""]
         #(#![doc = #description])*
         #![forbid(unsafe_code)]
-        #![allow(clippy::all, clippy::pedantic, unused_qualifications, missing_docs)]
 
-        #[rustfmt::skip]
-        pub mod types;
-        #[rustfmt::skip]
-        pub mod channels;
-        #[rustfmt::skip]
-        pub mod messages;
-        #[rustfmt::skip]
-        pub mod servers;
-        #(#runtime_mods)*
+        #(#mods)*
 
+        pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
         pub use channels::Channel;
-        pub use messages::*;
-        pub use support::DecodeError;
+        pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
     }
 }
 
