@@ -33,6 +33,37 @@ pub fn syntax_file(mut file: syn::File, banner: &str) -> String {
     out
 }
 
+/// One file holding every module inline (`pub mod types { ... }`), for `include!` at the root of
+/// a crate: typify's `types`, then those of `emitted.files` named in `wanted`, then the crate
+/// root's re-exports. The file has no inner attributes, which `include!` does not allow.
+pub fn inline_modules(types: syn::File, emitted: crate::emit::Modules, wanted: &[&str]) -> Result<syn::File> {
+    let allows = crate::emit::module_allows();
+    let parse = |tokens: TokenStream, what: &str| -> Result<syn::File> {
+        syn::parse2(tokens).map_err(|e| Error::Internal(format!("generated {what} is not valid Rust: {e}")))
+    };
+    let mut modules = vec![("types", types)];
+    for (name, tokens) in emitted.files {
+        if wanted.contains(&name) {
+            modules.push((name, parse(tokens, name)?));
+        }
+    }
+    let mut file = parse(emitted.exports, "the re-exports")?;
+    let inline = modules.into_iter().map(|(name, module)| {
+        let name = syn::Ident::new(name, proc_macro2::Span::call_site());
+        let (attrs, items) = (module.attrs, module.items);
+        let item: syn::Item = syn::parse_quote! {
+            #allows
+            pub mod #name {
+                #(#attrs)*
+                #(#items)*
+            }
+        };
+        item
+    });
+    file.items.splice(0..0, inline);
+    Ok(file)
+}
+
 /// Splits every `#[doc = "..."]` with several lines into one attribute per line, each starting
 /// with a space (`/// text`, not `///text`).
 struct DocLines;

@@ -1,4 +1,4 @@
-//! Stage 3, lower: turns an AsyncAPI 2.0–2.6 or 3.0 document into the [`ir::Api`], and bundles
+//! Stage 3, lower: turns an AsyncAPI 2.0–2.6 or 3.0 document into the [`crate::ir::Api`], and bundles
 //! the payload schemas it uses.
 //!
 //! Sides: the generated crate is a client. For 3.0 the document describes the application the

@@ -96,6 +96,11 @@ impl Documents {
         Ok(id)
     }
 
+    /// The canonical path of every file read so far, in the order they were reached.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.canonical.iter().map(PathBuf::as_path)
+    }
+
     /// The parsed file.
     pub fn source(&self, file: FileId) -> &Source {
         &self.sources[file.0]

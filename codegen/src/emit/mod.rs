@@ -24,20 +24,15 @@ use crate::types::Types;
 
 /// The Rust modules of a generated crate, before formatting.
 pub struct Modules {
-    /// `src/lib.rs`.
+    /// `src/lib.rs`: the crate's docs, the module declarations and [`Modules::exports`].
     pub lib: TokenStream,
-    /// `src/channels.rs`.
-    pub channels: TokenStream,
-    /// `src/messages.rs`: both message enums, decoding, the handler trait, the `Api` type.
-    pub messages: TokenStream,
-    /// `src/servers.rs`: servers and message examples as constants.
-    pub servers: TokenStream,
-    /// `src/client.rs`: the runtime's WebSocket client, typed for the document.
-    pub client: TokenStream,
-    /// `src/mock.rs`: the runtime's mock broker, typed for the document.
-    pub mock: TokenStream,
-    /// `src/webhook.rs`.
-    pub webhook: TokenStream,
+    /// The modules besides `types` (typify's), in [`MODULES`] order: `channels`, `messages`
+    /// (both message enums, decoding, the handler trait, the `Api` type), `servers` (servers and
+    /// examples as constants), `webhook`, `client` and `mock` (the runtime's client and mock
+    /// broker, typed for the document).
+    pub files: Vec<(&'static str, TokenStream)>,
+    /// The crate root's re-exports of the items users name most.
+    pub exports: TokenStream,
     /// `tests/examples.rs`: one test per example in the spec.
     pub example_tests: Option<TokenStream>,
 }
@@ -53,30 +48,47 @@ pub const MODULES: &[(&str, Option<&str>)] = &[
     ("mock", Some("mock")),
 ];
 
+/// The lints relaxed for generated modules only: hand-written modules a user adds to the crate
+/// keep the crate's own lints.
+pub fn module_allows() -> TokenStream {
+    quote! { #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)] }
+}
+
 /// Emits every module for `api`.
 pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
+    let exports = exports();
     Modules {
-        lib: lib_rs(api),
-        servers: servers::emit(api),
-        channels: channels::emit(api),
-        messages: messages::emit(api, types),
-        client: runtime::client(api, types),
-        mock: runtime::mock(),
-        webhook: runtime::webhook(),
+        lib: lib_rs(api, &exports),
+        files: vec![
+            ("channels", channels::emit(api)),
+            ("messages", messages::emit(api, types)),
+            ("servers", servers::emit(api)),
+            ("webhook", runtime::webhook()),
+            ("client", runtime::client(api, types)),
+            ("mock", runtime::mock()),
+        ],
+        exports,
         example_tests: examples::emit(api, crate_ident),
     }
 }
 
-fn lib_rs(api: &Api) -> TokenStream {
+fn exports() -> TokenStream {
+    quote! {
+        pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
+        pub use channels::Channel;
+        pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
+    }
+}
+
+fn lib_rs(api: &Api, exports: &TokenStream) -> TokenStream {
+    let allows = module_allows();
     let mods = MODULES.iter().map(|(name, feature)| {
         let name = ident(name);
         let cfg = feature.map(|f| quote! { #[cfg(feature = #f)] });
-        // Lints are relaxed for the generated modules only: hand-written modules a user adds to
-        // the crate keep the crate's own lints.
         quote! {
             #cfg
             #[rustfmt::skip]
-            #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+            #allows
             pub mod #name;
         }
     });
@@ -90,9 +102,7 @@ fn lib_rs(api: &Api) -> TokenStream {
 
         #(#mods)*
 
-        pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
-        pub use channels::Channel;
-        pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
+        #exports
     }
 }
 
