@@ -18,6 +18,9 @@ pub struct Api {
     pub description: Option<String>,
     /// The `asyncapi` field of the document.
     pub asyncapi: String,
+    /// Where the document's facts come from: its `externalDocs`, then the entries of
+    /// `info.x-sources` (a code such as `D1`, which descriptions cite, mapped to an address).
+    pub sources: Vec<Source>,
     /// Servers, in document order.
     pub servers: Vec<Server>,
     /// Channels, in document order.
@@ -55,6 +58,17 @@ impl UnknownFields {
             _ => None,
         }
     }
+}
+
+/// A document the API's description cites.
+#[derive(Debug, Serialize)]
+pub struct Source {
+    /// The code descriptions use for it (`D1`), or `externalDocs`.
+    pub id: String,
+    /// Its address.
+    pub url: String,
+    /// What it is.
+    pub description: Option<String>,
 }
 
 /// A server the client can connect to.

@@ -59,6 +59,7 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
     let title = cx.string_field(&info, &root_ptr.child("info"), "title", true)?.unwrap_or_default();
     let api_version = cx.string_field(&info, &root_ptr.child("info"), "version", true)?.unwrap_or_default();
     let description = info.get("description").and_then(Value::as_str).map(str::to_owned);
+    let sources = sources_of(&info, doc);
     let servers = cx.servers(major)?;
     let (channels, messages) = if major == 3 { cx.v3()? } else { cx.v2()? };
     cx.schemas.finish();
@@ -83,6 +84,7 @@ pub fn lower(docs: &mut Documents, root: FileId) -> Result<Lowered> {
             version: api_version,
             description,
             asyncapi: version,
+            sources,
             servers,
             channels,
             messages,
@@ -625,6 +627,28 @@ fn field_origin(docs: &mut Documents, at: &Ptr, key: &str) -> Result<Option<Ptr>
         }
     }
     Ok(None)
+}
+
+/// The document's `externalDocs` (in `info` for 3.0, at the root for 2.x) and its
+/// `info.x-sources` map (`D1: {url, description}` or `D1: <url>`); entries without a URL are left
+/// out.
+fn sources_of(info: &Map<String, Value>, doc: &Map<String, Value>) -> Vec<crate::ir::Source> {
+    let entry = |id: &str, value: &Value| {
+        let (url, description) = match value {
+            Value::String(url) => (Some(url.clone()), None),
+            other => (
+                other.get("url").and_then(Value::as_str).map(str::to_owned),
+                other.get("description").and_then(Value::as_str).map(str::to_owned),
+            ),
+        };
+        url.map(|url| crate::ir::Source { id: id.to_owned(), url, description })
+    };
+    let external = info.get("externalDocs").or_else(|| doc.get("externalDocs"));
+    let mut out: Vec<_> = external.and_then(|e| entry("externalDocs", e)).into_iter().collect();
+    if let Some(Value::Object(map)) = info.get("x-sources") {
+        out.extend(map.iter().filter_map(|(id, value)| entry(id, value)));
+    }
+    out
 }
 
 fn docs_of(obj: &Map<String, Value>) -> Vec<String> {

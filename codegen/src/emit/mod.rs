@@ -94,16 +94,31 @@ fn lib_rs(api: &Api, exports: &TokenStream) -> TokenStream {
     });
     let title = format!(" {} (version {}): typed messages and client.", api.title, api.version);
     let description = api.description.as_deref().map(doc_lines).unwrap_or_default();
+    let sources = sources_doc(api);
     quote! {
         #![doc = #title]
         #![doc = ""]
         #(#![doc = #description])*
+        #(#![doc = #sources])*
         #![forbid(unsafe_code)]
 
         #(#mods)*
 
         #exports
     }
+}
+
+/// A "Sources" section for the crate docs, so that the codes descriptions cite (`D1`) resolve.
+fn sources_doc(api: &Api) -> Vec<String> {
+    if api.sources.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![String::new(), " # Sources".to_owned(), String::new()];
+    for s in &api.sources {
+        let what = s.description.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_default();
+        lines.extend(doc_lines(&format!("- **{}** <{}>{what}", s.id, s.url)));
+    }
+    lines
 }
 
 /// Doc-comment lines for free text from the spec. Each line becomes its own `#[doc]` string,
