@@ -29,6 +29,7 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/decode.rs", include_str!("../runtime/src/decode.rs")),
     ("src/fields.rs", include_str!("../runtime/src/fields.rs")),
     ("src/tag.rs", include_str!("../runtime/src/tag.rs")),
+    ("src/testing.rs", include_str!("../runtime/src/testing.rs")),
     ("src/webhook.rs", include_str!("../runtime/src/webhook.rs")),
     ("src/test_api.rs", include_str!("../runtime/src/test_api.rs")),
     ("src/mock.rs", include_str!("../runtime/src/mock.rs")),

@@ -23,6 +23,7 @@ mod address;
 mod decode;
 mod fields;
 mod tag;
+mod testing;
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -129,4 +130,5 @@ pub mod __private {
     pub use crate::decode::{check_json, parse};
     pub use crate::fields::{correlation_of, deserialize_open, present};
     pub use crate::tag::peek_tag;
+    pub use crate::testing::assert_same_json;
 }

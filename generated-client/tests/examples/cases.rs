@@ -5,64 +5,6 @@
 //! message, and encoding that message gives the same JSON back.
 #![allow(clippy::all)]
 
-/// Compares two JSON texts as values: the same members, a `null` where there was one, and
-/// numbers equal as numbers (`1.0` and `1`).
-fn assert_same_json(expected: &str, actual: &str, what: &str) {
-    let expected: ::serde_json::Value = ::serde_json::from_str(expected)
-        .expect("example is JSON");
-    let actual: ::serde_json::Value = ::serde_json::from_str(actual)
-        .expect("encoded message is JSON");
-    if let Some(path) = first_difference(&expected, &actual, &mut String::new()) {
-        panic!(
-            "{what}: re-encoded message differs at `{path}`\nexpected: {expected}\nactual:   {actual}"
-        );
-    }
-}
-
-fn first_difference(
-    a: &::serde_json::Value,
-    b: &::serde_json::Value,
-    path: &mut String,
-) -> Option<String> {
-    use ::serde_json::Value;
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: ::std::collections::BTreeSet<&String> = x
-                .keys()
-                .chain(y.keys())
-                .collect();
-            for key in keys {
-                let len = path.len();
-                path.push('/');
-                path.push_str(key);
-                let found = match (x.get(key), y.get(key)) {
-                    (Some(l), Some(r)) => first_difference(l, r, path),
-                    _ => Some(path.clone()),
-                };
-                if found.is_some() {
-                    return found;
-                }
-                path.truncate(len);
-            }
-            None
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (l, r)) in x.iter().zip(y).enumerate() {
-                let len = path.len();
-                path.push_str(&format!("/{i}"));
-                if let Some(p) = first_difference(l, r, path) {
-                    return Some(p);
-                }
-                path.truncate(len);
-            }
-            None
-        }
-        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => None,
-        _ if a == b => None,
-        _ => Some(if path.is_empty() { "/".into() } else { path.clone() }),
-    }
-}
-
 #[test]
 fn auth_request_1_personal_access_token() {
     const FRAME: &str = "{\n  \"Authorization\": \"Token 0123456789abcdef\"\n}";
@@ -77,7 +19,7 @@ fn auth_request_1_personal_access_token() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `personalAccessToken` of message `authRequest`",
@@ -100,7 +42,7 @@ fn auth_request_2_programmatic_access_token() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `programmaticAccessToken` of message `authRequest`",
@@ -121,7 +63,7 @@ fn vehicle_status_1_boat_complete() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `boatComplete` of message `vehicleStatus`",
@@ -145,7 +87,7 @@ fn vehicle_status_2_motorcycle_with_oem_block() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `motorcycleWithOemBlock` of message `vehicleStatus`",
@@ -166,7 +108,7 @@ fn vehicle_status_3_anonymized_all_null() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `anonymizedAllNull` of message `vehicleStatus`",
@@ -187,7 +129,7 @@ fn notification_1_vehicle_moved_alert() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `vehicleMovedAlert` of message `notification`",
@@ -208,7 +150,7 @@ fn notification_2_low_battery_minimal() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `lowBatteryMinimal` of message `notification`",
@@ -229,7 +171,7 @@ fn vehicle_profile_1_boat_profile() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `boatProfile` of message `vehicleProfile`",
@@ -254,7 +196,7 @@ fn vehicle_profile_2_motorcycle_profile_nulls() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `motorcycleProfileNulls` of message `vehicleProfile`",
@@ -277,7 +219,7 @@ fn vehicle_action_1_ignition_on_during_trip() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `ignitionOnDuringTrip` of message `vehicleAction`",
@@ -301,7 +243,7 @@ fn vehicle_action_2_ignition_on_no_user_no_trip() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(
+    ::asyncapi_runtime::__private::assert_same_json(
         FRAME,
         &encoded,
         "example `ignitionOnNoUserNoTrip` of message `vehicleAction`",

@@ -5,64 +5,6 @@
 //! message, and encoding that message gives the same JSON back.
 #![allow(clippy::all)]
 
-/// Compares two JSON texts as values: the same members, a `null` where there was one, and
-/// numbers equal as numbers (`1.0` and `1`).
-fn assert_same_json(expected: &str, actual: &str, what: &str) {
-    let expected: ::serde_json::Value = ::serde_json::from_str(expected)
-        .expect("example is JSON");
-    let actual: ::serde_json::Value = ::serde_json::from_str(actual)
-        .expect("encoded message is JSON");
-    if let Some(path) = first_difference(&expected, &actual, &mut String::new()) {
-        panic!(
-            "{what}: re-encoded message differs at `{path}`\nexpected: {expected}\nactual:   {actual}"
-        );
-    }
-}
-
-fn first_difference(
-    a: &::serde_json::Value,
-    b: &::serde_json::Value,
-    path: &mut String,
-) -> Option<String> {
-    use ::serde_json::Value;
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: ::std::collections::BTreeSet<&String> = x
-                .keys()
-                .chain(y.keys())
-                .collect();
-            for key in keys {
-                let len = path.len();
-                path.push('/');
-                path.push_str(key);
-                let found = match (x.get(key), y.get(key)) {
-                    (Some(l), Some(r)) => first_difference(l, r, path),
-                    _ => Some(path.clone()),
-                };
-                if found.is_some() {
-                    return found;
-                }
-                path.truncate(len);
-            }
-            None
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (l, r)) in x.iter().zip(y).enumerate() {
-                let len = path.len();
-                path.push_str(&format!("/{i}"));
-                if let Some(p) = first_difference(l, r, path) {
-                    return Some(p);
-                }
-                path.truncate(len);
-            }
-            None
-        }
-        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => None,
-        _ if a == b => None,
-        _ => Some(if path.is_empty() { "/".into() } else { path.clone() }),
-    }
-}
-
 #[test]
 fn book_snapshot_1_eth_snapshot() {
     const FRAME: &str = "{\n  \"symbol\": \"ETH/USD\",\n  \"tags\": [\n    \"spot\",\n    \"major\"\n  ],\n  \"recent_prices\": [\n    3120.5,\n    3121.0,\n    3119.75\n  ],\n  \"venues\": [\n    {\n      \"name\": \"main\",\n      \"open\": true\n    },\n    {\n      \"name\": \"dark\",\n      \"open\": false\n    }\n  ],\n  \"bids\": [\n    {\n      \"price\": 3119.5,\n      \"size\": 2.4\n    },\n    {\n      \"price\": 3119.0,\n      \"size\": 10.0\n    }\n  ],\n  \"levels\": [\n    [\n      3120.0,\n      1.5\n    ],\n    [\n      3120.5,\n      0.25\n    ]\n  ]\n}";
@@ -77,7 +19,11 @@ fn book_snapshot_1_eth_snapshot() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(FRAME, &encoded, "example `ethSnapshot` of message `bookSnapshot`");
+    ::asyncapi_runtime::__private::assert_same_json(
+        FRAME,
+        &encoded,
+        "example `ethSnapshot` of message `bookSnapshot`",
+    );
 }
 
 #[test]
@@ -94,5 +40,9 @@ fn book_snapshot_2_empty_book() {
         );
     };
     let encoded = decoded.to_frame().expect("a decoded message encodes");
-    assert_same_json(FRAME, &encoded, "example `emptyBook` of message `bookSnapshot`");
+    ::asyncapi_runtime::__private::assert_same_json(
+        FRAME,
+        &encoded,
+        "example `emptyBook` of message `bookSnapshot`",
+    );
 }
