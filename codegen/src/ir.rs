@@ -18,14 +18,17 @@ pub struct Api {
     pub description: Option<String>,
     /// The `asyncapi` field of the document.
     pub asyncapi: String,
+    /// Where the document's facts come from: its `externalDocs`, then the entries of
+    /// `info.x-sources` (a code such as `D1`, which descriptions cite, mapped to an address).
+    pub sources: Vec<Source>,
     /// Servers, in document order.
     pub servers: Vec<Server>,
     /// Channels, in document order.
     pub channels: Vec<Channel>,
     /// Messages used by an operation, in document order of first use.
     pub messages: Vec<Message>,
-    /// How a received frame is routed to one of the received messages.
-    pub dispatch: Dispatch,
+    /// How a frame is routed to one of the messages of its direction.
+    pub routing: Routing,
     /// What the types do with object members their schema does not declare.
     pub unknown_fields: UnknownFields,
 }
@@ -55,6 +58,17 @@ impl UnknownFields {
             _ => None,
         }
     }
+}
+
+/// A document the API's description cites.
+#[derive(Debug, Serialize)]
+pub struct Source {
+    /// The code descriptions use for it (`D1`), or `externalDocs`.
+    pub id: String,
+    /// Its address.
+    pub url: String,
+    /// What it is.
+    pub description: Option<String>,
 }
 
 /// A server the client can connect to.
@@ -149,10 +163,30 @@ pub struct Example {
     pub payload: Value,
 }
 
-/// How a received frame is routed to a message.
+/// How frames of each direction are routed to their messages: the generated side decodes what it
+/// receives, and (to play or test the other side) what it sends.
+#[derive(Debug, Serialize)]
+pub struct Routing {
+    /// Frames the generated side receives.
+    pub received: Dispatch,
+    /// Frames the generated side sends.
+    pub sent: Dispatch,
+}
+
+impl Routing {
+    /// The routing of `direction`.
+    pub fn of(&self, direction: Direction) -> &Dispatch {
+        match direction {
+            Direction::Receive => &self.received,
+            Direction::Send => &self.sent,
+        }
+    }
+}
+
+/// How a frame of one direction is routed to a message.
 #[derive(Debug, Serialize)]
 pub enum Dispatch {
-    /// The client receives nothing.
+    /// No message goes this way.
     None,
     /// Exactly one message can arrive: every frame is decoded as it.
     Single(usize),

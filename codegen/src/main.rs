@@ -57,6 +57,11 @@ struct Generate {
     /// mirror it (repeatable); DIR becomes an allowed folder too.
     #[arg(long, value_name = "URL-PREFIX=DIR", value_parser = parse_ref_map)]
     ref_map: Vec<(String, PathBuf)>,
+    /// How the crate reaches the `asyncapi-runtime` crate: `vendored` (its sources are written
+    /// into the crate, which then builds on its own and offline), `crates-io`, or `path:<DIR>`
+    /// (a checkout, relative to the generated crate's directory).
+    #[arg(long, default_value = "vendored", value_parser = parse_runtime)]
+    runtime: asyncapi_codegen::Runtime,
     /// Write nothing; print a diff of every file that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
@@ -76,6 +81,11 @@ struct Generate {
     /// How the spec path is shown in generated banners [default: its file name].
     #[arg(long, hide = true)]
     spec_display: Option<String>,
+}
+
+fn parse_runtime(text: &str) -> Result<asyncapi_codegen::Runtime, String> {
+    asyncapi_codegen::Runtime::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a runtime mode: use `vendored`, `crates-io` or `path:<DIR>`"))
 }
 
 fn main() -> ExitCode {
@@ -103,7 +113,7 @@ fn parse_ref_map(entry: &str) -> Result<(String, PathBuf), String> {
 }
 
 fn run(args: &Generate) -> anyhow::Result<ExitCode> {
-    let mut settings = Settings::new(&args.spec);
+    let mut settings = Settings::new(&args.spec).with_runtime(args.runtime.clone());
     if let Some(name) = &args.crate_name {
         settings = settings.with_crate_name(name);
     }

@@ -64,6 +64,11 @@ fn hex_of(raw: &str) -> String {
     raw.bytes().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Variant names the generated message enums use themselves (`Incoming::Unknown` keeps a frame
+/// the document does not describe): a message may not be called that. Its handler method
+/// (`on_unknown`) follows from the variant name, so reserving the variant reserves both.
+pub const RESERVED_MESSAGE_NAMES: &[&str] = &["Unknown"];
+
 /// Hands out unique identifiers in one namespace.
 #[derive(Debug, Default)]
 pub struct Namespace {
@@ -71,6 +76,11 @@ pub struct Namespace {
 }
 
 impl Namespace {
+    /// A namespace in which `names` are already taken (by the generator's own items).
+    pub fn reserving(names: &[&str]) -> Self {
+        Namespace { taken: names.iter().map(|n| (*n).to_owned()).collect() }
+    }
+
     /// Claims `wanted` or, if taken, `wanted2`, `wanted3`, …; returns the name and whether it had
     /// to be changed.
     pub fn claim(&mut self, wanted: &str) -> (String, bool) {
@@ -109,5 +119,7 @@ mod tests {
         assert_eq!(ns.claim("Order"), ("Order".into(), false));
         assert_eq!(ns.claim("Order"), ("Order2".into(), true));
         assert_eq!(ns.claim("Order"), ("Order3".into(), true));
+        let mut ns = Namespace::reserving(RESERVED_MESSAGE_NAMES);
+        assert_eq!(ns.claim("Unknown"), ("Unknown2".into(), true));
     }
 }

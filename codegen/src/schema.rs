@@ -125,7 +125,7 @@ fn constant_within(defs: &IndexMap<String, Value>, schema: &Value, steps: usize)
     }
 }
 
-/// Every required property path (up to [`MAX_TAG_DEPTH`] deep) whose value the schema `name`
+/// Every required property path (up to `MAX_TAG_DEPTH` deep) whose value the schema `name`
 /// pins to a constant string, with that string.
 pub fn tags(defs: &IndexMap<String, Value>, name: &str) -> BTreeMap<Vec<String>, String> {
     let mut out = BTreeMap::new();
@@ -209,7 +209,7 @@ pub type MovedProperties = Vec<(String, Vec<String>)>;
 
 /// Normalises every definition for `typify`; returns the definitions and, per definition, the
 /// property names that had to move into the additional-properties map (see
-/// [`separate_colliding_properties`]).
+/// `separate_colliding_properties`).
 pub fn normalize(defs: &IndexMap<String, Value>) -> (IndexMap<String, Value>, MovedProperties) {
     let mut moved = Vec::new();
     let out = defs

@@ -1,5 +1,9 @@
 //! The non-Rust files of a generated crate (`Cargo.toml`, `README.md`), rendered from the
-//! `minijinja` templates in `codegen/templates/`.
+//! `minijinja` templates in `codegen/templates/`, and how the crate reaches the runtime crate
+//! (including the runtime's own sources, for the vendored mode).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use minijinja::Environment;
 use serde::Serialize;
@@ -8,6 +12,99 @@ use crate::error::{Error, Result};
 
 const CARGO_TOML: &str = include_str!("../templates/Cargo.toml.j2");
 const README_MD: &str = include_str!("../templates/README.md.j2");
+const RUNTIME_CARGO_TOML: &str = include_str!("../templates/runtime-Cargo.toml.j2");
+
+/// The version of `asyncapi-runtime` that the emitted code is written against. Generated crates
+/// require `^RUNTIME_VERSION`; a tidy test keeps it equal to the runtime crate's own version, so
+/// that the generator never emits code that needs a newer runtime than the one it pins.
+pub const RUNTIME_VERSION: &str = "0.1.0";
+
+/// Where the vendored copy of the runtime goes, inside the generated crate.
+pub const VENDOR_DIR: &str = "vendor/asyncapi-runtime";
+
+/// The runtime crate's sources (relative to its root), embedded for [`Runtime::Vendored`].
+pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
+    ("src/lib.rs", include_str!("../runtime/src/lib.rs")),
+    ("src/address.rs", include_str!("../runtime/src/address.rs")),
+    ("src/decode.rs", include_str!("../runtime/src/decode.rs")),
+    ("src/fields.rs", include_str!("../runtime/src/fields.rs")),
+    ("src/tag.rs", include_str!("../runtime/src/tag.rs")),
+    ("src/testing.rs", include_str!("../runtime/src/testing.rs")),
+    ("src/webhook.rs", include_str!("../runtime/src/webhook.rs")),
+    ("src/test_api.rs", include_str!("../runtime/src/test_api.rs")),
+    ("src/mock.rs", include_str!("../runtime/src/mock.rs")),
+    ("src/client/mod.rs", include_str!("../runtime/src/client/mod.rs")),
+    ("src/client/config.rs", include_str!("../runtime/src/client/config.rs")),
+    ("src/client/error.rs", include_str!("../runtime/src/client/error.rs")),
+];
+
+/// How a generated crate reaches the `asyncapi-runtime` crate it is written against.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Runtime {
+    /// The runtime's sources are written into the crate (`vendor/asyncapi-runtime/`) and used
+    /// as a path dependency: the crate builds on its own, anywhere, offline. The default, because
+    /// the runtime is not published on crates.io yet.
+    #[default]
+    Vendored,
+    /// `asyncapi-runtime = "^<version>"` from crates.io.
+    CratesIo,
+    /// A path dependency on a checkout of the runtime, written into `Cargo.toml` as given (so
+    /// relative to the generated crate's directory), together with the version requirement, which
+    /// cargo checks against the checkout.
+    Path(String),
+}
+
+impl Runtime {
+    /// `vendored`, `crates-io` or `path:<DIR>`.
+    pub fn parse(text: &str) -> Option<Runtime> {
+        match text {
+            "vendored" => Some(Runtime::Vendored),
+            "crates-io" => Some(Runtime::CratesIo),
+            _ => text.strip_prefix("path:").filter(|p| !p.is_empty()).map(|p| Runtime::Path(p.to_owned())),
+        }
+    }
+
+    /// The dependency's value in `Cargo.toml`.
+    pub fn dependency(&self) -> String {
+        let path = match self {
+            Runtime::Vendored => Some(VENDOR_DIR),
+            Runtime::CratesIo => None,
+            Runtime::Path(path) => Some(path.as_str()),
+        };
+        match path {
+            // A JSON string is a valid TOML basic string (the same escapes).
+            Some(path) => format!(
+                "{{ version = \"{RUNTIME_VERSION}\", path = {}, default-features = false }}",
+                serde_json::Value::from(path)
+            ),
+            None => format!("{{ version = \"{RUNTIME_VERSION}\", default-features = false }}"),
+        }
+    }
+
+    /// How the README describes the mode.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Runtime::Vendored => "vendored",
+            Runtime::CratesIo => "crates-io",
+            Runtime::Path(_) => "path",
+        }
+    }
+}
+
+/// The files of the vendored runtime: its sources under a one-line banner each, and its
+/// `Cargo.toml`, which pins its dependencies itself (it cannot inherit a workspace's).
+pub fn vendored_runtime(banner: &str) -> Result<BTreeMap<PathBuf, String>> {
+    let first = banner.lines().next().unwrap_or_default();
+    let mut files = BTreeMap::new();
+    for (path, source) in RUNTIME_SOURCES {
+        let text = format!("// {first}\n// Vendored copy of asyncapi-runtime {RUNTIME_VERSION}.\n\n{source}");
+        files.insert(PathBuf::from(VENDOR_DIR).join(path), text);
+    }
+    let context = minijinja::context! { version => RUNTIME_VERSION, banner => first };
+    let manifest = render_with("runtime Cargo.toml", RUNTIME_CARGO_TOML, context)?;
+    files.insert(PathBuf::from(VENDOR_DIR).join("Cargo.toml"), manifest);
+    Ok(files)
+}
 
 /// What the templates may use.
 #[derive(Debug, Serialize)]
@@ -33,6 +130,12 @@ pub struct Context<'a> {
     /// One row per channel: its messages by direction (computed here, not in the template, whose
     /// nested loops would be quadratic in the number of channels).
     pub channel_rows: Vec<ChannelRow>,
+    /// How the crate reaches the runtime: `vendored`, `crates-io` or `path`.
+    pub runtime: &'static str,
+    /// The runtime dependency's value in `Cargo.toml`.
+    pub runtime_dependency: String,
+    /// The line below which `Cargo.toml` is the user's.
+    pub keep_below: &'static str,
 }
 
 /// A channel with the names of the messages received and sent on it.
@@ -74,11 +177,15 @@ impl ChannelRow {
 }
 
 fn render(name: &str, source: &str, cx: &Context<'_>) -> Result<String> {
+    render_with(name, source, cx)
+}
+
+fn render_with<S: Serialize>(name: &str, source: &str, cx: S) -> Result<String> {
     let mut env = Environment::new();
     env.set_keep_trailing_newline(true);
     env.add_template(name, source).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
     let template = env.get_template(name).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
-    template.render(cx).map_err(|e| Error::Internal(format!("template {name}: {e}")))
+    template.render(&cx).map_err(|e| Error::Internal(format!("template {name}: {e}")))
 }
 
 /// `Cargo.toml` of the generated crate.

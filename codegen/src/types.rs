@@ -42,10 +42,12 @@ pub struct Types {
 /// Converts every definition of `bundle` that `api` uses.
 pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
     let mut defs = bundle.defs.clone();
-    if let Dispatch::Tagged { path, cases, .. } = &api.dispatch {
-        for (_, index) in cases {
-            if let Some(name) = &api.messages[*index].payload {
-                schema::relax_tag(&mut defs, name, path);
+    for dispatch in [&api.routing.received, &api.routing.sent] {
+        if let Dispatch::Tagged { path, cases, .. } = dispatch {
+            for (_, index) in cases {
+                if let Some(name) = &api.messages[*index].payload {
+                    schema::relax_tag(&mut defs, name, path);
+                }
             }
         }
     }
@@ -80,6 +82,9 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
 
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
+    // Every type typify writes holds only `PartialEq` members (numbers, strings, JSON values,
+    // collections of them), so users can compare messages.
+    settings.with_derive("PartialEq".to_owned());
     for (name, _) in &open_enums {
         settings.with_replacement(name, name, [TypeSpaceImpl::FromStr, TypeSpaceImpl::Display].into_iter());
     }
@@ -93,8 +98,10 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
     let typified = preserve_presence(typified, &schema::optional_nullable(&defs))?;
     let mut file = typified;
-    for item in open {
-        file.items.push(syn::parse2(item).map_err(|e| Error::Internal(format!("open enum is not an item: {e}")))?);
+    for items in open {
+        let parsed: syn::File =
+            syn::parse2(items).map_err(|e| Error::Internal(format!("open enum is not a list of items: {e}")))?;
+        file.items.extend(parsed.items);
     }
     // One pass over typify's types (a lookup per definition would be quadratic).
     let wanted: std::collections::HashSet<&str> = schemas.iter().map(|(n, _)| n.as_str()).collect();
@@ -117,26 +124,81 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
     })
 }
 
-/// An open string enum (see `open_enum!` in the generated `support` module).
+/// An open string enum: a variant per listed value, plus a fallback variant that keeps an
+/// unlisted value as sent, so that a server adding a value does not make whole frames
+/// undecodable.
 fn open_enum(name: &str, values: &[String], schema: Option<&Value>) -> TokenStream {
     let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
     let mut names = Namespace::default();
-    let variants = values.iter().map(|v| {
-        let (variant, _) = names.claim(&naming::type_name(v));
-        let variant = proc_macro2::Ident::new(&variant, proc_macro2::Span::call_site());
-        let doc = format!(" `{v}`");
-        quote! { #[doc = #doc] #variant = #v, }
-    });
-    let variants: Vec<_> = variants.collect();
+    let variants: Vec<_> = values
+        .iter()
+        .map(|v| proc_macro2::Ident::new(&names.claim(&naming::type_name(v)).0, proc_macro2::Span::call_site()))
+        .collect();
+    let value_docs = values.iter().map(|v| format!(" `{v}`"));
     let (other, _) = names.claim("Unlisted");
     let other = proc_macro2::Ident::new(&other, proc_macro2::Span::call_site());
     let description = schema.and_then(|s| s.get("description")).and_then(Value::as_str).unwrap_or(name);
     let docs = crate::emit::doc_lines(description);
     quote! {
-        crate::support::open_enum! {
-            #(#[doc = #docs])*
-            #ident { #(#variants)* }
-            other #other
+        #(#[doc = #docs])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #ident {
+            #(#[doc = #value_docs] #variants,)*
+            /// A value this version of the API does not list, kept as sent.
+            #other(::std::string::String),
+        }
+
+        impl #ident {
+            /// Every value the API lists, in document order.
+            pub const KNOWN: &'static [#ident] = &[#(#ident::#variants),*];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#ident::#variants => #values,)*
+                    #ident::#other(value) => value,
+                }
+            }
+
+            /// The variant for `value`; an unlisted value is kept in the fallback variant.
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    #(#values => #ident::#variants,)*
+                    other => #ident::#other(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #ident {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(#ident::from_wire(value))
+            }
+        }
+
+        impl ::std::convert::From<&str> for #ident {
+            fn from(value: &str) -> Self {
+                #ident::from_wire(value)
+            }
+        }
+
+        impl ::std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #ident {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::asyncapi_runtime::__private::deserialize_open(deserializer, #ident::from_wire)
+            }
         }
     }
 }
@@ -161,7 +223,7 @@ fn preserve_presence(
             let wire = rename.clone().or_else(|| field.ident.as_ref().map(ToString::to_string)).unwrap_or_default();
             let deserialize_with = if wanted.contains(&wire) && is_option(&field.ty) {
                 // Optional and nullable: `Option<Option<T>>`.
-                Some("crate::support::present")
+                Some("::asyncapi_runtime::__private::present")
             } else if skip_if.is_some_and(|s| s.ends_with("::is_empty")) {
                 // typify makes an optional array or map a collection that defaults to empty and
                 // is skipped when empty, so `[]` and absent became the same; `Option` keeps them

@@ -2,7 +2,7 @@
 //! reporting every problem rather than the first: required fields, the types of fields, the
 //! values of enumerated fields, and `$ref`s that do not resolve.
 //!
-//! The model is a table of object kinds ([`Kind`]) with their fields; it covers the parts of the
+//! The model is a table of object kinds (`Kind`) with their fields; it covers the parts of the
 //! specification a code generator reads, and leaves the rest (bindings, security flows, JSON
 //! Schema keywords) to the stages that use them.
 

@@ -2,14 +2,7 @@
 // Regenerate with `cargo xtask regen`.
 
 /// Every channel of the API.
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Channel {
     /// Authentication
     ///
@@ -88,6 +81,7 @@ pub enum Channel {
     /// Address `vehicle/action`.
     VehicleAction,
 }
+
 impl Channel {
     /// All channels, in document order.
     pub const ALL: &'static [Channel] = &[
@@ -97,6 +91,7 @@ impl Channel {
         Channel::VehicleProfile,
         Channel::VehicleAction,
     ];
+
     /// The channel's address (for a channel without one, its key in the document).
     pub fn address(self) -> &'static str {
         match self {
@@ -107,6 +102,7 @@ impl Channel {
             Channel::VehicleAction => "vehicle/action",
         }
     }
+
     /// The channel's key in the AsyncAPI document.
     pub fn key(self) -> &'static str {
         match self {
@@ -117,10 +113,11 @@ impl Channel {
             Channel::VehicleAction => "vehicleAction",
         }
     }
+
     /// The channel with this address, if there is one. For a channel with parameters,
     /// `address()` is its template (`vehicle/{vehicle_id}/status`) and any address that
     /// fills it in (`vehicle/veh_1/status`) matches; exact addresses win over templates.
-    pub fn from_address(address: &str) -> ::std::option::Option<Channel> {
+    pub fn from_address(address: &str) -> Option<Channel> {
         Channel::ALL
             .iter()
             .copied()
@@ -131,12 +128,16 @@ impl Channel {
                     .copied()
                     .find(|c| {
                         c.address().contains('{')
-                            && crate::support::match_template(c.address(), address)
+                            && ::asyncapi_runtime::__private::match_template(
+                                    c.address(),
+                                    address,
+                                )
                                 .is_some()
                     })
             })
     }
 }
+
 impl ::std::fmt::Display for Channel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.address())

@@ -32,26 +32,62 @@
 //!
 //! Webhooks (beta, D8) deliver the same payloads by HTTPS POST to a client endpoint; they are
 //! not modelled here.
+//!
+//! # Sources
+//!
+//! - **externalDocs** <https://ctechnologyag.mintlify.app/asyncapi-reference/introduction>: c.technology AsyncAPI introduction (D1)
+//! - **D1** <https://ctechnologyag.mintlify.app/asyncapi-reference/introduction>: AsyncAPI overview: envelope, auth flow, AsyncAPI vs REST
+//! - **D2** <https://ctechnologyag.mintlify.app/api-reference/introduction>: REST versioning, auth header, REST envelope, rate limiting
+//! - **D3** <https://docs.ctechnology.io/api-reference/websockets/notification>: The WebSocket notification message
+//! - **D4** <https://docs.ctechnology.io/api-reference/account/api-login>: REST login request and response
+//! - **D5** <https://ctechnologyag.mintlify.app/developer/platform-basics/vehicle-data>: The VehicleStatus model
+//! - **D6** <https://ctechnologyag.mintlify.app/developer/platform-basics/notification>: The notification model
+//! - **D7** <https://docs.ctechnology.io/api-reference/notification/get-all-notifications>: REST GET /notification/alert
+//! - **D8** <http://test.docs.ctechnology.io>: Old docs, Webhooks page (beta)
+//! - **D9** <https://docs.ctechnology.io/api-reference/vehicle-communication/send-command-to-vehicle>: Vehicle commands
+//! - **D10** <https://ctechnologyag.mintlify.app/developer/platform-basics/vehicle-action>: Vehicle actions
+//! - **D11** <https://ctechnologyag.mintlify.app/developer/platform-basics/trip>: Trips
+//! - **D12** <https://ctechnologyag.mintlify.app/developer/getting-started/data-upload>: Token kinds (Token, Api-key), upload token
+//! - **D13** <https://ctechnologyag.mintlify.app/developer/getting-started/vehicle-access>: Permissions, roles, permission_via
+//! - **D14** <https://ctechnologyag.mintlify.app/handbook/private/notifications>: Notification priorities and their delivery
+//! - **D15** <https://docs.ctechnology.io/api-reference/notification/add-notification-rule>: Notification rule enums
+//! - **D16** <https://ctechnologyag.mintlify.app/developer/platform-basics/vehicle>: Vehicle and organization models, vehicle profile fields
+//! - **D17** <https://ctechnologyag.mintlify.app/developer/getting-started/vehicle-registration>: Api-key usage, organization set-up
+//! - **D18** <https://docs.ctechnology.io/api-reference/insight/get-vehicle-summary-of-today>: Other REST responses (header variants)
+//! - **D19** <https://ctechnologyag.mintlify.app/handbook/oem/vehicle>: Location visibility rule
+//! - **T1** <https://github.com/louismcohen/tcu-relay>: Third-party client of the live service (commit 275dd42, 2026-08-10)
 #![forbid(unsafe_code)]
-#![allow(clippy::all, clippy::pedantic, unused_qualifications, missing_docs)]
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod types;
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod channels;
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod messages;
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod servers;
+
 #[rustfmt::skip]
-pub mod support;
-#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod webhook;
+
 #[cfg(feature = "client")]
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod client;
+
 #[cfg(feature = "mock")]
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;
-pub use messages::*;
-pub use support::DecodeError;
+pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};

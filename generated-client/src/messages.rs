@@ -2,8 +2,81 @@
 // Regenerate with `cargo xtask regen`.
 
 use crate::channels::Channel;
-/// A message the client receives, decoded from one frame.
-#[derive(::std::clone::Clone, ::std::fmt::Debug)]
+
+/// Every message of the API, in both directions: the identity of a message without its
+/// payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageKind {
+    /// `authRequest`, sent on `auth`.
+    AuthRequest,
+    /// `vehicleStatus`, received on `vehicle/status`.
+    VehicleStatus,
+    /// `notification`, received on `notification`.
+    Notification,
+    /// `vehicleProfile`, received on `vehicle/profile`.
+    VehicleProfile,
+    /// `vehicleAction`, received on `vehicle/action`.
+    VehicleAction,
+}
+
+impl MessageKind {
+    /// Every message, in document order.
+    pub const ALL: &'static [MessageKind] = &[
+        MessageKind::AuthRequest,
+        MessageKind::VehicleStatus,
+        MessageKind::Notification,
+        MessageKind::VehicleProfile,
+        MessageKind::VehicleAction,
+    ];
+
+    /// The message's name in the AsyncAPI document.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::AuthRequest => "authRequest",
+            MessageKind::VehicleStatus => "vehicleStatus",
+            MessageKind::Notification => "notification",
+            MessageKind::VehicleProfile => "vehicleProfile",
+            MessageKind::VehicleAction => "vehicleAction",
+        }
+    }
+
+    /// The channel the message travels on.
+    pub fn channel(self) -> Channel {
+        match self {
+            MessageKind::AuthRequest => Channel::Auth,
+            MessageKind::VehicleStatus => Channel::VehicleStatus,
+            MessageKind::Notification => Channel::Notification,
+            MessageKind::VehicleProfile => Channel::VehicleProfile,
+            MessageKind::VehicleAction => Channel::VehicleAction,
+        }
+    }
+
+    /// Whether the generated side receives this message (else it sends it).
+    pub fn is_received(self) -> bool {
+        match self {
+            MessageKind::AuthRequest => false,
+            MessageKind::VehicleStatus => true,
+            MessageKind::Notification => true,
+            MessageKind::VehicleProfile => true,
+            MessageKind::VehicleAction => true,
+        }
+    }
+}
+
+impl ::asyncapi_runtime::MessageKind for MessageKind {
+    fn name(self) -> &'static str {
+        MessageKind::name(self)
+    }
+}
+
+impl ::std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A message the generated side receives, decoded from one frame.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Incoming {
     /// Vehicle status update
     ///
@@ -14,7 +87,7 @@ pub enum Incoming {
     /// `header.uri` points to. Observed live by T1.
     ///
     /// Received on `vehicle/status`.
-    VehicleStatus(crate::types::VehicleStatusPayload),
+    VehicleStatus(Box<crate::types::VehicleStatusPayload>),
     /// Notification
     ///
     /// Envelope whose `data` is a notification addressed to the user.
@@ -24,7 +97,7 @@ pub enum Incoming {
     /// the `header.channel` string (`notification`) and the `header.uri` form are guessed.
     ///
     /// Received on `notification`.
-    Notification(crate::types::NotificationPayload),
+    Notification(Box<crate::types::NotificationPayload>),
     /// Vehicle profile change
     ///
     /// Envelope whose `data` is a vehicle profile (guessed).
@@ -34,7 +107,7 @@ pub enum Incoming {
     /// observed.
     ///
     /// Received on `vehicle/profile`.
-    VehicleProfile(crate::types::VehicleProfilePayload),
+    VehicleProfile(Box<crate::types::VehicleProfilePayload>),
     /// Vehicle action
     ///
     /// Envelope whose `data` is one vehicle logbook action (guessed channel).
@@ -43,165 +116,148 @@ pub enum Incoming {
     /// documented REST model; the channel string `vehicle/action` is guessed.
     ///
     /// Received on `vehicle/action`.
-    VehicleAction(crate::types::VehicleActionPayload),
-    /// A frame that is valid JSON but matches no message of this API version (a newer
-    /// server, a channel the document does not describe). Kept whole, never dropped.
-    Unknown(crate::support::UnknownFrame),
+    VehicleAction(Box<crate::types::VehicleActionPayload>),
+    /// A frame that is valid JSON but matches no message of this direction (a newer
+    /// server, a channel the document does not describe). Kept whole, never dropped; sent
+    /// as it is.
+    Unknown(::asyncapi_runtime::UnknownFrame),
 }
+
 impl Incoming {
-    /// The correlation id the message carries (`correlationId` in the document), which
-    /// pairs a reply with its request.
-    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
-        #[allow(unreachable_patterns)]
-        match self {
-            _ => ::std::option::Option::None,
+    /// Decodes one text frame into the message it carries.
+    ///
+    /// Routing: the string at `header.channel` picks the message; the frame is then decoded in one typed pass (the tag is found by a scan that stops as soon as it has read it).
+    ///
+    /// A frame that is not JSON, or whose payload does not match its message's schema,
+    /// is a [`DecodeError`](::asyncapi_runtime::DecodeError) that says where; a
+    /// well-formed frame for a message the document does not describe is `Unknown`.
+    pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        let tag = ::asyncapi_runtime::__private::peek_tag(
+            frame,
+            &["header", "channel"],
+        )?;
+        match tag.as_deref() {
+            Some("vehicle/status") => {
+                ::asyncapi_runtime::__private::parse(frame, "vehicleStatus")
+                    .map(Self::VehicleStatus)
+            }
+            Some("notification") => {
+                ::asyncapi_runtime::__private::parse(frame, "notification")
+                    .map(Self::Notification)
+            }
+            Some("vehicle/profile") => {
+                ::asyncapi_runtime::__private::parse(frame, "vehicleProfile")
+                    .map(Self::VehicleProfile)
+            }
+            Some("vehicle/action") => {
+                ::asyncapi_runtime::__private::parse(frame, "vehicleAction")
+                    .map(Self::VehicleAction)
+            }
+            tag => {
+                match tag {
+                    Some(tag) => {
+                        Ok(
+                            Self::Unknown(
+                                ::asyncapi_runtime::UnknownFrame::new(Some(tag), frame),
+                            ),
+                        )
+                    }
+                    None => {
+                        Err(::asyncapi_runtime::DecodeError::MissingTag {
+                            path: "header.channel",
+                        })
+                    }
+                }
+            }
         }
     }
-    /// The channel the message belongs to (`None` for an unknown frame).
-    pub fn channel(&self) -> ::std::option::Option<Channel> {
-        match self {
-            Incoming::VehicleStatus(_) => {
-                ::std::option::Option::Some(Channel::VehicleStatus)
-            }
-            Incoming::Notification(_) => {
-                ::std::option::Option::Some(Channel::Notification)
-            }
-            Incoming::VehicleProfile(_) => {
-                ::std::option::Option::Some(Channel::VehicleProfile)
-            }
-            Incoming::VehicleAction(_) => {
-                ::std::option::Option::Some(Channel::VehicleAction)
-            }
-            Incoming::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// The message's name in the AsyncAPI document (`"unknown"` for an unknown frame).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Incoming::VehicleStatus(_) => "vehicleStatus",
-            Incoming::Notification(_) => "notification",
-            Incoming::VehicleProfile(_) => "vehicleProfile",
-            Incoming::VehicleAction(_) => "vehicleAction",
-            Incoming::Unknown(_) => "unknown",
-        }
-    }
-    /// The message as a JSON text frame again (an unknown frame is returned as received).
-    pub fn to_json(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::serde_json::Error> {
+
+    /// The message as one JSON text frame (an unknown frame exactly as it was received).
+    pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
             Incoming::VehicleStatus(payload) => ::serde_json::to_string(payload),
             Incoming::Notification(payload) => ::serde_json::to_string(payload),
             Incoming::VehicleProfile(payload) => ::serde_json::to_string(payload),
             Incoming::VehicleAction(payload) => ::serde_json::to_string(payload),
-            Incoming::Unknown(frame) => ::std::result::Result::Ok(frame.raw.clone()),
+            Incoming::Unknown(frame) => Ok(frame.raw.clone()),
         }
+    }
+
+    /// Which message this is (`None` for a frame the document does not describe).
+    pub fn kind(&self) -> Option<MessageKind> {
+        match self {
+            Incoming::VehicleStatus(_) => Some(MessageKind::VehicleStatus),
+            Incoming::Notification(_) => Some(MessageKind::Notification),
+            Incoming::VehicleProfile(_) => Some(MessageKind::VehicleProfile),
+            Incoming::VehicleAction(_) => Some(MessageKind::VehicleAction),
+            Incoming::Unknown(_) => None,
+        }
+    }
+
+    /// The channel the message belongs to (`None` for an unknown frame).
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Incoming::VehicleStatus(_) => Some(Channel::VehicleStatus),
+            Incoming::Notification(_) => Some(Channel::Notification),
+            Incoming::VehicleProfile(_) => Some(Channel::VehicleProfile),
+            Incoming::VehicleAction(_) => Some(Channel::VehicleAction),
+            Incoming::Unknown(_) => None,
+        }
+    }
+
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> Option<String> {
+        None
     }
 }
-/// Decodes one text frame into the message it carries.
-///
-/// Routing: the string at `header.channel` picks the message; the frame is then decoded in one typed pass (the tag is found by a scan that stops as soon as it has read it).
-///
-/// A frame that is not JSON, or whose payload does not match its message's schema, is a
-/// [`DecodeError`](crate::support::DecodeError) that says where; a well-formed frame for a
-/// message this API version does not know is [`Incoming::Unknown`].
-pub fn decode(
-    frame: &str,
-) -> ::std::result::Result<Incoming, crate::support::DecodeError> {
-    let tag = crate::support::peek_tag(frame, &["header", "channel"])?;
-    match tag.as_deref() {
-        ::std::option::Option::Some("vehicle/status") => {
-            crate::support::parse(frame, "vehicleStatus").map(Incoming::VehicleStatus)
-        }
-        ::std::option::Option::Some("notification") => {
-            crate::support::parse(frame, "notification").map(Incoming::Notification)
-        }
-        ::std::option::Option::Some("vehicle/profile") => {
-            crate::support::parse(frame, "vehicleProfile").map(Incoming::VehicleProfile)
-        }
-        ::std::option::Option::Some("vehicle/action") => {
-            crate::support::parse(frame, "vehicleAction").map(Incoming::VehicleAction)
-        }
-        tag => {
-            match tag {
-                ::std::option::Option::Some(tag) => {
-                    ::std::result::Result::Ok(
-                        Incoming::Unknown(
-                            crate::support::UnknownFrame::new(
-                                ::std::option::Option::Some(tag),
-                                frame,
-                            ),
-                        ),
-                    )
-                }
-                ::std::option::Option::None => {
-                    ::std::result::Result::Err(crate::support::DecodeError::MissingTag {
-                        path: "header.channel",
-                    })
-                }
-            }
-        }
+
+impl ::asyncapi_runtime::Message for Incoming {
+    type Kind = MessageKind;
+
+    fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode(frame)
+    }
+
+    fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        Incoming::to_frame(self)
+    }
+
+    fn kind(&self) -> Option<MessageKind> {
+        Incoming::kind(self)
+    }
+
+    fn correlation_id(&self) -> Option<String> {
+        Incoming::correlation_id(self)
     }
 }
-/// Receives every message, typed. Implement the methods you need; the others ignore their
-/// message.
-pub trait Handler {
-    /// Vehicle status update
-    ///
-    /// Envelope whose `data` is the VehicleStatus of one vehicle.
-    ///
-    /// Enveloped frame with `header.channel = "vehicle/status"` and `data` = VehicleStatus
-    /// (D1, D5); the same object `GET /api/v2.2/vehicle/{vehicle_id}/status` returns, which
-    /// `header.uri` points to. Observed live by T1.
-    fn on_vehicle_status(&mut self, message: crate::types::VehicleStatusPayload) {
-        let _ = message;
-    }
-    /// Notification
-    ///
-    /// Envelope whose `data` is a notification addressed to the user.
-    ///
-    /// Reports a notification addressed to the authenticated user; the priority lets the
-    /// client pick a popup colour or how intrusive to be (D3). The message is documented (D3);
-    /// the `header.channel` string (`notification`) and the `header.uri` form are guessed.
-    fn on_notification(&mut self, message: crate::types::NotificationPayload) {
-        let _ = message;
-    }
-    /// Vehicle profile change
-    ///
-    /// Envelope whose `data` is a vehicle profile (guessed).
-    ///
-    /// Guessed message for D1's "configuration changes": the `data` is assumed to be the REST
-    /// vehicle profile (D16). Neither the channel string nor the payload has been documented or
-    /// observed.
-    fn on_vehicle_profile(&mut self, message: crate::types::VehicleProfilePayload) {
-        let _ = message;
-    }
-    /// Vehicle action
-    ///
-    /// Envelope whose `data` is one vehicle logbook action (guessed channel).
-    ///
-    /// Guessed real-time counterpart of the REST vehicle actions (D10). The `data` model is the
-    /// documented REST model; the channel string `vehicle/action` is guessed.
-    fn on_vehicle_action(&mut self, message: crate::types::VehicleActionPayload) {
-        let _ = message;
-    }
-    /// A frame for a message this API version does not describe.
-    fn on_unknown(&mut self, frame: crate::support::UnknownFrame) {
-        let _ = frame;
+
+impl From<crate::types::NotificationPayload> for Incoming {
+    fn from(payload: crate::types::NotificationPayload) -> Self {
+        Incoming::Notification(Box::new(payload))
     }
 }
-/// Hands `message` to the matching method of `handler`.
-pub fn dispatch<H: Handler + ?::std::marker::Sized>(handler: &mut H, message: Incoming) {
-    match message {
-        Incoming::VehicleStatus(message) => handler.on_vehicle_status(message),
-        Incoming::Notification(message) => handler.on_notification(message),
-        Incoming::VehicleProfile(message) => handler.on_vehicle_profile(message),
-        Incoming::VehicleAction(message) => handler.on_vehicle_action(message),
-        Incoming::Unknown(frame) => handler.on_unknown(frame),
+
+impl From<crate::types::VehicleActionPayload> for Incoming {
+    fn from(payload: crate::types::VehicleActionPayload) -> Self {
+        Incoming::VehicleAction(Box::new(payload))
     }
 }
-/// A message the client sends.
-#[derive(::std::clone::Clone, ::std::fmt::Debug)]
+
+impl From<crate::types::VehicleProfilePayload> for Incoming {
+    fn from(payload: crate::types::VehicleProfilePayload) -> Self {
+        Incoming::VehicleProfile(Box::new(payload))
+    }
+}
+
+impl From<crate::types::VehicleStatusPayload> for Incoming {
+    fn from(payload: crate::types::VehicleStatusPayload) -> Self {
+        Incoming::VehicleStatus(Box::new(payload))
+    }
+}
+
+/// A message the generated side sends.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Outgoing {
     /// Authentication request
     ///
@@ -215,44 +271,181 @@ pub enum Outgoing {
     /// Sent on `auth`.
     ///
     /// Sent as the first frame on every new connection.
-    AuthRequest(crate::types::AuthRequest),
+    AuthRequest(Box<crate::types::AuthRequest>),
+    /// A frame that is valid JSON but matches no message of this direction (a newer
+    /// server, a channel the document does not describe). Kept whole, never dropped; sent
+    /// as it is.
+    Unknown(::asyncapi_runtime::UnknownFrame),
 }
+
 impl Outgoing {
-    /// The correlation id the message carries (`correlationId` in the document), which
-    /// pairs a reply with its request.
-    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
-        ::std::option::Option::None
+    /// Decodes one text frame into the message it carries.
+    ///
+    /// Every frame is decoded as `authRequest`.
+    ///
+    /// A frame that is not JSON, or whose payload does not match its message's schema,
+    /// is a [`DecodeError`](::asyncapi_runtime::DecodeError) that says where; a
+    /// well-formed frame for a message the document does not describe is `Unknown`.
+    pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        ::asyncapi_runtime::__private::parse(frame, "authRequest").map(Self::AuthRequest)
     }
-    /// Names of the messages that answer this one (the operation's `reply`); empty when no
-    /// reply is declared.
-    pub fn replies(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// Names of the messages the client must send first on every new connection, in order.
-    pub const ON_CONNECT: &'static [&'static str] = &["authRequest"];
-    /// The channel the message is sent on.
-    pub fn channel(&self) -> Channel {
-        match self {
-            Outgoing::AuthRequest(_) => Channel::Auth,
-        }
-    }
-    /// The message's name in the AsyncAPI document.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Outgoing::AuthRequest(_) => "authRequest",
-        }
-    }
-    /// The message as one JSON text frame.
-    pub fn to_frame(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::serde_json::Error> {
+
+    /// The message as one JSON text frame (an unknown frame exactly as it was received).
+    pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
             Outgoing::AuthRequest(payload) => ::serde_json::to_string(payload),
+            Outgoing::Unknown(frame) => Ok(frame.raw.clone()),
         }
     }
+
+    /// Which message this is (`None` for a frame the document does not describe).
+    pub fn kind(&self) -> Option<MessageKind> {
+        match self {
+            Outgoing::AuthRequest(_) => Some(MessageKind::AuthRequest),
+            Outgoing::Unknown(_) => None,
+        }
+    }
+
+    /// The channel the message belongs to (`None` for an unknown frame).
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Outgoing::AuthRequest(_) => Some(Channel::Auth),
+            Outgoing::Unknown(_) => None,
+        }
+    }
+
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> Option<String> {
+        None
+    }
 }
-impl ::std::convert::From<crate::types::AuthRequest> for Outgoing {
+
+impl ::asyncapi_runtime::Message for Outgoing {
+    type Kind = MessageKind;
+
+    fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode(frame)
+    }
+
+    fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        Outgoing::to_frame(self)
+    }
+
+    fn kind(&self) -> Option<MessageKind> {
+        Outgoing::kind(self)
+    }
+
+    fn correlation_id(&self) -> Option<String> {
+        Outgoing::correlation_id(self)
+    }
+}
+
+impl From<crate::types::AuthRequest> for Outgoing {
     fn from(payload: crate::types::AuthRequest) -> Self {
-        Outgoing::AuthRequest(payload)
+        Outgoing::AuthRequest(Box::new(payload))
+    }
+}
+
+impl Outgoing {
+    /// The messages the generated side sends first on every new connection, in order.
+    pub const ON_CONNECT: &'static [MessageKind] = &[MessageKind::AuthRequest];
+
+    /// The messages that answer this one (the operation's `reply`); empty when no reply is
+    /// declared.
+    pub fn replies(&self) -> &'static [MessageKind] {
+        &[]
+    }
+}
+
+/// The document as the runtime sees it: its message kinds, the two message enums, the
+/// on-connect messages, its servers and its examples. A type only, with no values.
+#[derive(Debug)]
+pub enum Api {}
+impl ::asyncapi_runtime::Api for Api {
+    type Kind = MessageKind;
+
+    type Incoming = Incoming;
+
+    type Outgoing = Outgoing;
+
+    const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
+
+    const EXAMPLES: &'static [::asyncapi_runtime::Example<MessageKind>] = crate::servers::EXAMPLES;
+}
+
+/// Decodes one received text frame: [`Incoming::decode`].
+pub fn decode(frame: &str) -> Result<Incoming, ::asyncapi_runtime::DecodeError> {
+    Incoming::decode(frame)
+}
+
+/// Receives every message, typed. Implement the methods you need; the others ignore their
+/// message.
+pub trait Handler {
+    /// Vehicle status update
+    ///
+    /// Envelope whose `data` is the VehicleStatus of one vehicle.
+    ///
+    /// Enveloped frame with `header.channel = "vehicle/status"` and `data` = VehicleStatus
+    /// (D1, D5); the same object `GET /api/v2.2/vehicle/{vehicle_id}/status` returns, which
+    /// `header.uri` points to. Observed live by T1.
+    fn on_vehicle_status(&mut self, message: crate::types::VehicleStatusPayload) {
+        let _ = message;
+    }
+
+    /// Notification
+    ///
+    /// Envelope whose `data` is a notification addressed to the user.
+    ///
+    /// Reports a notification addressed to the authenticated user; the priority lets the
+    /// client pick a popup colour or how intrusive to be (D3). The message is documented (D3);
+    /// the `header.channel` string (`notification`) and the `header.uri` form are guessed.
+    fn on_notification(&mut self, message: crate::types::NotificationPayload) {
+        let _ = message;
+    }
+
+    /// Vehicle profile change
+    ///
+    /// Envelope whose `data` is a vehicle profile (guessed).
+    ///
+    /// Guessed message for D1's "configuration changes": the `data` is assumed to be the REST
+    /// vehicle profile (D16). Neither the channel string nor the payload has been documented or
+    /// observed.
+    fn on_vehicle_profile(&mut self, message: crate::types::VehicleProfilePayload) {
+        let _ = message;
+    }
+
+    /// Vehicle action
+    ///
+    /// Envelope whose `data` is one vehicle logbook action (guessed channel).
+    ///
+    /// Guessed real-time counterpart of the REST vehicle actions (D10). The `data` model is the
+    /// documented REST model; the channel string `vehicle/action` is guessed.
+    fn on_vehicle_action(&mut self, message: crate::types::VehicleActionPayload) {
+        let _ = message;
+    }
+
+    /// A frame for a message the document does not describe.
+    fn on_unknown(&mut self, frame: ::asyncapi_runtime::UnknownFrame) {
+        let _ = frame;
+    }
+}
+
+/// Hands `message` to the matching method of `handler`.
+pub fn dispatch<H: Handler + ?Sized>(handler: &mut H, message: Incoming) {
+    match message {
+        Incoming::VehicleStatus(message) => handler.on_vehicle_status(*message),
+        Incoming::Notification(message) => handler.on_notification(*message),
+        Incoming::VehicleProfile(message) => handler.on_vehicle_profile(*message),
+        Incoming::VehicleAction(message) => handler.on_vehicle_action(*message),
+        Incoming::Unknown(frame) => handler.on_unknown(frame),
+    }
+}
+
+impl<H: Handler + ?Sized> ::asyncapi_runtime::Dispatch<H> for Incoming {
+    fn dispatch(self, handler: &mut H) {
+        dispatch(handler, self);
     }
 }

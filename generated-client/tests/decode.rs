@@ -3,7 +3,7 @@
 //! or a typed error, never a panic.
 
 use ctechnology_rt::types::NotificationPriority;
-use ctechnology_rt::{Channel, DecodeError, Handler, Incoming, Outgoing, decode, dispatch};
+use ctechnology_rt::{Channel, DecodeError, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
 
 const STATUS: &str = r#"{"header":{"type":"API","api_version":"v2.2","channel":"vehicle/status","uri":"https://api.ctechnology.io/api/v2.2/vehicle/veh_1/status"},"data":{"vehicle_id":"veh_1","timestamp":"2026-08-11T02:26:46Z","status":"CRUISING","speed":42.5,"latitude":47.5,"longitude":8.5,"battery_main_pct":null,"some_new_field":{"added":"by the server later"}}}"#;
 
@@ -93,7 +93,7 @@ fn dispatch_calls_the_matching_handler_method() {
         fn on_vehicle_status(&mut self, m: ctechnology_rt::types::VehicleStatusPayload) {
             self.0.push(format!("status {}", m.data.vehicle_id));
         }
-        fn on_unknown(&mut self, f: ctechnology_rt::support::UnknownFrame) {
+        fn on_unknown(&mut self, f: ctechnology_rt::UnknownFrame) {
             self.0.push(format!("unknown {}", f.tag.unwrap_or_default()));
         }
     }
@@ -121,8 +121,20 @@ fn the_auth_frame_is_bare_and_sent_first() {
     let auth = ctechnology_rt::types::AuthRequest { authorization: "Token abc".into() };
     let message = Outgoing::from(auth);
     assert_eq!(message.to_frame().expect("encodes"), r#"{"Authorization":"Token abc"}"#);
-    assert_eq!(message.channel(), Channel::Auth);
-    assert_eq!(Outgoing::ON_CONNECT, [message.name()]);
+    assert_eq!(message.channel(), Some(Channel::Auth));
+    assert_eq!(message.kind(), Some(MessageKind::AuthRequest));
+    assert_eq!(Outgoing::ON_CONNECT, [MessageKind::AuthRequest]);
+    assert_eq!(MessageKind::AuthRequest.name(), "authRequest");
+    // The other side decodes what this side sends.
+    assert_eq!(Outgoing::decode(&message.to_frame().expect("encodes")).expect("decodes"), message);
+}
+
+#[test]
+fn a_message_is_a_few_words_whatever_its_payload() {
+    let size = std::mem::size_of::<Incoming>();
+    println!("size_of::<Incoming>() = {size} bytes, size_of::<Outgoing>() = {}", std::mem::size_of::<Outgoing>());
+    assert!(size <= 64, "Incoming is {size} bytes: a payload is not boxed");
+    assert!(std::mem::size_of::<Outgoing>() <= 64);
 }
 
 #[test]
@@ -133,7 +145,7 @@ fn an_enum_value_the_spec_does_not_list_is_kept() {
         panic!("wrong variant")
     };
     assert_eq!(status.data.status, Some(Some(VehicleStatusStatus::Unlisted("TOWED".into()))));
-    let again = Incoming::VehicleStatus(status).to_json().expect("encodes");
+    let again = Incoming::VehicleStatus(status).to_frame().expect("encodes");
     assert!(again.contains(r#""status":"TOWED""#), "{again}");
     let known =
         r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","status":"PARK_HOME"}}"#;
@@ -145,7 +157,7 @@ fn an_enum_value_the_spec_does_not_list_is_kept() {
 fn null_and_absent_survive_a_round_trip() {
     let frame = r#"{"header":{"channel":"vehicle/status"},"data":{"vehicle_id":"v","timestamp":"t","speed":null,"vehicle_status_hd":null}}"#;
     let decoded = decode(frame).expect("valid");
-    let again: serde_json::Value = serde_json::from_str(&decoded.to_json().expect("encodes")).expect("json");
+    let again: serde_json::Value = serde_json::from_str(&decoded.to_frame().expect("encodes")).expect("json");
     let data = again["data"].as_object().expect("an object");
     assert!(data.get("speed").is_some_and(serde_json::Value::is_null), "null stays null: {again}");
     assert!(data.get("vehicle_status_hd").is_some_and(serde_json::Value::is_null), "{again}");

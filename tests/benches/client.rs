@@ -53,7 +53,7 @@ impl Handler for Counter {
     fn on_vehicle_action(&mut self, _: ctechnology_rt::types::VehicleActionPayload) {
         self.messages += 1;
     }
-    fn on_unknown(&mut self, _: ctechnology_rt::support::UnknownFrame) {
+    fn on_unknown(&mut self, _: ctechnology_rt::UnknownFrame) {
         self.messages += 1;
     }
 }
@@ -61,7 +61,7 @@ impl Handler for Counter {
 fn example(message: &str, name: &str) -> &'static str {
     ctechnology_rt::servers::EXAMPLES
         .iter()
-        .find(|e| e.message == message && e.name == name)
+        .find(|e| e.message.name() == message && e.name == name)
         .map(|e| e.json)
         .expect("the spec of record has this example")
 }

@@ -32,7 +32,7 @@ impl Handler for NoOp {}
 fn example(message: &str, name: &str) -> &'static str {
     ctechnology_rt::servers::EXAMPLES
         .iter()
-        .find(|e| e.message == message && e.name == name)
+        .find(|e| e.message.name() == message && e.name == name)
         .map(|e| e.json)
         .expect("the spec of record has this example (FRAMES names only existing ones)")
 }
@@ -67,7 +67,9 @@ fn bench_frame<P: DeserializeOwned, D: DeserializeOwned>(
     group.bench_function("naive", |b| b.iter(|| naive::<D>(black_box(frame), channel)));
     // The routing step alone, to attribute generated − limit.
     group.bench_function("peek_tag", |b| {
-        b.iter(|| ctechnology_rt::support::peek_tag(black_box(frame), &["header", "channel"]).ok().flatten().is_some())
+        b.iter(|| {
+            asyncapi_runtime::__private::peek_tag(black_box(frame), &["header", "channel"]).ok().flatten().is_some()
+        })
     });
     group.finish();
 }

@@ -35,7 +35,8 @@ fn hostile_text_stays_inside_strings_and_docs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
     let generated = generate(&Settings::new(root.join("spec/fixtures/hostile-text.yaml"))).expect("generates");
     for (path, text) in &generated.files {
-        if path.extension().is_none_or(|e| e != "rs") {
+        // The vendored runtime is the same for every document: no spec text reaches it.
+        if path.extension().is_none_or(|e| e != "rs") || path.starts_with("vendor") {
             continue;
         }
         let file: syn::File = syn::parse_file(text).unwrap_or_else(|e| panic!("{}: not Rust: {e}", path.display()));

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use asyncapi_codegen::{Settings, generate, write};
+use asyncapi_codegen::{Runtime, Settings, generate, write};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
@@ -41,6 +41,8 @@ fn settings(root: &Path, fixture: &Path) -> Settings {
         .with_crate_name(format!("fixture-{}", stem(fixture)))
         .with_spec_display(shown)
         .with_regen_command("BLESS=1 cargo test -p snapshot-tests")
+        // The one copy of the runtime in this repository, seen from `tests/snapshots/<fixture>/`.
+        .with_runtime(Runtime::Path("../../../codegen/runtime".into()))
 }
 
 #[test]

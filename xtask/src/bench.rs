@@ -219,7 +219,11 @@ fn build_time(root: &Path, exe: &Path, work: &Path, n: usize) -> anyhow::Result<
     let name = format!("bench-{n}");
     let krate = ws.join(&name);
     std::fs::create_dir_all(&ws)?;
+    // The project's runtime crate, already built in the shared target folder: the timed build is
+    // the generated crate's alone.
+    let runtime = format!("path:{}", root.join("codegen/runtime").display());
     let output = generate_cmd(exe, &work.join("specs").join(format!("synth-{n}.yaml")), &krate, &name)
+        .args(["--runtime", &runtime])
         .output()
         .context("running asyncapi-codegen")?;
     if !output.status.success() {

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use asyncapi_codegen::load::Source;
-use asyncapi_codegen::{Settings, generate, write};
+use asyncapi_codegen::{Runtime, Settings, generate, write};
 
 /// One root document and what happened to it.
 struct Case {
@@ -146,10 +146,12 @@ pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
         let expect_invalid = manifest.get(&rel).is_some_and(|v| v.starts_with("invalid"));
         let name = slug(&rel);
         // Multi-file documents reference `../common/...`: the corpus folder is an allowed root.
+        // All crates share one workspace, so they share the project's runtime crate too.
         let settings = Settings::new(&path)
             .with_crate_name(&name)
             .with_spec_display(rel.display().to_string())
-            .with_ref_root(&dir);
+            .with_ref_root(&dir)
+            .with_runtime(Runtime::Path(root.join("codegen/runtime").display().to_string()));
         let mut fallbacks = 0;
         let outcome = match generate(&settings) {
             Ok(generated) => {

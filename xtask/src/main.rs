@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use asyncapi_codegen::{Settings, generate, write};
+use asyncapi_codegen::{Runtime, Settings, generate, write};
 use clap::{Parser, Subcommand};
 
 /// The spec of record, relative to the workspace root.
@@ -54,18 +54,20 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// The generator settings for the spec of record.
-fn client_settings(root: &Path) -> Settings {
-    Settings::new(root.join(SPEC))
+/// The generator settings for the spec of record (`spec` is it, or a changed copy of it).
+fn client_settings(spec: &Path) -> Settings {
+    Settings::new(spec)
         .with_crate_name("generated-client")
         .with_lib_name("ctechnology_rt")
         .with_spec_display(SPEC)
         .with_regen_command("cargo xtask regen")
+        // The one copy of the runtime in this repository, seen from `generated-client/`.
+        .with_runtime(Runtime::Path("../codegen/runtime".into()))
 }
 
 /// Regenerates (or checks) the client crate; `Ok(false)` when `check` found drift.
 fn regen(root: &Path, check: bool) -> anyhow::Result<bool> {
-    let generated = generate(&client_settings(root)).with_context(|| format!("generating from {SPEC}"))?;
+    let generated = generate(&client_settings(&root.join(SPEC))).with_context(|| format!("generating from {SPEC}"))?;
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
     }
@@ -127,7 +129,7 @@ mod tests {
     #[test]
     fn generated_client_is_up_to_date() {
         let root = workspace_root();
-        let generated = generate(&client_settings(&root)).expect("the spec of record generates");
+        let generated = generate(&client_settings(&root.join(SPEC))).expect("the spec of record generates");
         let report = write::check(&root.join(CLIENT_DIR), &generated.files).expect("check runs");
         assert!(report.is_clean(), "{CLIENT_DIR}/ is out of date; run `cargo xtask regen`\n{}", report.diff);
     }
@@ -144,12 +146,7 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join("spec.yaml");
         std::fs::write(&file, changed).expect("write");
-        let settings = Settings::new(&file)
-            .with_crate_name("generated-client")
-            .with_lib_name("ctechnology_rt")
-            .with_spec_display(SPEC)
-            .with_regen_command("cargo xtask regen");
-        let generated = generate(&settings).expect("the changed spec generates");
+        let generated = generate(&client_settings(&file)).expect("the changed spec generates");
         let report = write::check(&root.join(CLIENT_DIR), &generated.files).expect("check runs");
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(report.changed, [PathBuf::from("src/types.rs")], "{}", report.diff);

@@ -30,9 +30,9 @@ fn parameters_struct(c: &Channel) -> TokenStream {
     let indices = 0..fields.len();
     quote! {
         #[doc = #doc]
-        #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct #name {
-            #(#field_docs pub #fields: ::std::string::String,)*
+            #(#field_docs pub #fields: String,)*
         }
 
         impl #name {
@@ -40,14 +40,14 @@ fn parameters_struct(c: &Channel) -> TokenStream {
             pub const TEMPLATE: &'static str = #template;
 
             /// The address with these parameter values filled in.
-            pub fn address(&self) -> ::std::string::String {
-                crate::support::fill_template(Self::TEMPLATE, &[#(self.#fields.as_str()),*])
+            pub fn address(&self) -> String {
+                ::asyncapi_runtime::__private::fill_template(Self::TEMPLATE, &[#(self.#fields.as_str()),*])
             }
 
             /// The parameter values of `address`, if it matches the template.
-            pub fn parse(address: &str) -> ::std::option::Option<Self> {
-                let values = crate::support::match_template(Self::TEMPLATE, address)?;
-                ::std::option::Option::Some(Self { #(#fields: values[#indices].to_owned(),)* })
+            pub fn parse(address: &str) -> Option<Self> {
+                let values = ::asyncapi_runtime::__private::match_template(Self::TEMPLATE, address)?;
+                Some(Self { #(#fields: values[#indices].to_owned(),)* })
             }
         }
     }
@@ -88,7 +88,7 @@ fn channel_enum(api: &Api) -> TokenStream {
     };
     quote! {
         /// Every channel of the API.
-        #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Channel {
             #(#variants,)*
         }
@@ -110,12 +110,12 @@ fn channel_enum(api: &Api) -> TokenStream {
             /// The channel with this address, if there is one. For a channel with parameters,
             /// `address()` is its template (`vehicle/{vehicle_id}/status`) and any address that
             /// fills it in (`vehicle/veh_1/status`) matches; exact addresses win over templates.
-            pub fn from_address(address: &str) -> ::std::option::Option<Channel> {
+            pub fn from_address(address: &str) -> Option<Channel> {
                 Channel::ALL.iter().copied().find(|c| c.address() == address).or_else(|| {
                     Channel::ALL
                         .iter()
                         .copied()
-                        .find(|c| c.address().contains('{') && crate::support::match_template(c.address(), address).is_some())
+                        .find(|c| c.address().contains('{') && ::asyncapi_runtime::__private::match_template(c.address(), address).is_some())
                 })
             }
         }

@@ -19,36 +19,34 @@ pub(super) fn emit(api: &Api, crate_ident: &str) -> Option<TokenStream> {
             let fn_name = ident(&fn_name);
             let what = format!("example `{}` of message `{}`", example.name, m.key);
             let v = ident(&m.ident);
-            let routed = match &api.dispatch {
+            let routed = match api.routing.of(m.direction) {
                 Dispatch::Tagged { cases, .. } => cases.iter().any(|(_, i)| *i == index),
                 Dispatch::Single(i) => *i == index,
                 Dispatch::None | Dispatch::Ordered(_) => false,
             };
-            let typed = match m.direction {
+            let side = ident(if m.direction == Direction::Receive { "Incoming" } else { "Outgoing" });
+            let typed = if routed {
                 // A message the dispatcher can identify must also be routed to its own variant.
-                Direction::Receive if routed => quote! {
-                    let decoded = #krate::decode(FRAME).unwrap_or_else(|e| panic!("{}: {}", #what, e));
-                    let #krate::Incoming::#v(_) = &decoded else {
-                        panic!("{} decoded as `{}`", #what, decoded.name());
+                quote! {
+                    let decoded = #krate::#side::decode(FRAME).unwrap_or_else(|e| panic!("{}: {}", #what, e));
+                    let #krate::#side::#v(_) = &decoded else {
+                        panic!("{} decoded as {:?}", #what, decoded.kind());
                     };
-                    let encoded = decoded.to_json().expect("a decoded message encodes");
-                },
+                    let encoded = decoded.to_frame().expect("a decoded message encodes");
+                }
+            } else {
                 // One it cannot (the generator warned about it) is checked against its own type.
-                Direction::Receive => quote! {
+                quote! {
                     let payload = ::serde_json::from_str(FRAME).unwrap_or_else(|e| panic!("{}: {}", #what, e));
-                    let encoded = #krate::Incoming::#v(payload).to_json().expect("a message encodes");
-                },
-                _ => quote! {
-                    let payload = ::serde_json::from_str(FRAME).unwrap_or_else(|e| panic!("{}: {}", #what, e));
-                    let encoded = #krate::Outgoing::#v(payload).to_frame().expect("a message encodes");
-                },
+                    let encoded = #krate::#side::#v(payload).to_frame().expect("a message encodes");
+                }
             };
             tests.push(quote! {
                 #[test]
                 fn #fn_name() {
                     const FRAME: &str = #json;
                     #typed
-                    assert_same_json(FRAME, &encoded, #what);
+                    ::asyncapi_runtime::__private::assert_same_json(FRAME, &encoded, #what);
                 }
             });
         }
@@ -60,53 +58,6 @@ pub(super) fn emit(api: &Api, crate_ident: &str) -> Option<TokenStream> {
         //! One test per example in the AsyncAPI document: the example decodes into its typed
         //! message, and encoding that message gives the same JSON back.
         #![allow(clippy::all)]
-
-        /// Compares two JSON texts as values: the same members, a `null` where there was one, and
-        /// numbers equal as numbers (`1.0` and `1`).
-        fn assert_same_json(expected: &str, actual: &str, what: &str) {
-            let expected: ::serde_json::Value = ::serde_json::from_str(expected).expect("example is JSON");
-            let actual: ::serde_json::Value = ::serde_json::from_str(actual).expect("encoded message is JSON");
-            if let ::std::option::Option::Some(path) = first_difference(&expected, &actual, &mut ::std::string::String::new()) {
-                panic!("{what}: re-encoded message differs at `{path}`\nexpected: {expected}\nactual:   {actual}");
-            }
-        }
-
-        fn first_difference(a: &::serde_json::Value, b: &::serde_json::Value, path: &mut ::std::string::String) -> ::std::option::Option<::std::string::String> {
-            use ::serde_json::Value;
-            match (a, b) {
-                (Value::Object(x), Value::Object(y)) => {
-                    let keys: ::std::collections::BTreeSet<&::std::string::String> = x.keys().chain(y.keys()).collect();
-                    for key in keys {
-                        let len = path.len();
-                        path.push('/');
-                        path.push_str(key);
-                        let found = match (x.get(key), y.get(key)) {
-                            (::std::option::Option::Some(l), ::std::option::Option::Some(r)) => first_difference(l, r, path),
-                            _ => ::std::option::Option::Some(path.clone()),
-                        };
-                        if found.is_some() {
-                            return found;
-                        }
-                        path.truncate(len);
-                    }
-                    ::std::option::Option::None
-                }
-                (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-                    for (i, (l, r)) in x.iter().zip(y).enumerate() {
-                        let len = path.len();
-                        path.push_str(&::std::format!("/{i}"));
-                        if let ::std::option::Option::Some(p) = first_difference(l, r, path) {
-                            return ::std::option::Option::Some(p);
-                        }
-                        path.truncate(len);
-                    }
-                    ::std::option::Option::None
-                }
-                (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => ::std::option::Option::None,
-                _ if a == b => ::std::option::Option::None,
-                _ => ::std::option::Option::Some(if path.is_empty() { "/".into() } else { path.clone() }),
-            }
-        }
 
         #(#tests)*
     })

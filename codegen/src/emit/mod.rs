@@ -1,13 +1,19 @@
 //! Stage 5, emit: builds the generated crate's Rust modules from the IR and the typify types,
 //! one small function per generated item, each returning a `TokenStream`.
 //!
-//! Generated code names everything by full path (`::std::string::String`, `crate::types::X`) so
-//! that a schema called `String` or `Result` cannot change its meaning.
+//! Names from the document become items only in the `types` module (and as variants of the
+//! generated enums, which never shadow anything): every other module refers to them by path
+//! (`crate::types::X`), so the prelude's `Option`, `Result`, `String` and `Box` keep their
+//! meaning there and are written plainly, as are derive macros, which live in a namespace no
+//! schema name reaches. The `types` module itself uses full paths (`::std::string::String`), as
+//! typify does. Everything
+//! that is the same for every document is in `asyncapi-runtime`, which generated code reaches as
+//! `::asyncapi_runtime`.
 
 mod channels;
 mod examples;
-mod incoming;
-mod outgoing;
+mod messages;
+mod runtime;
 mod servers;
 
 use proc_macro2::TokenStream;
@@ -18,72 +24,101 @@ use crate::types::Types;
 
 /// The Rust modules of a generated crate, before formatting.
 pub struct Modules {
-    /// `src/lib.rs`.
+    /// `src/lib.rs`: the crate's docs, the module declarations and [`Modules::exports`].
     pub lib: TokenStream,
-    /// `src/channels.rs`.
-    pub channels: TokenStream,
-    /// `src/messages.rs`: incoming and outgoing messages, decoding, the handler trait.
-    pub messages: TokenStream,
-    /// `src/servers.rs`: servers and message examples as constants.
-    pub servers: TokenStream,
+    /// The modules besides `types` (typify's), in [`MODULES`] order: `channels`, `messages`
+    /// (both message enums, decoding, the handler trait, the `Api` type), `servers` (servers and
+    /// examples as constants), `webhook`, `client` and `mock` (the runtime's client and mock
+    /// broker, typed for the document).
+    pub files: Vec<(&'static str, TokenStream)>,
+    /// The crate root's re-exports of the items users name most.
+    pub exports: TokenStream,
     /// `tests/examples.rs`: one test per example in the spec.
     pub example_tests: Option<TokenStream>,
 }
 
+/// The generated modules, in `lib.rs` order: name, and the cargo feature that enables it.
+pub const MODULES: &[(&str, Option<&str>)] = &[
+    ("types", None),
+    ("channels", None),
+    ("messages", None),
+    ("servers", None),
+    ("webhook", None),
+    ("client", Some("client")),
+    ("mock", Some("mock")),
+];
+
+/// The lints relaxed for generated modules only: hand-written modules a user adds to the crate
+/// keep the crate's own lints.
+pub fn module_allows() -> TokenStream {
+    quote! { #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)] }
+}
+
 /// Emits every module for `api`.
-pub fn emit(api: &Api, types: &Types, crate_ident: &str, runtime: &[RuntimeModule]) -> Modules {
-    let messages = [incoming::emit(api, types), outgoing::emit(api, types)];
+pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
+    let exports = exports();
     Modules {
-        lib: lib_rs(api, runtime),
-        servers: servers::emit(api),
-        channels: channels::emit(api),
-        messages: quote! {
-            use crate::channels::Channel;
-            #(#messages)*
-        },
+        lib: lib_rs(api, &exports),
+        files: vec![
+            ("channels", channels::emit(api)),
+            ("messages", messages::emit(api, types)),
+            ("servers", servers::emit(api)),
+            ("webhook", runtime::webhook()),
+            ("client", runtime::client(api, types)),
+            ("mock", runtime::mock()),
+        ],
+        exports,
         example_tests: examples::emit(api, crate_ident),
     }
 }
 
-/// A hand-written module copied verbatim into every generated crate.
-pub struct RuntimeModule {
-    /// Module name (the file is `src/<name>.rs`).
-    pub name: &'static str,
-    /// The cargo feature that enables it, if it is optional.
-    pub feature: Option<&'static str>,
-    /// The source.
-    pub source: &'static str,
+fn exports() -> TokenStream {
+    quote! {
+        pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
+        pub use channels::Channel;
+        pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
+    }
 }
 
-fn lib_rs(api: &Api, runtime: &[RuntimeModule]) -> TokenStream {
-    let runtime_mods = runtime.iter().map(|m| {
-        let name = ident(m.name);
-        let cfg = m.feature.map(|f| quote! { #[cfg(feature = #f)] });
-        quote! { #cfg #[rustfmt::skip] pub mod #name; }
+fn lib_rs(api: &Api, exports: &TokenStream) -> TokenStream {
+    let allows = module_allows();
+    let mods = MODULES.iter().map(|(name, feature)| {
+        let name = ident(name);
+        let cfg = feature.map(|f| quote! { #[cfg(feature = #f)] });
+        quote! {
+            #cfg
+            #[rustfmt::skip]
+            #allows
+            pub mod #name;
+        }
     });
     let title = format!(" {} (version {}): typed messages and client.", api.title, api.version);
     let description = api.description.as_deref().map(doc_lines).unwrap_or_default();
+    let sources = sources_doc(api);
     quote! {
         #![doc = #title]
         #![doc = ""]
         #(#![doc = #description])*
+        #(#![doc = #sources])*
         #![forbid(unsafe_code)]
-        #![allow(clippy::all, clippy::pedantic, unused_qualifications, missing_docs)]
 
-        #[rustfmt::skip]
-        pub mod types;
-        #[rustfmt::skip]
-        pub mod channels;
-        #[rustfmt::skip]
-        pub mod messages;
-        #[rustfmt::skip]
-        pub mod servers;
-        #(#runtime_mods)*
+        #(#mods)*
 
-        pub use channels::Channel;
-        pub use messages::*;
-        pub use support::DecodeError;
+        #exports
     }
+}
+
+/// A "Sources" section for the crate docs, so that the codes descriptions cite (`D1`) resolve.
+fn sources_doc(api: &Api) -> Vec<String> {
+    if api.sources.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![String::new(), " # Sources".to_owned(), String::new()];
+    for s in &api.sources {
+        let what = s.description.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_default();
+        lines.extend(doc_lines(&format!("- **{}** <{}>{what}", s.id, s.url)));
+    }
+    lines
 }
 
 /// Doc-comment lines for free text from the spec. Each line becomes its own `#[doc]` string,

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::ident;
 use crate::ir::{Api, Direction};
 
 pub(super) fn emit(api: &Api) -> TokenStream {
@@ -17,41 +18,21 @@ pub(super) fn emit(api: &Api) -> TokenStream {
     });
     let examples = api.messages.iter().flat_map(|m| {
         let received = m.direction == Direction::Receive;
+        let message = ident(&m.ident);
         m.examples.iter().map(move |e| {
-            let (message, name) = (&m.key, &e.name);
+            let name = &e.name;
             let json = serde_json::to_string(&e.payload).unwrap_or_default();
-            quote! { Example { message: #message, name: #name, received: #received, json: #json } }
+            quote! { Example { message: crate::MessageKind::#message, name: #name, received: #received, json: #json } }
         })
     });
     quote! {
-        /// A server of the API.
-        #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq)]
-        pub struct Server {
-            /// The key in the document's `servers`.
-            pub name: &'static str,
-            /// Scheme, host and path, such as `wss://example.com/ws`.
-            pub url: &'static str,
-            /// The document's `protocol`.
-            pub protocol: &'static str,
-            /// Handshake headers the server requires, with the document's value (may be empty).
-            pub headers: &'static [(&'static str, &'static str)],
-        }
+        pub use ::asyncapi_runtime::Server;
+
+        /// One message example from the document.
+        pub type Example = ::asyncapi_runtime::Example<crate::MessageKind>;
 
         /// Every server, in document order.
         pub const SERVERS: &[Server] = &[#(#servers),*];
-
-        /// One message example from the document.
-        #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq)]
-        pub struct Example {
-            /// The message's name in the document.
-            pub message: &'static str,
-            /// The example's name.
-            pub name: &'static str,
-            /// Whether the client receives this message (else it sends it).
-            pub received: bool,
-            /// The payload as one JSON text frame.
-            pub json: &'static str,
-        }
 
         /// Every message example, in document order.
         pub const EXAMPLES: &[Example] = &[#(#examples),*];

@@ -10,15 +10,18 @@ use crate::ir::{Direction, Dispatch, Message};
 use crate::resolve::{Model, Ptr};
 use crate::schema;
 
-/// Picks the dispatch for the received messages: the tag path that tells the most messages apart.
+/// Picks the dispatch for the messages of `direction`: the tag path that tells the most messages
+/// apart. Ambiguities are reported into `warnings` when given (the received side, whose routing
+/// is the crate's purpose; the sent side's decoder only plays the other side).
 pub(super) fn choose(
     messages: &[Message],
+    direction: Direction,
     schemas: &SchemaBundle,
-    warnings: &mut Vec<Warning>,
+    mut warnings: Option<&mut Vec<Warning>>,
     model: &Model,
     root: &Ptr,
 ) -> Dispatch {
-    let received: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].direction == Direction::Receive).collect();
+    let received: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].direction == direction).collect();
     match received.as_slice() {
         [] => return Dispatch::None,
         [one] => return Dispatch::Single(*one),
@@ -59,13 +62,15 @@ pub(super) fn choose(
         }
     }
     let Some((_, path)) = best else {
-        warnings.push(Warning {
-            location: model.location(root),
-            message: format!(
-                "the received messages {} have no required `const` property that tells them apart; frames are tried against them in this order",
-                received.iter().map(|&i| format!("`{}`", messages[i].key)).collect::<Vec<_>>().join(", ")
-            ),
-        });
+        if let Some(warnings) = warnings.as_deref_mut() {
+            warnings.push(Warning {
+                location: model.location(root),
+                message: format!(
+                    "the received messages {} have no required `const` property that tells them apart; frames are tried against them in this order",
+                    received.iter().map(|&i| format!("`{}`", messages[i].key)).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
         return Dispatch::Ordered(received);
     };
     let mut cases = Vec::new();
@@ -76,7 +81,9 @@ pub(super) fn choose(
             None => fallback.push(i),
         }
     }
-    if !fallback.is_empty() {
+    if !fallback.is_empty()
+        && let Some(warnings) = warnings
+    {
         warnings.push(Warning {
             location: model.location(root),
             message: format!(
@@ -97,7 +104,7 @@ mod tests {
 
     fn dispatch_of(yaml: &str) -> Dispatch {
         let model = Model::from_source(Source::parse(yaml, "t.yaml".into()).expect("yaml"));
-        crate::lower::lower(&model).expect("lowers").api.dispatch
+        crate::lower::lower(&model).expect("lowers").api.routing.received
     }
 
     fn doc(discriminator: &str) -> String {

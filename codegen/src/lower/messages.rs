@@ -14,7 +14,7 @@ use crate::schema;
 
 impl Lowering<'_> {
     pub(super) fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<Vec<Message>> {
-        let mut names = Namespace::default();
+        let mut names = Namespace::reserving(naming::RESERVED_MESSAGE_NAMES);
         let mut seen: std::collections::HashMap<(Ptr, usize, Direction), usize> = std::collections::HashMap::new();
         let mut out: Vec<Message> = Vec::new();
         // Operation index → (its messages, its reply messages), as indices into `out`.
@@ -56,11 +56,17 @@ impl Lowering<'_> {
                     let dir = if f.direction == Direction::Receive { "Received" } else { "Sent" };
                     format!("{}{dir}", channels[f.channel].ident)
                 });
-            let (ident, renamed) = names.claim(&naming::type_name(&key));
+            let wanted = naming::type_name(&key);
+            let (ident, renamed) = names.claim(&wanted);
             if renamed {
+                let why = if naming::RESERVED_MESSAGE_NAMES.contains(&wanted.as_str()) {
+                    format!("`{wanted}` is the generated enums' own variant for frames the document does not describe")
+                } else {
+                    format!("another message is called `{wanted}` in Rust")
+                };
                 self.warnings.push(Warning {
                     location: self.model.location(&target),
-                    message: format!("two messages are named `{key}`; this one is called `{ident}` in Rust"),
+                    message: format!("message `{key}`: {why}; this one is called `{ident}`"),
                 });
             }
             let method = naming::snake_name(&ident);

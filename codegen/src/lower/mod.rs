@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 pub use bundle::SchemaBundle;
 
 use crate::error::{Result, Warning};
-use crate::ir::{Api, Channel, Direction, Parameter, Server, UnknownFields};
+use crate::ir::{Api, Channel, Direction, Parameter, Routing, Server, UnknownFields};
 use crate::naming::{self, Namespace};
 use crate::resolve::{Model, Ptr};
 
@@ -70,11 +70,15 @@ pub fn lower(model: &Model) -> Result<Lowered> {
     let title = cx.string_field(&info, &root_ptr.child("info"), "title", true)?.unwrap_or_default();
     let api_version = cx.string_field(&info, &root_ptr.child("info"), "version", true)?.unwrap_or_default();
     let description = info.get("description").and_then(Value::as_str).map(str::to_owned);
+    let sources = sources_of(&info, doc);
     let servers = cx.servers(major)?;
     let (channels, found) = if major == 3 { cx.v3()? } else { cx.v2()? };
     let messages = cx.messages(found, &channels)?;
     cx.schemas.finish();
-    let dispatch = dispatch::choose(&messages, &cx.schemas, &mut cx.warnings, model, &cx.root);
+    let routing = Routing {
+        received: dispatch::choose(&messages, Direction::Receive, &cx.schemas, Some(&mut cx.warnings), model, &cx.root),
+        sent: dispatch::choose(&messages, Direction::Send, &cx.schemas, None, model, &cx.root),
+    };
     let unknown_fields = cx.unknown_fields(doc)?;
     let mut warnings = std::mem::take(&mut cx.warnings);
     warnings.append(&mut cx.schemas.warnings);
@@ -85,10 +89,11 @@ pub fn lower(model: &Model) -> Result<Lowered> {
             version: api_version,
             description,
             asyncapi: version,
+            sources,
             servers,
             channels,
             messages,
-            dispatch,
+            routing,
             unknown_fields,
         },
         schemas: cx.schemas,
@@ -275,6 +280,28 @@ impl Lowering<'_> {
         }
         Ok(out)
     }
+}
+
+/// The document's `externalDocs` (in `info` for 3.0, at the root for 2.x) and its
+/// `info.x-sources` map (`D1: {url, description}` or `D1: <url>`); entries without a URL are left
+/// out.
+fn sources_of(info: &Map<String, Value>, doc: &Map<String, Value>) -> Vec<crate::ir::Source> {
+    let entry = |id: &str, value: &Value| {
+        let (url, description) = match value {
+            Value::String(url) => (Some(url.clone()), None),
+            other => (
+                other.get("url").and_then(Value::as_str).map(str::to_owned),
+                other.get("description").and_then(Value::as_str).map(str::to_owned),
+            ),
+        };
+        url.map(|url| crate::ir::Source { id: id.to_owned(), url, description })
+    };
+    let external = info.get("externalDocs").or_else(|| doc.get("externalDocs"));
+    let mut out: Vec<_> = external.and_then(|e| entry("externalDocs", e)).into_iter().collect();
+    if let Some(Value::Object(map)) = info.get("x-sources") {
+        out.extend(map.iter().filter_map(|(id, value)| entry(id, value)));
+    }
+    out
 }
 
 pub(super) fn docs_of(obj: &Map<String, Value>) -> Vec<String> {

@@ -30,7 +30,7 @@ pub const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples", "ex
 /// A loaded file.
 pub struct Loaded {
     pub source: Source,
-    canonical: PathBuf,
+    pub canonical: PathBuf,
     /// The URL relative references in this file resolve against, when it has one (its `$id`, or
     /// the URL a `--ref-map` folder answered for).
     base_url: Option<String>,

@@ -87,6 +87,7 @@ pub struct Options {
 #[derive(Debug)]
 pub struct Model {
     sources: Vec<Source>,
+    canonical: Vec<PathBuf>,
     refs: IndexMap<Ptr, Result<Ptr, RefError>>,
     /// Lenient resolutions worth telling the user about.
     pub warnings: Vec<Warning>,
@@ -120,6 +121,7 @@ impl Model {
 
     fn new(set: fileset::FileSet) -> Model {
         let mut model = Model {
+            canonical: set.files.iter().map(|f| f.canonical.clone()).collect(),
             sources: set.files.into_iter().map(|f| f.source).collect(),
             refs: IndexMap::new(),
             warnings: Vec::new(),
@@ -145,6 +147,11 @@ impl Model {
     /// The root document.
     pub fn root(&self) -> Ptr {
         Ptr::root(FileId(0))
+    }
+
+    /// The canonical path of every file of the document set, in the order they were reached.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.canonical.iter().map(PathBuf::as_path)
     }
 
     /// The parsed file.

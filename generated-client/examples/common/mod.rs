@@ -3,7 +3,7 @@
 //! This file is hand-written; `cargo xtask regen` does not touch `examples/`.
 
 use ctechnology_rt::Handler;
-use ctechnology_rt::support::UnknownFrame;
+use ctechnology_rt::UnknownFrame;
 use ctechnology_rt::types::{NotificationPayload, VehicleActionPayload, VehicleProfilePayload, VehicleStatusPayload};
 
 /// Prints every message it is handed on standard output.

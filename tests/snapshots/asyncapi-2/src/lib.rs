@@ -5,25 +5,37 @@
 //!
 //! Fixture for AsyncAPI 2.6.0 input, written as JSON. Per 2.x semantics the operation names describe the SERVER: `subscribe` means the server publishes and the client receives; `publish` means the client sends. The received message is a `oneOf` of two messages told apart by a `const` top-level `type`.
 #![forbid(unsafe_code)]
-#![allow(clippy::all, clippy::pedantic, unused_qualifications, missing_docs)]
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod types;
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod channels;
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod messages;
+
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod servers;
+
 #[rustfmt::skip]
-pub mod support;
-#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod webhook;
+
 #[cfg(feature = "client")]
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod client;
+
 #[cfg(feature = "mock")]
 #[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;
-pub use messages::*;
-pub use support::DecodeError;
+pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};

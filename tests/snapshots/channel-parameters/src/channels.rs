@@ -2,14 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Every channel of the API.
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Channel {
     /// Status pushes for one vehicle.
     ///
@@ -19,12 +12,14 @@ pub enum Channel {
     /// Address `vehicles/{vehicleId}/sensors/{sensor-id}`.
     SensorReading,
 }
+
 impl Channel {
     /// All channels, in document order.
     pub const ALL: &'static [Channel] = &[
         Channel::VehicleStatus,
         Channel::SensorReading,
     ];
+
     /// The channel's address (for a channel without one, its key in the document).
     pub fn address(self) -> &'static str {
         match self {
@@ -32,6 +27,7 @@ impl Channel {
             Channel::SensorReading => "vehicles/{vehicleId}/sensors/{sensor-id}",
         }
     }
+
     /// The channel's key in the AsyncAPI document.
     pub fn key(self) -> &'static str {
         match self {
@@ -39,10 +35,11 @@ impl Channel {
             Channel::SensorReading => "sensorReading",
         }
     }
+
     /// The channel with this address, if there is one. For a channel with parameters,
     /// `address()` is its template (`vehicle/{vehicle_id}/status`) and any address that
     /// fills it in (`vehicle/veh_1/status`) matches; exact addresses win over templates.
-    pub fn from_address(address: &str) -> ::std::option::Option<Channel> {
+    pub fn from_address(address: &str) -> Option<Channel> {
         Channel::ALL
             .iter()
             .copied()
@@ -53,75 +50,84 @@ impl Channel {
                     .copied()
                     .find(|c| {
                         c.address().contains('{')
-                            && crate::support::match_template(c.address(), address)
+                            && ::asyncapi_runtime::__private::match_template(
+                                    c.address(),
+                                    address,
+                                )
                                 .is_some()
                     })
             })
     }
 }
+
 impl ::std::fmt::Display for Channel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.address())
     }
 }
+
 /// The parameters of channel `vehicleStatus` (address `vehicles/{vehicleId}/status`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct VehicleStatusParams {
     /// The vehicle's id, such as `veh_1`.
     /// `{vehicleId}` in the address.
-    pub vehicle_id: ::std::string::String,
+    pub vehicle_id: String,
 }
+
 impl VehicleStatusParams {
     /// The address template.
     pub const TEMPLATE: &'static str = "vehicles/{vehicleId}/status";
+
     /// The address with these parameter values filled in.
-    pub fn address(&self) -> ::std::string::String {
-        crate::support::fill_template(Self::TEMPLATE, &[self.vehicle_id.as_str()])
+    pub fn address(&self) -> String {
+        ::asyncapi_runtime::__private::fill_template(
+            Self::TEMPLATE,
+            &[self.vehicle_id.as_str()],
+        )
     }
+
     /// The parameter values of `address`, if it matches the template.
-    pub fn parse(address: &str) -> ::std::option::Option<Self> {
-        let values = crate::support::match_template(Self::TEMPLATE, address)?;
-        ::std::option::Option::Some(Self {
+    pub fn parse(address: &str) -> Option<Self> {
+        let values = ::asyncapi_runtime::__private::match_template(
+            Self::TEMPLATE,
+            address,
+        )?;
+        Some(Self {
             vehicle_id: values[0usize].to_owned(),
         })
     }
 }
+
 /// The parameters of channel `sensorReading` (address `vehicles/{vehicleId}/sensors/{sensor-id}`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SensorReadingParams {
     /// The vehicle's id, such as `veh_1`.
     /// `{vehicleId}` in the address.
-    pub vehicle_id: ::std::string::String,
+    pub vehicle_id: String,
     /// The sensor's slot on the bus, such as `temp_1`.
     /// `{sensor-id}` in the address.
-    pub sensor_id: ::std::string::String,
+    pub sensor_id: String,
 }
+
 impl SensorReadingParams {
     /// The address template.
     pub const TEMPLATE: &'static str = "vehicles/{vehicleId}/sensors/{sensor-id}";
+
     /// The address with these parameter values filled in.
-    pub fn address(&self) -> ::std::string::String {
-        crate::support::fill_template(
+    pub fn address(&self) -> String {
+        ::asyncapi_runtime::__private::fill_template(
             Self::TEMPLATE,
             &[self.vehicle_id.as_str(), self.sensor_id.as_str()],
         )
     }
+
     /// The parameter values of `address`, if it matches the template.
-    pub fn parse(address: &str) -> ::std::option::Option<Self> {
-        let values = crate::support::match_template(Self::TEMPLATE, address)?;
-        ::std::option::Option::Some(Self {
+    pub fn parse(address: &str) -> Option<Self> {
+        let values = ::asyncapi_runtime::__private::match_template(
+            Self::TEMPLATE,
+            address,
+        )?;
+        Some(Self {
             vehicle_id: values[0usize].to_owned(),
             sensor_id: values[1usize].to_owned(),
         })

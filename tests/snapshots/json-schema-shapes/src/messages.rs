@@ -2,107 +2,261 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 use crate::channels::Channel;
-/// A message the client receives, decoded from one frame.
-#[derive(::std::clone::Clone, ::std::fmt::Debug)]
+
+/// Every message of the API, in both directions: the identity of a message without its
+/// payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageKind {
+    /// `m`, received on `c`.
+    M,
+}
+
+impl MessageKind {
+    /// Every message, in document order.
+    pub const ALL: &'static [MessageKind] = &[MessageKind::M];
+
+    /// The message's name in the AsyncAPI document.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::M => "m",
+        }
+    }
+
+    /// The channel the message travels on.
+    pub fn channel(self) -> Channel {
+        match self {
+            MessageKind::M => Channel::C,
+        }
+    }
+
+    /// Whether the generated side receives this message (else it sends it).
+    pub fn is_received(self) -> bool {
+        match self {
+            MessageKind::M => true,
+        }
+    }
+}
+
+impl ::asyncapi_runtime::MessageKind for MessageKind {
+    fn name(self) -> &'static str {
+        MessageKind::name(self)
+    }
+}
+
+impl ::std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A message the generated side receives, decoded from one frame.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Incoming {
     ///
     /// Received on `c`.
-    M(crate::types::All),
-    /// A frame that is valid JSON but matches no message of this API version (a newer
-    /// server, a channel the document does not describe). Kept whole, never dropped.
-    Unknown(crate::support::UnknownFrame),
+    M(Box<crate::types::All>),
+    /// A frame that is valid JSON but matches no message of this direction (a newer
+    /// server, a channel the document does not describe). Kept whole, never dropped; sent
+    /// as it is.
+    Unknown(::asyncapi_runtime::UnknownFrame),
 }
+
 impl Incoming {
-    /// The correlation id the message carries (`correlationId` in the document), which
-    /// pairs a reply with its request.
-    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
-        #[allow(unreachable_patterns)]
-        match self {
-            _ => ::std::option::Option::None,
-        }
+    /// Decodes one text frame into the message it carries.
+    ///
+    /// Every frame is decoded as `m`.
+    ///
+    /// A frame that is not JSON, or whose payload does not match its message's schema,
+    /// is a [`DecodeError`](::asyncapi_runtime::DecodeError) that says where; a
+    /// well-formed frame for a message the document does not describe is `Unknown`.
+    pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        ::asyncapi_runtime::__private::parse(frame, "m").map(Self::M)
     }
-    /// The channel the message belongs to (`None` for an unknown frame).
-    pub fn channel(&self) -> ::std::option::Option<Channel> {
-        match self {
-            Incoming::M(_) => ::std::option::Option::Some(Channel::C),
-            Incoming::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// The message's name in the AsyncAPI document (`"unknown"` for an unknown frame).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Incoming::M(_) => "m",
-            Incoming::Unknown(_) => "unknown",
-        }
-    }
-    /// The message as a JSON text frame again (an unknown frame is returned as received).
-    pub fn to_json(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::serde_json::Error> {
+
+    /// The message as one JSON text frame (an unknown frame exactly as it was received).
+    pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
             Incoming::M(payload) => ::serde_json::to_string(payload),
-            Incoming::Unknown(frame) => ::std::result::Result::Ok(frame.raw.clone()),
+            Incoming::Unknown(frame) => Ok(frame.raw.clone()),
         }
     }
+
+    /// Which message this is (`None` for a frame the document does not describe).
+    pub fn kind(&self) -> Option<MessageKind> {
+        match self {
+            Incoming::M(_) => Some(MessageKind::M),
+            Incoming::Unknown(_) => None,
+        }
+    }
+
+    /// The channel the message belongs to (`None` for an unknown frame).
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Incoming::M(_) => Some(Channel::C),
+            Incoming::Unknown(_) => None,
+        }
+    }
+
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> Option<String> {
+        None
+    }
 }
-/// Decodes one text frame into the message it carries.
-///
-/// Every frame is decoded as `m`.
-///
-/// A frame that is not JSON, or whose payload does not match its message's schema, is a
-/// [`DecodeError`](crate::support::DecodeError) that says where; a well-formed frame for a
-/// message this API version does not know is [`Incoming::Unknown`].
-pub fn decode(
-    frame: &str,
-) -> ::std::result::Result<Incoming, crate::support::DecodeError> {
-    crate::support::parse(frame, "m").map(Incoming::M)
+
+impl ::asyncapi_runtime::Message for Incoming {
+    type Kind = MessageKind;
+
+    fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode(frame)
+    }
+
+    fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        Incoming::to_frame(self)
+    }
+
+    fn kind(&self) -> Option<MessageKind> {
+        Incoming::kind(self)
+    }
+
+    fn correlation_id(&self) -> Option<String> {
+        Incoming::correlation_id(self)
+    }
 }
+
+impl From<crate::types::All> for Incoming {
+    fn from(payload: crate::types::All) -> Self {
+        Incoming::M(Box::new(payload))
+    }
+}
+
+/// A message the generated side sends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outgoing {
+    /// A frame that is valid JSON but matches no message of this direction (a newer
+    /// server, a channel the document does not describe). Kept whole, never dropped; sent
+    /// as it is.
+    Unknown(::asyncapi_runtime::UnknownFrame),
+}
+
+impl Outgoing {
+    /// Decodes one text frame into the message it carries.
+    ///
+    /// The document declares no message this way: every frame is `Unknown`.
+    ///
+    /// A frame that is not JSON, or whose payload does not match its message's schema,
+    /// is a [`DecodeError`](::asyncapi_runtime::DecodeError) that says where; a
+    /// well-formed frame for a message the document does not describe is `Unknown`.
+    pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
+    /// The message as one JSON text frame (an unknown frame exactly as it was received).
+    pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        match self {
+            Outgoing::Unknown(frame) => Ok(frame.raw.clone()),
+        }
+    }
+
+    /// Which message this is (`None` for a frame the document does not describe).
+    pub fn kind(&self) -> Option<MessageKind> {
+        match self {
+            Outgoing::Unknown(_) => None,
+        }
+    }
+
+    /// The channel the message belongs to (`None` for an unknown frame).
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Outgoing::Unknown(_) => None,
+        }
+    }
+
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> Option<String> {
+        None
+    }
+}
+
+impl ::asyncapi_runtime::Message for Outgoing {
+    type Kind = MessageKind;
+
+    fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode(frame)
+    }
+
+    fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        Outgoing::to_frame(self)
+    }
+
+    fn kind(&self) -> Option<MessageKind> {
+        Outgoing::kind(self)
+    }
+
+    fn correlation_id(&self) -> Option<String> {
+        Outgoing::correlation_id(self)
+    }
+}
+
+impl Outgoing {
+    /// The messages the generated side sends first on every new connection, in order.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+
+    /// The messages that answer this one (the operation's `reply`); empty when no reply is
+    /// declared.
+    pub fn replies(&self) -> &'static [MessageKind] {
+        &[]
+    }
+}
+
+/// The document as the runtime sees it: its message kinds, the two message enums, the
+/// on-connect messages, its servers and its examples. A type only, with no values.
+#[derive(Debug)]
+pub enum Api {}
+impl ::asyncapi_runtime::Api for Api {
+    type Kind = MessageKind;
+
+    type Incoming = Incoming;
+
+    type Outgoing = Outgoing;
+
+    const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
+
+    const EXAMPLES: &'static [::asyncapi_runtime::Example<MessageKind>] = crate::servers::EXAMPLES;
+}
+
+/// Decodes one received text frame: [`Incoming::decode`].
+pub fn decode(frame: &str) -> Result<Incoming, ::asyncapi_runtime::DecodeError> {
+    Incoming::decode(frame)
+}
+
 /// Receives every message, typed. Implement the methods you need; the others ignore their
 /// message.
 pub trait Handler {
     fn on_m(&mut self, message: crate::types::All) {
         let _ = message;
     }
-    /// A frame for a message this API version does not describe.
-    fn on_unknown(&mut self, frame: crate::support::UnknownFrame) {
+
+    /// A frame for a message the document does not describe.
+    fn on_unknown(&mut self, frame: ::asyncapi_runtime::UnknownFrame) {
         let _ = frame;
     }
 }
+
 /// Hands `message` to the matching method of `handler`.
-pub fn dispatch<H: Handler + ?::std::marker::Sized>(handler: &mut H, message: Incoming) {
+pub fn dispatch<H: Handler + ?Sized>(handler: &mut H, message: Incoming) {
     match message {
-        Incoming::M(message) => handler.on_m(message),
+        Incoming::M(message) => handler.on_m(*message),
         Incoming::Unknown(frame) => handler.on_unknown(frame),
     }
 }
-/// A message the client sends.
-#[derive(::std::clone::Clone, ::std::fmt::Debug)]
-pub enum Outgoing {}
-impl Outgoing {
-    /// The correlation id the message carries (`correlationId` in the document), which
-    /// pairs a reply with its request.
-    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
-        ::std::option::Option::None
-    }
-    /// Names of the messages that answer this one (the operation's `reply`); empty when no
-    /// reply is declared.
-    pub fn replies(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// Names of the messages the client must send first on every new connection, in order.
-    pub const ON_CONNECT: &'static [&'static str] = &[];
-    /// The channel the message is sent on.
-    pub fn channel(&self) -> Channel {
-        match *self {}
-    }
-    /// The message's name in the AsyncAPI document.
-    pub fn name(&self) -> &'static str {
-        match *self {}
-    }
-    /// The message as one JSON text frame.
-    pub fn to_frame(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::serde_json::Error> {
-        match *self {}
+
+impl<H: Handler + ?Sized> ::asyncapi_runtime::Dispatch<H> for Incoming {
+    fn dispatch(self, handler: &mut H) {
+        dispatch(handler, self);
     }
 }

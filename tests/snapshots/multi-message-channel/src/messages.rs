@@ -2,112 +2,313 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 use crate::channels::Channel;
-/// A message the client receives, decoded from one frame.
-#[derive(::std::clone::Clone, ::std::fmt::Debug)]
+
+/// Every message of the API, in both directions: the identity of a message without its
+/// payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageKind {
+    /// `trade`, received on `events`.
+    Trade,
+    /// `heartbeat`, received on `events`.
+    Heartbeat,
+    /// `error`, received on `events`.
+    Error,
+}
+
+impl MessageKind {
+    /// Every message, in document order.
+    pub const ALL: &'static [MessageKind] = &[
+        MessageKind::Trade,
+        MessageKind::Heartbeat,
+        MessageKind::Error,
+    ];
+
+    /// The message's name in the AsyncAPI document.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::Trade => "trade",
+            MessageKind::Heartbeat => "heartbeat",
+            MessageKind::Error => "error",
+        }
+    }
+
+    /// The channel the message travels on.
+    pub fn channel(self) -> Channel {
+        match self {
+            MessageKind::Trade => Channel::Events,
+            MessageKind::Heartbeat => Channel::Events,
+            MessageKind::Error => Channel::Events,
+        }
+    }
+
+    /// Whether the generated side receives this message (else it sends it).
+    pub fn is_received(self) -> bool {
+        match self {
+            MessageKind::Trade => true,
+            MessageKind::Heartbeat => true,
+            MessageKind::Error => true,
+        }
+    }
+}
+
+impl ::asyncapi_runtime::MessageKind for MessageKind {
+    fn name(self) -> &'static str {
+        MessageKind::name(self)
+    }
+}
+
+impl ::std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A message the generated side receives, decoded from one frame.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Incoming {
     /// Trade
     ///
     /// A trade was executed.
     ///
     /// Received on `events`.
-    Trade(crate::types::TradePayload),
+    Trade(Box<crate::types::TradePayload>),
     /// Heartbeat
     ///
     /// Keep-alive sent every few seconds when there is no other traffic.
     ///
     /// Received on `events`.
-    Heartbeat(crate::types::HeartbeatPayload),
+    Heartbeat(Box<crate::types::HeartbeatPayload>),
     /// Error
     ///
     /// The server reports a problem with the connection or a request.
     ///
     /// Received on `events`.
-    Error(crate::types::ErrorPayload),
-    /// A frame that is valid JSON but matches no message of this API version (a newer
-    /// server, a channel the document does not describe). Kept whole, never dropped.
-    Unknown(crate::support::UnknownFrame),
+    Error(Box<crate::types::ErrorPayload>),
+    /// A frame that is valid JSON but matches no message of this direction (a newer
+    /// server, a channel the document does not describe). Kept whole, never dropped; sent
+    /// as it is.
+    Unknown(::asyncapi_runtime::UnknownFrame),
 }
+
 impl Incoming {
-    /// The correlation id the message carries (`correlationId` in the document), which
-    /// pairs a reply with its request.
-    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
-        #[allow(unreachable_patterns)]
-        match self {
-            _ => ::std::option::Option::None,
-        }
-    }
-    /// The channel the message belongs to (`None` for an unknown frame).
-    pub fn channel(&self) -> ::std::option::Option<Channel> {
-        match self {
-            Incoming::Trade(_) => ::std::option::Option::Some(Channel::Events),
-            Incoming::Heartbeat(_) => ::std::option::Option::Some(Channel::Events),
-            Incoming::Error(_) => ::std::option::Option::Some(Channel::Events),
-            Incoming::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// The message's name in the AsyncAPI document (`"unknown"` for an unknown frame).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Incoming::Trade(_) => "trade",
-            Incoming::Heartbeat(_) => "heartbeat",
-            Incoming::Error(_) => "error",
-            Incoming::Unknown(_) => "unknown",
-        }
-    }
-    /// The message as a JSON text frame again (an unknown frame is returned as received).
-    pub fn to_json(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::serde_json::Error> {
-        match self {
-            Incoming::Trade(payload) => ::serde_json::to_string(payload),
-            Incoming::Heartbeat(payload) => ::serde_json::to_string(payload),
-            Incoming::Error(payload) => ::serde_json::to_string(payload),
-            Incoming::Unknown(frame) => ::std::result::Result::Ok(frame.raw.clone()),
-        }
-    }
-}
-/// Decodes one text frame into the message it carries.
-///
-/// Routing: the string at `event` picks the message; the frame is then decoded in one typed pass (the tag is found by a scan that stops as soon as it has read it).
-///
-/// A frame that is not JSON, or whose payload does not match its message's schema, is a
-/// [`DecodeError`](crate::support::DecodeError) that says where; a well-formed frame for a
-/// message this API version does not know is [`Incoming::Unknown`].
-pub fn decode(
-    frame: &str,
-) -> ::std::result::Result<Incoming, crate::support::DecodeError> {
-    let tag = crate::support::peek_tag(frame, &["event"])?;
-    match tag.as_deref() {
-        ::std::option::Option::Some("trade") => {
-            crate::support::parse(frame, "trade").map(Incoming::Trade)
-        }
-        ::std::option::Option::Some("heartbeat") => {
-            crate::support::parse(frame, "heartbeat").map(Incoming::Heartbeat)
-        }
-        ::std::option::Option::Some("error") => {
-            crate::support::parse(frame, "error").map(Incoming::Error)
-        }
-        tag => {
-            match tag {
-                ::std::option::Option::Some(tag) => {
-                    ::std::result::Result::Ok(
-                        Incoming::Unknown(
-                            crate::support::UnknownFrame::new(
-                                ::std::option::Option::Some(tag),
-                                frame,
+    /// Decodes one text frame into the message it carries.
+    ///
+    /// Routing: the string at `event` picks the message; the frame is then decoded in one typed pass (the tag is found by a scan that stops as soon as it has read it).
+    ///
+    /// A frame that is not JSON, or whose payload does not match its message's schema,
+    /// is a [`DecodeError`](::asyncapi_runtime::DecodeError) that says where; a
+    /// well-formed frame for a message the document does not describe is `Unknown`.
+    pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        let tag = ::asyncapi_runtime::__private::peek_tag(frame, &["event"])?;
+        match tag.as_deref() {
+            Some("trade") => {
+                ::asyncapi_runtime::__private::parse(frame, "trade").map(Self::Trade)
+            }
+            Some("heartbeat") => {
+                ::asyncapi_runtime::__private::parse(frame, "heartbeat")
+                    .map(Self::Heartbeat)
+            }
+            Some("error") => {
+                ::asyncapi_runtime::__private::parse(frame, "error").map(Self::Error)
+            }
+            tag => {
+                match tag {
+                    Some(tag) => {
+                        Ok(
+                            Self::Unknown(
+                                ::asyncapi_runtime::UnknownFrame::new(Some(tag), frame),
                             ),
-                        ),
-                    )
-                }
-                ::std::option::Option::None => {
-                    ::std::result::Result::Err(crate::support::DecodeError::MissingTag {
-                        path: "event",
-                    })
+                        )
+                    }
+                    None => {
+                        Err(::asyncapi_runtime::DecodeError::MissingTag {
+                            path: "event",
+                        })
+                    }
                 }
             }
         }
     }
+
+    /// The message as one JSON text frame (an unknown frame exactly as it was received).
+    pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        match self {
+            Incoming::Trade(payload) => ::serde_json::to_string(payload),
+            Incoming::Heartbeat(payload) => ::serde_json::to_string(payload),
+            Incoming::Error(payload) => ::serde_json::to_string(payload),
+            Incoming::Unknown(frame) => Ok(frame.raw.clone()),
+        }
+    }
+
+    /// Which message this is (`None` for a frame the document does not describe).
+    pub fn kind(&self) -> Option<MessageKind> {
+        match self {
+            Incoming::Trade(_) => Some(MessageKind::Trade),
+            Incoming::Heartbeat(_) => Some(MessageKind::Heartbeat),
+            Incoming::Error(_) => Some(MessageKind::Error),
+            Incoming::Unknown(_) => None,
+        }
+    }
+
+    /// The channel the message belongs to (`None` for an unknown frame).
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Incoming::Trade(_) => Some(Channel::Events),
+            Incoming::Heartbeat(_) => Some(Channel::Events),
+            Incoming::Error(_) => Some(Channel::Events),
+            Incoming::Unknown(_) => None,
+        }
+    }
+
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> Option<String> {
+        None
+    }
 }
+
+impl ::asyncapi_runtime::Message for Incoming {
+    type Kind = MessageKind;
+
+    fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode(frame)
+    }
+
+    fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        Incoming::to_frame(self)
+    }
+
+    fn kind(&self) -> Option<MessageKind> {
+        Incoming::kind(self)
+    }
+
+    fn correlation_id(&self) -> Option<String> {
+        Incoming::correlation_id(self)
+    }
+}
+
+impl From<crate::types::ErrorPayload> for Incoming {
+    fn from(payload: crate::types::ErrorPayload) -> Self {
+        Incoming::Error(Box::new(payload))
+    }
+}
+
+impl From<crate::types::HeartbeatPayload> for Incoming {
+    fn from(payload: crate::types::HeartbeatPayload) -> Self {
+        Incoming::Heartbeat(Box::new(payload))
+    }
+}
+
+impl From<crate::types::TradePayload> for Incoming {
+    fn from(payload: crate::types::TradePayload) -> Self {
+        Incoming::Trade(Box::new(payload))
+    }
+}
+
+/// A message the generated side sends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outgoing {
+    /// A frame that is valid JSON but matches no message of this direction (a newer
+    /// server, a channel the document does not describe). Kept whole, never dropped; sent
+    /// as it is.
+    Unknown(::asyncapi_runtime::UnknownFrame),
+}
+
+impl Outgoing {
+    /// Decodes one text frame into the message it carries.
+    ///
+    /// The document declares no message this way: every frame is `Unknown`.
+    ///
+    /// A frame that is not JSON, or whose payload does not match its message's schema,
+    /// is a [`DecodeError`](::asyncapi_runtime::DecodeError) that says where; a
+    /// well-formed frame for a message the document does not describe is `Unknown`.
+    pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
+    /// The message as one JSON text frame (an unknown frame exactly as it was received).
+    pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        match self {
+            Outgoing::Unknown(frame) => Ok(frame.raw.clone()),
+        }
+    }
+
+    /// Which message this is (`None` for a frame the document does not describe).
+    pub fn kind(&self) -> Option<MessageKind> {
+        match self {
+            Outgoing::Unknown(_) => None,
+        }
+    }
+
+    /// The channel the message belongs to (`None` for an unknown frame).
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Outgoing::Unknown(_) => None,
+        }
+    }
+
+    /// The correlation id the message carries (`correlationId` in the document), which
+    /// pairs a reply with its request.
+    pub fn correlation_id(&self) -> Option<String> {
+        None
+    }
+}
+
+impl ::asyncapi_runtime::Message for Outgoing {
+    type Kind = MessageKind;
+
+    fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode(frame)
+    }
+
+    fn to_frame(&self) -> Result<String, ::serde_json::Error> {
+        Outgoing::to_frame(self)
+    }
+
+    fn kind(&self) -> Option<MessageKind> {
+        Outgoing::kind(self)
+    }
+
+    fn correlation_id(&self) -> Option<String> {
+        Outgoing::correlation_id(self)
+    }
+}
+
+impl Outgoing {
+    /// The messages the generated side sends first on every new connection, in order.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+
+    /// The messages that answer this one (the operation's `reply`); empty when no reply is
+    /// declared.
+    pub fn replies(&self) -> &'static [MessageKind] {
+        &[]
+    }
+}
+
+/// The document as the runtime sees it: its message kinds, the two message enums, the
+/// on-connect messages, its servers and its examples. A type only, with no values.
+#[derive(Debug)]
+pub enum Api {}
+impl ::asyncapi_runtime::Api for Api {
+    type Kind = MessageKind;
+
+    type Incoming = Incoming;
+
+    type Outgoing = Outgoing;
+
+    const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
+
+    const EXAMPLES: &'static [::asyncapi_runtime::Example<MessageKind>] = crate::servers::EXAMPLES;
+}
+
+/// Decodes one received text frame: [`Incoming::decode`].
+pub fn decode(frame: &str) -> Result<Incoming, ::asyncapi_runtime::DecodeError> {
+    Incoming::decode(frame)
+}
+
 /// Receives every message, typed. Implement the methods you need; the others ignore their
 /// message.
 pub trait Handler {
@@ -117,60 +318,39 @@ pub trait Handler {
     fn on_trade(&mut self, message: crate::types::TradePayload) {
         let _ = message;
     }
+
     /// Heartbeat
     ///
     /// Keep-alive sent every few seconds when there is no other traffic.
     fn on_heartbeat(&mut self, message: crate::types::HeartbeatPayload) {
         let _ = message;
     }
+
     /// Error
     ///
     /// The server reports a problem with the connection or a request.
     fn on_error(&mut self, message: crate::types::ErrorPayload) {
         let _ = message;
     }
-    /// A frame for a message this API version does not describe.
-    fn on_unknown(&mut self, frame: crate::support::UnknownFrame) {
+
+    /// A frame for a message the document does not describe.
+    fn on_unknown(&mut self, frame: ::asyncapi_runtime::UnknownFrame) {
         let _ = frame;
     }
 }
+
 /// Hands `message` to the matching method of `handler`.
-pub fn dispatch<H: Handler + ?::std::marker::Sized>(handler: &mut H, message: Incoming) {
+pub fn dispatch<H: Handler + ?Sized>(handler: &mut H, message: Incoming) {
     match message {
-        Incoming::Trade(message) => handler.on_trade(message),
-        Incoming::Heartbeat(message) => handler.on_heartbeat(message),
-        Incoming::Error(message) => handler.on_error(message),
+        Incoming::Trade(message) => handler.on_trade(*message),
+        Incoming::Heartbeat(message) => handler.on_heartbeat(*message),
+        Incoming::Error(message) => handler.on_error(*message),
         Incoming::Unknown(frame) => handler.on_unknown(frame),
     }
 }
-/// A message the client sends.
-#[derive(::std::clone::Clone, ::std::fmt::Debug)]
-pub enum Outgoing {}
-impl Outgoing {
-    /// The correlation id the message carries (`correlationId` in the document), which
-    /// pairs a reply with its request.
-    pub fn correlation_id(&self) -> ::std::option::Option<::std::string::String> {
-        ::std::option::Option::None
-    }
-    /// Names of the messages that answer this one (the operation's `reply`); empty when no
-    /// reply is declared.
-    pub fn replies(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// Names of the messages the client must send first on every new connection, in order.
-    pub const ON_CONNECT: &'static [&'static str] = &[];
-    /// The channel the message is sent on.
-    pub fn channel(&self) -> Channel {
-        match *self {}
-    }
-    /// The message's name in the AsyncAPI document.
-    pub fn name(&self) -> &'static str {
-        match *self {}
-    }
-    /// The message as one JSON text frame.
-    pub fn to_frame(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::serde_json::Error> {
-        match *self {}
+
+impl<H: Handler + ?Sized> ::asyncapi_runtime::Dispatch<H> for Incoming {
+    fn dispatch(self, handler: &mut H) {
+        dispatch(handler, self);
     }
 }

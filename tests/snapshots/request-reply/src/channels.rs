@@ -2,38 +2,35 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Every channel of the API.
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Channel {
     ///
     /// Address `rpc`.
     Rpc,
 }
+
 impl Channel {
     /// All channels, in document order.
     pub const ALL: &'static [Channel] = &[Channel::Rpc];
+
     /// The channel's address (for a channel without one, its key in the document).
     pub fn address(self) -> &'static str {
         match self {
             Channel::Rpc => "rpc",
         }
     }
+
     /// The channel's key in the AsyncAPI document.
     pub fn key(self) -> &'static str {
         match self {
             Channel::Rpc => "rpc",
         }
     }
+
     /// The channel with this address, if there is one. For a channel with parameters,
     /// `address()` is its template (`vehicle/{vehicle_id}/status`) and any address that
     /// fills it in (`vehicle/veh_1/status`) matches; exact addresses win over templates.
-    pub fn from_address(address: &str) -> ::std::option::Option<Channel> {
+    pub fn from_address(address: &str) -> Option<Channel> {
         Channel::ALL
             .iter()
             .copied()
@@ -44,12 +41,16 @@ impl Channel {
                     .copied()
                     .find(|c| {
                         c.address().contains('{')
-                            && crate::support::match_template(c.address(), address)
+                            && ::asyncapi_runtime::__private::match_template(
+                                    c.address(),
+                                    address,
+                                )
                                 .is_some()
                     })
             })
     }
 }
+
 impl ::std::fmt::Display for Channel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.address())

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use fixture_request_reply::client::{Client, ClientConfig, Error, Event};
+use fixture_request_reply::client::{Client, ClientConfig, Error, Event, Requests as _};
 use fixture_request_reply::types::{PingPayload, PongPayload};
 use fixture_request_reply::{Incoming, Outgoing};
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -71,7 +71,7 @@ async fn a_typed_request_resolves_to_its_reply_and_pushes_still_stream() {
         Some(Ok(Event::Message(Incoming::Tick(tick)))) => assert_eq!(tick.n, 1),
         other => panic!("expected the tick, got {other:?}"),
     }
-    let untyped = client.request(Outgoing::Ping(ping("r-2"))).await.expect("a reply");
+    let untyped = client.request(Outgoing::from(ping("r-2"))).await.expect("a reply");
     assert_eq!(untyped.correlation_id().as_deref(), Some("r-2"));
     client.shutdown().await;
 }
@@ -106,6 +106,6 @@ async fn sending_on_a_stopped_client_is_an_error_not_a_hang() {
             Some(_) => continue,
         }
     }
-    let sent = tokio::time::timeout(WAIT, client.send(Outgoing::Ping(ping("late")))).await.expect("no hang");
+    let sent = tokio::time::timeout(WAIT, client.send(Outgoing::from(ping("late")))).await.expect("no hang");
     assert!(matches!(sent, Err(Error::Stopped)), "{sent:?}");
 }

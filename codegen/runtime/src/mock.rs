@@ -9,11 +9,12 @@
 //! frame is sent once, to the connection open when it is due, so a client that reconnects
 //! continues where the last connection stopped.
 //!
-//! This file is copied verbatim into each generated crate by `asyncapi-codegen` (feature
-//! `mock`); it uses only `crate::` items that every generated crate has, so it works for every
-//! spec.
+//! It knows the document through its [`Api`]: the examples it pushes by default are those the
+//! generated side receives, and the credentials it accepts by default are the examples of the
+//! first on-connect message.
 
 use std::io;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -30,16 +31,14 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::Outgoing;
-use crate::servers::EXAMPLES;
+use crate::Api;
 
 /// The close code the broker answers bad credentials with: an application code, which the
 /// client of the `client` feature reports as a rejection and does not retry.
 pub const REJECTED: u16 = 4001;
 
 /// Settings for a [`MockBroker`]; start it with [`MockBrokerBuilder::start`].
-#[derive(Clone, Debug)]
-pub struct MockBrokerBuilder {
+pub struct MockBrokerBuilder<A: Api> {
     accept: Vec<serde_json::Value>,
     invalid: Option<String>,
     examples: bool,
@@ -49,9 +48,36 @@ pub struct MockBrokerBuilder {
     drop_after: Option<usize>,
     auth_timeout: Duration,
     unresponsive: bool,
+    api: PhantomData<fn() -> A>,
 }
 
-impl Default for MockBrokerBuilder {
+impl<A: Api> Clone for MockBrokerBuilder<A> {
+    fn clone(&self) -> Self {
+        MockBrokerBuilder {
+            accept: self.accept.clone(),
+            invalid: self.invalid.clone(),
+            frames: self.frames.clone(),
+            api: PhantomData,
+            ..*self
+        }
+    }
+}
+
+impl<A: Api> std::fmt::Debug for MockBrokerBuilder<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockBrokerBuilder")
+            .field("accept", &self.accept.len())
+            .field("frames", &self.frames.len())
+            .field("examples", &self.examples)
+            .field("interval", &self.interval)
+            .field("repeat", &self.repeat)
+            .field("drop_after", &self.drop_after)
+            .field("unresponsive", &self.unresponsive)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Api> Default for MockBrokerBuilder<A> {
     fn default() -> Self {
         MockBrokerBuilder {
             accept: Vec::new(),
@@ -63,14 +89,15 @@ impl Default for MockBrokerBuilder {
             drop_after: None,
             auth_timeout: Duration::from_secs(10),
             unresponsive: false,
+            api: PhantomData,
         }
     }
 }
 
-impl MockBrokerBuilder {
+impl<A: Api> MockBrokerBuilder<A> {
     /// Accepts a first frame equal (as JSON, whatever the spacing and key order) to `json`.
     /// Without any accepted frame, the broker accepts the document's examples of the first
-    /// message of [`Outgoing::ON_CONNECT`]. For an API without on-connect messages, every client
+    /// on-connect message ([`Api::ON_CONNECT`]). For an API without on-connect messages, every client
     /// is accepted and nothing is checked.
     pub fn accept_frame(mut self, json: &str) -> Self {
         match serde_json::from_str(json) {
@@ -146,19 +173,19 @@ impl MockBrokerBuilder {
     }
 
     /// Listens on `127.0.0.1` on a free port.
-    pub async fn start(self) -> io::Result<MockBroker> {
+    pub async fn start(self) -> io::Result<MockBroker<A>> {
         self.start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
     /// Listens on `addr` (port 0: a free port).
-    pub async fn start_on(self, addr: SocketAddr) -> io::Result<MockBroker> {
+    pub async fn start_on(self, addr: SocketAddr) -> io::Result<MockBroker<A>> {
         if let Some(problem) = self.invalid {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, problem));
         }
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let accept = if self.accept.is_empty() { example_credentials() } else { self.accept };
-        let mut frames = if self.examples { examples() } else { Vec::new() };
+        let accept = if self.accept.is_empty() { example_credentials::<A>() } else { self.accept };
+        let mut frames = if self.examples { examples::<A>() } else { Vec::new() };
         frames.extend(self.frames);
         let shared = Arc::new(Shared {
             accept,
@@ -168,6 +195,7 @@ impl MockBrokerBuilder {
             drop_after: self.drop_after,
             auth_timeout: self.auth_timeout,
             unresponsive: self.unresponsive,
+            on_connect: A::ON_CONNECT.len(),
             cursor: AtomicUsize::new(0),
             stats: Stats::default(),
         });
@@ -175,19 +203,20 @@ impl MockBrokerBuilder {
         let (drops, drops_rx) = watch::channel(0u64);
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stop_rx, drops_rx));
         tracing::info!(%addr, "mock broker listening");
-        Ok(MockBroker { addr, shared, stop, drops, task: Some(task) })
+        Ok(MockBroker { addr, shared, stop, drops, task: Some(task), api: PhantomData })
     }
 }
 
-/// The frames of the document's examples of received messages, in document order.
-fn examples() -> Vec<String> {
-    EXAMPLES.iter().filter(|e| e.received).map(|e| e.json.to_owned()).collect()
+/// The frames of the document's examples of messages the generated side receives, in document
+/// order.
+fn examples<A: Api>() -> Vec<String> {
+    A::EXAMPLES.iter().filter(|e| e.received).map(|e| e.json.to_owned()).collect()
 }
 
 /// The document's examples of the first on-connect message.
-fn example_credentials() -> Vec<serde_json::Value> {
-    let Some(first) = Outgoing::ON_CONNECT.first() else { return Vec::new() };
-    EXAMPLES
+fn example_credentials<A: Api>() -> Vec<serde_json::Value> {
+    let Some(first) = A::ON_CONNECT.first() else { return Vec::new() };
+    A::EXAMPLES
         .iter()
         .filter(|e| !e.received && e.message == *first)
         .filter_map(|e| serde_json::from_str(e.json).ok())
@@ -196,18 +225,24 @@ fn example_credentials() -> Vec<serde_json::Value> {
 
 /// A running mock broker. Dropping it stops it; [`MockBroker::shutdown`] also waits for its
 /// connections to close.
-#[derive(Debug)]
-pub struct MockBroker {
+pub struct MockBroker<A: Api> {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     drops: watch::Sender<u64>,
     task: Option<JoinHandle<()>>,
+    api: PhantomData<fn() -> A>,
 }
 
-impl MockBroker {
+impl<A: Api> std::fmt::Debug for MockBroker<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockBroker").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl<A: Api> MockBroker<A> {
     /// A broker with the default settings.
-    pub fn builder() -> MockBrokerBuilder {
+    pub fn builder() -> MockBrokerBuilder<A> {
         MockBrokerBuilder::default()
     }
 
@@ -264,6 +299,8 @@ struct Shared {
     drop_after: Option<usize>,
     auth_timeout: Duration,
     unresponsive: bool,
+    /// How many on-connect messages a client sends first.
+    on_connect: usize,
     cursor: AtomicUsize,
     stats: Stats,
 }
@@ -403,7 +440,7 @@ async fn due(at: Instant) {
 
 /// Reads the on-connect messages. `Err`: why the connection is refused.
 async fn authenticate(ws: &mut Socket, shared: &Shared) -> Result<(), &'static str> {
-    for i in 0..Outgoing::ON_CONNECT.len() {
+    for i in 0..shared.on_connect {
         let frame = loop {
             match ws.next().await {
                 Some(Ok(WsMessage::Text(text))) => break text,

@@ -1,0 +1,134 @@
+//! The runtime of the crates that `asyncapi-codegen` generates.
+//!
+//! A generated crate holds what is particular to one AsyncAPI document: its payload types, its
+//! channels, its `Incoming` and `Outgoing` message enums and how a frame is routed to one of them.
+//! Everything that is the same for every document lives here, written and tested once: decoding
+//! support with located errors, the WebSocket [`client`], the local [`mock`] broker and
+//! [`webhook`] decoding.
+//!
+//! The two meet through a few traits the generated code implements: [`Api`] (the document: its
+//! messages, servers, examples and on-connect messages), [`Message`] (one direction's message
+//! enum: decode a frame, encode one), [`MessageKind`] (the `Copy` identity of a message) and
+//! [`Dispatch`] (hand a message to the generated `Handler`). The generated crate then names the
+//! generic types for its document (`pub type Client = asyncapi_runtime::client::Client<Api>;`),
+//! so that its users never need to name this crate.
+//!
+//! Features: `client` (default) and `mock`. Items in `__private` are for generated code only and
+//! are not part of the stable API.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod address;
+mod decode;
+mod fields;
+mod tag;
+mod testing;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod webhook;
+
+#[cfg(test)]
+mod test_api;
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+pub use decode::{DecodeError, UnknownFrame};
+
+/// The version of this crate. A generated crate requires at least the version it was generated
+/// for (a caret requirement in its `Cargo.toml`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The identity of one message of a document: a `Copy` enum with a variant per message, in both
+/// directions.
+pub trait MessageKind: Copy + Eq + Hash + Debug + Send + Sync + 'static {
+    /// The message's name in the AsyncAPI document (its `name`, `messageId` or key).
+    fn name(self) -> &'static str;
+}
+
+/// The messages of one direction (the generated `Incoming` or `Outgoing`): how a text frame
+/// becomes one and how one becomes a text frame again.
+pub trait Message: Sized + Clone + Debug + Send + Sync + 'static {
+    /// The document's message kinds.
+    type Kind: MessageKind;
+
+    /// Decodes one text frame. A well-formed frame that matches no message of this direction is
+    /// kept whole as the enum's `Unknown` variant, not an error.
+    fn decode(frame: &str) -> Result<Self, DecodeError>;
+
+    /// The message as one JSON text frame (an unknown frame exactly as it was received).
+    fn to_frame(&self) -> Result<String, serde_json::Error>;
+
+    /// Which message this is; `None` for a frame the document does not describe.
+    fn kind(&self) -> Option<Self::Kind>;
+
+    /// The correlation id the message carries (the document's `correlationId`), which pairs a
+    /// reply with its request.
+    fn correlation_id(&self) -> Option<String>;
+}
+
+/// One AsyncAPI document, from the side the crate was generated for.
+pub trait Api: Send + Sync + 'static {
+    /// The kinds of its messages.
+    type Kind: MessageKind;
+    /// What the generated side receives.
+    type Incoming: Message<Kind = Self::Kind>;
+    /// What the generated side sends.
+    type Outgoing: Message<Kind = Self::Kind>;
+
+    /// The messages the generated side sends first on every new connection (usually the
+    /// credentials), in order.
+    const ON_CONNECT: &'static [Self::Kind];
+    /// The document's servers, in document order.
+    const SERVERS: &'static [Server];
+    /// The document's message examples, in document order.
+    const EXAMPLES: &'static [Example<Self::Kind>];
+}
+
+/// Hands a received message to a handler: the generated crate implements it for its `Incoming`
+/// and every implementation of its `Handler` trait.
+pub trait Dispatch<H: ?Sized>: Sized {
+    /// Calls the handler method for this message.
+    fn dispatch(self, handler: &mut H);
+}
+
+/// A server of the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// The key in the document's `servers`.
+    pub name: &'static str,
+    /// Scheme, host and path, such as `wss://example.com/ws`.
+    pub url: &'static str,
+    /// The document's `protocol`.
+    pub protocol: &'static str,
+    /// Handshake headers the server requires, with the document's value (may be empty).
+    pub headers: &'static [(&'static str, &'static str)],
+}
+
+/// One message example of the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Example<K: 'static> {
+    /// The message it is an example of.
+    pub message: K,
+    /// The example's name.
+    pub name: &'static str,
+    /// Whether the generated side receives this message (else it sends it).
+    pub received: bool,
+    /// The payload as one JSON text frame.
+    pub json: &'static str,
+}
+
+/// Support for generated code. Not part of the stable API: it changes whenever the generator
+/// needs it to, with the generator's own version.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::address::{fill_template, match_template};
+    pub use crate::decode::{check_json, parse};
+    pub use crate::fields::{correlation_of, deserialize_open, present};
+    pub use crate::tag::peek_tag;
+    pub use crate::testing::assert_same_json;
+}

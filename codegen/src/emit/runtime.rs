@@ -1,0 +1,112 @@
+//! The modules that name the runtime's generic items for this document: `client.rs` (the
+//! WebSocket client, with typed `request_<message>` methods), `mock.rs` (the mock broker) and
+//! `webhook.rs`. They hold type aliases and one-line wrappers only; the behaviour is in
+//! `asyncapi-runtime`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::ident;
+use super::messages::payload_type;
+use crate::ir::{Api, Direction};
+use crate::types::Types;
+
+pub(super) fn client(api: &Api, types: &Types) -> TokenStream {
+    let requests = requests(api, types);
+    quote! {
+        //! The WebSocket client of this API: the runtime's client, typed for [`Api`](crate::Api).
+
+        pub use ::asyncapi_runtime::client::{Connect, Error, ProvideError};
+
+        /// A running connection to a server of the API: a stream of [`Event`]s, or a source for
+        /// [`Client::run`](::asyncapi_runtime::client::Client::run) with a
+        /// [`Handler`](crate::Handler).
+        pub type Client = ::asyncapi_runtime::client::Client<crate::Api>;
+
+        /// How to reach the server and behave on the connection.
+        pub type ClientConfig = ::asyncapi_runtime::client::ClientConfig<crate::Api>;
+
+        /// What the client reports: connection events and [`Incoming`](crate::Incoming) messages.
+        pub type Event = ::asyncapi_runtime::client::Event<crate::Incoming>;
+
+        #requests
+    }
+}
+
+/// The `Requests` trait: for each sent message with a correlation id and exactly one declared
+/// reply, a request that resolves to the reply's payload type.
+fn requests(api: &Api, types: &Types) -> TokenStream {
+    let pairs: Vec<_> = api
+        .messages
+        .iter()
+        .filter(|m| m.direction == Direction::Send && m.correlation.is_some() && m.replies.len() == 1)
+        .map(|m| (m, &api.messages[m.replies[0]]))
+        .collect();
+    if pairs.is_empty() {
+        return quote! {};
+    }
+    let signatures: Vec<_> = pairs
+        .iter()
+        .map(|(m, reply)| {
+            let name = ident(&format!("request_{}", m.method));
+            let (ty, reply_ty) = (payload_type(types, m), payload_type(types, reply));
+            let doc =
+                format!(" Sends `{}` and waits for its reply `{}` (matched by correlation id).", m.key, reply.key);
+            quote! {
+                #[doc = #doc]
+                fn #name(&self, payload: #ty) -> impl ::std::future::Future<Output = Result<#reply_ty, Error>> + Send
+            }
+        })
+        .collect();
+    let bodies = pairs.iter().map(|(m, reply)| {
+        let (v, rv) = (ident(&m.ident), ident(&reply.ident));
+        quote! {
+            self.request_reply(crate::Outgoing::#v(Box::new(payload)), crate::MessageKind::#rv, |reply| match reply {
+                crate::Incoming::#rv(reply) => Ok(*reply),
+                other => Err(other),
+            })
+        }
+    });
+    quote! {
+        /// Typed requests: each sends a message and resolves to its declared reply. Bring the trait
+        /// into scope (`use <crate>::client::Requests as _;`) to call them on a [`Client`].
+        pub trait Requests {
+            #(#signatures;)*
+        }
+
+        impl Requests for Client {
+            #(#signatures { #bodies })*
+        }
+    }
+}
+
+pub(super) fn mock() -> TokenStream {
+    quote! {
+        //! The local mock broker of this API: the runtime's mock broker, typed for
+        //! [`Api`](crate::Api). It pushes the document's examples of received messages and
+        //! accepts the examples of the on-connect messages.
+
+        pub use ::asyncapi_runtime::mock::REJECTED;
+
+        /// A running mock broker.
+        pub type MockBroker = ::asyncapi_runtime::mock::MockBroker<crate::Api>;
+
+        /// Settings for a [`MockBroker`].
+        pub type MockBrokerBuilder = ::asyncapi_runtime::mock::MockBrokerBuilder<crate::Api>;
+    }
+}
+
+pub(super) fn webhook() -> TokenStream {
+    quote! {
+        //! Webhooks: a webhook body is one frame, so it decodes into the same
+        //! [`Incoming`](crate::Incoming) as a WebSocket frame and the same
+        //! [`Handler`](crate::Handler) can serve both. Answer the POST before handling the event,
+        //! so a slow handler does not make the sender time out and retry.
+
+        /// Decodes the body of one webhook POST into the message it carries (a body that is not
+        /// UTF-8 is a syntax error at its first invalid byte).
+        pub fn decode_webhook(body: &[u8]) -> Result<crate::Incoming, ::asyncapi_runtime::DecodeError> {
+            ::asyncapi_runtime::webhook::decode(body)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Tidy: repository rules as assertions.
+//!
+//! - The tree holds one copy of every piece of Rust: no two `.rs` files of more than 50 lines
+//!   are identical apart from their `//` comment lines (the generator's banners). Generated
+//!   crates reach the runtime crate by path instead of carrying copies of it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ is in the workspace").to_path_buf()
+}
+
+/// Every `.rs` file of the repository, build output and VCS metadata aside.
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable dir").flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !name.starts_with('.') && !name.starts_with("target") {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn no_rust_file_is_a_copy_of_another() {
+    let root = workspace();
+    let mut by_body: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for path in rust_files(&root) {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let body: Vec<&str> = text.lines().filter(|l| !l.starts_with("//")).collect();
+        if body.len() > 50 {
+            by_body.entry(body.join("\n")).or_default().push(path.strip_prefix(&root).expect("inside").to_path_buf());
+        }
+    }
+    let copies: Vec<_> = by_body.values().filter(|paths| paths.len() > 1).collect();
+    assert!(copies.is_empty(), "identical Rust files (banners aside): {copies:?}");
+}
