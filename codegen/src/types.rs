@@ -20,6 +20,7 @@ use crate::resolve::Model;
 use crate::schema;
 
 mod fallback;
+mod tagged;
 
 /// The Rust types of one API.
 pub struct Types {
@@ -49,6 +50,12 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
                     schema::relax_tag(&mut defs, name, path);
                 }
             }
+        }
+    }
+    // A discriminated base is an enum written here, not by typify; typify sees its own part.
+    for hierarchy in &bundle.hierarchies {
+        if let Some(base) = defs.get_mut(&hierarchy.base) {
+            *base = schema::discriminator::rewritten_own_part(base);
         }
     }
     let untyped = schema::untyped_keywords(&defs);
@@ -88,6 +95,9 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
     for (name, _) in &open_enums {
         settings.with_replacement(name, name, [TypeSpaceImpl::FromStr, TypeSpaceImpl::Display].into_iter());
     }
+    for hierarchy in &bundle.hierarchies {
+        settings.with_replacement(&hierarchy.base, &hierarchy.base, std::iter::empty());
+    }
     let typified = fallback::typify(&settings, &mut defs, &mut fallbacks, |d| to_schemars(d, bundle, model))?;
     let (space, typified) = typified.map_err(|e| typify_error(bundle, model, &defs, &e))?;
     warnings.extend(fallbacks.iter().map(|(name, why)| Warning {
@@ -112,6 +122,14 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
             let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
             quote!(#ident)
         });
+    }
+    for hierarchy in &bundle.hierarchies {
+        let description = bundle.defs.get(&hierarchy.base).and_then(|s| s.get("description")).and_then(Value::as_str);
+        let docs = crate::emit::doc_lines(description.unwrap_or(&hierarchy.base));
+        let items = tagged::tagged_enum(hierarchy, &paths, &docs);
+        let parsed: syn::File =
+            syn::parse2(items).map_err(|e| Error::Internal(format!("tagged enum is not a list of items: {e}")))?;
+        file.items.extend(parsed.items);
     }
     Ok(Types {
         file,

@@ -26,6 +26,8 @@ pub struct SchemaBundle {
     queue: Vec<(String, Ptr)>,
     /// Naming decisions worth telling the user about.
     pub warnings: Vec<Warning>,
+    /// Bases with a `discriminator` and their subtypes.
+    pub hierarchies: Vec<crate::schema::discriminator::Hierarchy>,
 }
 
 impl SchemaBundle {
@@ -60,7 +62,7 @@ impl SchemaBundle {
         out
     }
 
-    fn name_for(&mut self, model: &Model, target: &Ptr, hint: Option<&str>) -> String {
+    pub(super) fn name_for(&mut self, model: &Model, target: &Ptr, hint: Option<&str>) -> String {
         if let Some(name) = self.names.get(target) {
             return name.clone();
         }
@@ -88,7 +90,7 @@ impl SchemaBundle {
         name
     }
 
-    fn drain(&mut self, model: &Model) -> Result<()> {
+    pub(super) fn drain(&mut self, model: &Model) -> Result<()> {
         while let Some((name, ptr)) = self.queue.pop() {
             let value = model.get(&ptr).cloned().unwrap_or(Value::Null);
             let rewritten = self.rewrite(model, &ptr, value)?;

@@ -5,13 +5,22 @@ use serde_json::{Map, Value};
 
 use super::Lowering;
 use crate::error::Warning;
-use crate::ir::Example;
+use crate::ir::{Example, Message};
 use crate::resolve::Ptr;
 
 impl Lowering<'_> {
+    /// Keeps, for each message (defined at `origins[i]`), the examples that match its payload
+    /// schema; run once every schema is bundled.
+    pub(super) fn check_examples(&mut self, messages: &mut [Message], origins: &[Ptr]) {
+        for (message, origin) in messages.iter_mut().zip(origins) {
+            let examples = std::mem::take(&mut message.examples);
+            message.examples = self.valid_examples(origin, examples, message.payload.as_deref());
+        }
+    }
+
     /// The examples that match their payload schema; each one that does not is reported and
     /// left out of the generated tests and the mock broker's feed.
-    pub(super) fn valid_examples(&mut self, msg: &Ptr, examples: Vec<Example>, payload: Option<&str>) -> Vec<Example> {
+    fn valid_examples(&mut self, msg: &Ptr, examples: Vec<Example>, payload: Option<&str>) -> Vec<Example> {
         let Some(name) = payload else { return examples };
         let defs = self.schemas.reachable(name);
         let root = serde_json::json!({ "definitions": defs, "$ref": format!("#/definitions/{name}") });

@@ -13,10 +13,12 @@ use crate::resolve::{Model, Ptr};
 use crate::schema;
 
 impl Lowering<'_> {
-    pub(super) fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<Vec<Message>> {
+    /// The messages, each with where it is defined (for the example step).
+    pub(super) fn messages(&mut self, found: Vec<Found>, channels: &[Channel]) -> Result<(Vec<Message>, Vec<Ptr>)> {
         let mut names = Namespace::reserving(naming::RESERVED_MESSAGE_NAMES);
         let mut seen: std::collections::HashMap<(Ptr, usize, Direction), usize> = std::collections::HashMap::new();
         let mut out: Vec<Message> = Vec::new();
+        let mut origins: Vec<Ptr> = Vec::new();
         // Operation index → (its messages, its reply messages), as indices into `out`.
         let mut exchanges: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
         for f in found {
@@ -75,7 +77,8 @@ impl Lowering<'_> {
                 Some(ptr) => Some(self.schemas.add(self.model, &ptr, &format!("{ident}Headers"))?),
                 None => None,
             };
-            let examples = self.valid_examples(&target, examples::examples_of(&msg), payload.as_deref());
+            let examples = examples::examples_of(&msg);
+            origins.push(target.clone());
             out.push(Message {
                 key,
                 ident,
@@ -100,7 +103,7 @@ impl Lowering<'_> {
                 }
             }
         }
-        Ok(out)
+        Ok((out, origins))
     }
 
     fn payload(&mut self, msg_ptr: &Ptr, msg: &Map<String, Value>, ident: &str) -> Result<Option<String>> {

@@ -14,6 +14,7 @@
 pub mod bundle;
 mod dispatch;
 mod examples;
+mod hierarchies;
 mod messages;
 mod v2;
 mod v3;
@@ -73,8 +74,10 @@ pub fn lower(model: &Model) -> Result<Lowered> {
     let sources = sources_of(&info, doc);
     let servers = cx.servers(major)?;
     let (channels, found) = if major == 3 { cx.v3()? } else { cx.v2()? };
-    let messages = cx.messages(found, &channels)?;
+    let (mut messages, origins) = cx.messages(found, &channels)?;
+    cx.schemas.add_hierarchies(model)?;
     cx.schemas.finish();
+    cx.check_examples(&mut messages, &origins);
     let routing = Routing {
         received: dispatch::choose(&messages, Direction::Receive, &cx.schemas, Some(&mut cx.warnings), model, &cx.root),
         sent: dispatch::choose(&messages, Direction::Send, &cx.schemas, None, model, &cx.root),

@@ -208,6 +208,22 @@ impl Model {
         }
     }
 
+    /// The node that a reference written as a plain string at `from` names (a discriminator
+    /// `mapping` value), among the files already loaded; `None` when it names nothing loaded.
+    pub fn lookup(&self, from: &Ptr, reference: &str) -> Option<Ptr> {
+        let (file_part, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        let file = if file_part.is_empty() {
+            from.file
+        } else {
+            let decoded = percent_encoding::percent_decode_str(file_part).decode_utf8_lossy();
+            let path = access::normalize(&self.canonical[from.file.0].parent()?.join(decoded.as_ref()));
+            FileId(self.canonical.iter().position(|c| *c == path)?)
+        };
+        let pointer = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned();
+        let ptr = Ptr { file, pointer };
+        self.get(&ptr).map(|_| ptr)
+    }
+
     /// Follows `$ref`s starting at `ptr` until a node that is not a reference.
     pub fn deref(&self, ptr: &Ptr) -> Result<Ptr> {
         let mut current = ptr.clone();
