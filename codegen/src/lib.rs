@@ -40,6 +40,7 @@ pub struct Settings {
     regen_command: String,
     runtime: Runtime,
     references: resolve::Options,
+    typify: types::run::Runner,
 }
 
 impl Settings {
@@ -54,6 +55,7 @@ impl Settings {
             regen_command: "asyncapi-codegen generate".into(),
             runtime: Runtime::default(),
             references: resolve::Options::default(),
+            typify: types::run::Runner::InProcess,
         }
     }
 
@@ -104,6 +106,14 @@ impl Settings {
         self
     }
 
+    /// Runs typify in child processes of `exe`, the `asyncapi-codegen` binary (its hidden
+    /// `internal-typify` subcommand), so that a schema on which typify recurses without end
+    /// degrades to a JSON value instead of aborting this process. The binary does this itself.
+    pub fn with_typify_process(mut self, exe: impl Into<PathBuf>) -> Self {
+        self.typify = types::run::Runner::Child(exe.into());
+        self
+    }
+
     /// The command the banners tell readers to run to regenerate.
     pub fn with_regen_command(mut self, command: impl Into<String>) -> Self {
         self.regen_command = command.into();
@@ -146,7 +156,7 @@ fn analyse(settings: &Settings) -> Result<Analysed> {
     if let Some(policy) = settings.unknown_fields {
         lowered.api.unknown_fields = policy;
     }
-    let types = types::build(&lowered.api, &lowered.schemas, &model)?;
+    let types = types::build(&lowered.api, &lowered.schemas, &model, &settings.typify)?;
     let inputs = model.paths().map(Path::to_path_buf).collect();
     Ok(Analysed { lowered, types, inputs })
 }

@@ -27,7 +27,12 @@ enum MessageFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Generate (or, with --check, verify) a client crate.
-    Generate(Generate),
+    Generate(Box<Generate>),
+    /// Runs typify on the request on stdin and answers on stdout: the child process that
+    /// `generate` runs typify in, so that typify's unbounded recursion on a schema cannot abort
+    /// the run.
+    #[command(hide = true)]
+    InternalTypify,
 }
 
 #[derive(Parser)]
@@ -89,7 +94,10 @@ fn parse_runtime(text: &str) -> Result<asyncapi_codegen::Runtime, String> {
 }
 
 fn main() -> ExitCode {
-    let Cli { command: Command::Generate(args) } = Cli::parse();
+    let args = match Cli::parse().command {
+        Command::Generate(args) => args,
+        Command::InternalTypify => return internal_typify(),
+    };
     match run(&args) {
         Ok(code) => code,
         Err(err) => {
@@ -104,6 +112,19 @@ fn main() -> ExitCode {
     }
 }
 
+fn internal_typify() -> ExitCode {
+    use std::io::{Read as _, Write as _};
+    let mut input = String::new();
+    if std::io::stdin().read_to_string(&mut input).is_err() {
+        return ExitCode::from(3);
+    }
+    let reply = asyncapi_codegen::types::run::serve(&input);
+    match std::io::stdout().write_all(reply.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(3),
+    }
+}
+
 fn parse_ref_map(entry: &str) -> Result<(String, PathBuf), String> {
     // The URL contains `=` only in a query, which a prefix has no use for: split at the last one.
     match entry.rsplit_once('=') {
@@ -114,6 +135,11 @@ fn parse_ref_map(entry: &str) -> Result<(String, PathBuf), String> {
 
 fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::new(&args.spec).with_runtime(args.runtime.clone());
+    // typify runs in a child process of this binary: a schema it recurses on without end then
+    // degrades to a JSON value instead of aborting the run.
+    if let Ok(exe) = std::env::current_exe() {
+        settings = settings.with_typify_process(exe);
+    }
     if let Some(name) = &args.crate_name {
         settings = settings.with_crate_name(name);
     }

@@ -6,7 +6,7 @@
 pub mod discriminator;
 mod merges;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
@@ -43,6 +43,19 @@ pub fn references(schema: &Value) -> Vec<&str> {
             }
             Value::Array(items) => stack.extend(items),
             _ => {}
+        }
+    }
+    out
+}
+
+/// The definitions that `name` reaches through references, itself included.
+pub fn reachable<'a>(defs: &'a IndexMap<String, Value>, name: &'a str) -> BTreeSet<&'a str> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![name];
+    while let Some(n) = stack.pop() {
+        let Some((key, schema)) = defs.get_key_value(n) else { continue };
+        if out.insert(key.as_str()) {
+            stack.extend(references(schema));
         }
     }
     out
@@ -332,6 +345,17 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
                 }
                 other => normalize_schema(defs, other, depth + 1),
             },
+            // typify makes an `anyOf` a struct of optional flattened members, which cannot hold a
+            // string or a number; an `anyOf` with such a member is decoded as its first matching
+            // alternative instead, which accepts every value the `anyOf` accepts.
+            "anyOf"
+                if !map.contains_key("oneOf")
+                    && value.as_array().is_some_and(|alts| alts.iter().any(|a| !is_object_shaped(defs, a))) =>
+            {
+                let alts = value.as_array().map(|a| a.iter().map(|v| normalize_schema(defs, v, depth + 1)).collect());
+                out.insert("oneOf".into(), Value::Array(alts.unwrap_or_default()));
+                continue;
+            }
             "allOf" | "anyOf" | "oneOf" => match value {
                 Value::Array(items) => {
                     Value::Array(items.iter().map(|v| normalize_schema(defs, v, depth + 1)).collect())

@@ -10,7 +10,6 @@ use indexmap::IndexMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
-use typify::{TypeSpaceImpl, TypeSpaceSettings};
 
 use crate::error::{Error, Result, Warning};
 use crate::ir::{Api, Dispatch};
@@ -20,6 +19,7 @@ use crate::resolve::Model;
 use crate::schema;
 
 mod fallback;
+pub mod run;
 mod tagged;
 
 /// The Rust types of one API.
@@ -41,7 +41,8 @@ pub struct Types {
 }
 
 /// Converts every definition of `bundle` that `api` uses.
-pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
+/// `runner` says where typify runs (see [`run::Runner`]).
+pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runner) -> Result<Types> {
     let mut defs = bundle.defs.clone();
     for dispatch in [&api.routing.received, &api.routing.sent] {
         if let Dispatch::Tagged { path, cases, .. } = dispatch {
@@ -82,42 +83,27 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
             });
         }
     }
-    let mut fallbacks: fallback::Fallbacks = schema::unmergeable(&defs)
-        .into_iter()
-        .map(|name| (name, "its `allOf`/`oneOf` parts lead back to it, which typify cannot merge".to_owned()))
-        .collect();
+    let mut fallbacks: fallback::Fallbacks =
+        schema::unmergeable(&defs).into_iter().map(|(name, why)| (name, why.to_owned())).collect();
 
-    let mut settings = TypeSpaceSettings::default();
-    settings.with_struct_builder(false);
-    // Every type typify writes holds only `PartialEq` members (numbers, strings, JSON values,
-    // collections of them), so users can compare messages.
-    settings.with_derive("PartialEq".to_owned());
-    for (name, _) in &open_enums {
-        settings.with_replacement(name, name, [TypeSpaceImpl::FromStr, TypeSpaceImpl::Display].into_iter());
-    }
-    for hierarchy in &bundle.hierarchies {
-        settings.with_replacement(&hierarchy.base, &hierarchy.base, std::iter::empty());
-    }
-    let typified = fallback::typify(&settings, &mut defs, &mut fallbacks, |d| to_schemars(d, bundle, model))?;
-    let (space, typified) = typified.map_err(|e| typify_error(bundle, model, &defs, &e))?;
+    let open_names: Vec<String> = open_enums.iter().map(|(name, _)| name.clone()).collect();
+    let bases: Vec<String> = bundle.hierarchies.iter().map(|h| h.base.clone()).collect();
+    let check = |d: &IndexMap<String, Value>| to_schemars(d, bundle, model).map(drop);
+    let typified = fallback::typify(runner, (&open_names, &bases), &mut defs, &mut fallbacks, check)?;
+    let typified = typified.map_err(|e| typify_error(bundle, model, &defs, &e))?;
     warnings.extend(fallbacks.iter().map(|(name, why)| Warning {
         location: model.location(bundle.origins.get(name).unwrap_or(&model.root())),
         message: format!("schema `{name}` is typed as `serde_json::Value`: {why}"),
     }));
-    let schemas = to_schemars(&defs, bundle, model)?;
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
-    let typified = preserve_presence(typified, &schema::optional_nullable(&defs))?;
-    let mut file = typified;
+    let mut file = preserve_presence(typified.tokens, &schema::optional_nullable(&defs))?;
     for items in open {
         let parsed: syn::File =
             syn::parse2(items).map_err(|e| Error::Internal(format!("open enum is not a list of items: {e}")))?;
         file.items.extend(parsed.items);
     }
-    // One pass over typify's types (a lookup per definition would be quadratic).
-    let wanted: std::collections::HashSet<&str> = schemas.iter().map(|(n, _)| n.as_str()).collect();
-    let mut paths: BTreeMap<String, TokenStream> =
-        space.iter_types().filter(|t| wanted.contains(t.name().as_str())).map(|t| (t.name(), t.ident())).collect();
-    for (name, _) in &schemas {
+    let mut paths: BTreeMap<String, TokenStream> = typified.types.into_iter().collect();
+    for name in defs.keys() {
         paths.entry(name.clone()).or_insert_with(|| {
             let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
             quote!(#ident)
@@ -126,7 +112,14 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
     for hierarchy in &bundle.hierarchies {
         let description = bundle.defs.get(&hierarchy.base).and_then(|s| s.get("description")).and_then(Value::as_str);
         let docs = crate::emit::doc_lines(description.unwrap_or(&hierarchy.base));
-        let items = tagged::tagged_enum(hierarchy, &paths, &docs);
+        // A subtype that reaches its base again (through other types) is boxed, or the enum
+        // would contain itself.
+        let boxed: Vec<bool> = hierarchy
+            .variants
+            .iter()
+            .map(|(_, subtype)| schema::reachable(&defs, subtype).contains(hierarchy.base.as_str()))
+            .collect();
+        let items = tagged::tagged_enum(hierarchy, &paths, &boxed, &docs);
         let parsed: syn::File =
             syn::parse2(items).map_err(|e| Error::Internal(format!("tagged enum is not a list of items: {e}")))?;
         file.items.extend(parsed.items);
@@ -135,9 +128,9 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model) -> Result<Types> {
         file,
         paths,
         warnings,
-        uses_uuid: space.uses_uuid(),
-        uses_regress: space.uses_regress(),
-        uses_chrono: space.uses_chrono(),
+        uses_uuid: typified.uses.0,
+        uses_regress: typified.uses.1,
+        uses_chrono: typified.uses.2,
         fallbacks: fallbacks.into_keys().collect(),
     })
 }

@@ -18,19 +18,124 @@ const BUDGET: usize = 20_000;
 /// Nesting of inline schemas looked into.
 const MAX_DEPTH: usize = 64;
 
-/// The definitions of `defs` that contain a merge typify would not finish, in order.
-pub fn unmergeable(defs: &IndexMap<String, Value>) -> Vec<String> {
-    defs.iter()
-        .filter(|(name, schema)| {
+/// The definitions of `defs` that typify cannot type, in order, each with the reason: a merge
+/// it would not finish, or a definition that is nothing but itself (`oneOf: [{$ref: self}]`, no
+/// value can be built, and typify writes a type that does not compile).
+pub fn unmergeable(defs: &IndexMap<String, Value>) -> Vec<(String, &'static str)> {
+    let cyclic = inlining_cycles(defs);
+    let merges = defs.iter().filter(|(name, schema)| {
+        if cyclic.contains(name.as_str()) {
+            return true;
+        }
+        let mut sites = Vec::new();
+        merge_sites(schema, 0, &mut sites);
+        sites.into_iter().any(|site| {
+            let mut replay = Replay { defs, budget: BUDGET, stack: Vec::new() };
+            replay.recurses(vec![site.clone()], Some(name.as_str()))
+        })
+    });
+    let mut out: Vec<(String, &'static str)> = merges
+        .map(|(name, _)| (name.clone(), "its `allOf`/`oneOf` parts lead back to it, which typify cannot merge"))
+        .collect();
+    for name in defs.keys() {
+        if is_only_itself(defs, name) && !out.iter().any(|(n, _)| n == name) {
+            out.push((name.clone(), "it is nothing but a reference to itself, so no value of it exists"));
+        }
+    }
+    out
+}
+
+/// Whether the definition `name` is, through single-member `allOf`/`anyOf`/`oneOf` and
+/// references alone, itself.
+fn is_only_itself(defs: &IndexMap<String, Value>, name: &str) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut current = defs.get(name);
+    while let Some(schema) = current {
+        let Some(map) = schema.as_object() else { return false };
+        if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+            if target == name {
+                return true;
+            }
+            if !seen.insert(target) {
+                return false;
+            }
+            current = defs.get(target);
+            continue;
+        }
+        let single = ["allOf", "anyOf", "oneOf"]
+            .iter()
+            .filter_map(|k| map.get(*k).and_then(Value::as_array))
+            .collect::<Vec<_>>();
+        let constrained = map.keys().any(|k| {
+            !matches!(k.as_str(), "allOf" | "anyOf" | "oneOf" | "title" | "description" | "examples" | "$comment")
+        });
+        match single.as_slice() {
+            [members] if members.len() == 1 && !constrained => current = members.first(),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The definitions on a cycle of inlining: a merge copies the definitions its parts name into
+/// one new inline schema, whose own merges copy theirs, and so on; when that comes back to the
+/// first definition, typify makes inline schemas without end. The graph has an edge from a
+/// definition to each one that a merge in it copies (its parts' references, through nested
+/// `allOf`/`oneOf`/`anyOf`); definitions on a cycle are returned.
+fn inlining_cycles(defs: &IndexMap<String, Value>) -> BTreeSet<&str> {
+    let edges: IndexMap<&str, BTreeSet<&str>> = defs
+        .iter()
+        .map(|(name, schema)| {
             let mut sites = Vec::new();
             merge_sites(schema, 0, &mut sites);
-            sites.into_iter().any(|site| {
-                let mut replay = Replay { defs, budget: BUDGET, stack: Vec::new() };
-                replay.recurses(vec![site.clone()], Some(name.as_str()))
-            })
+            let mut copied = BTreeSet::new();
+            for site in sites {
+                if let Some(map) = site.as_object() {
+                    for key in ["allOf", "oneOf", "anyOf"] {
+                        for member in map.get(key).and_then(Value::as_array).into_iter().flatten() {
+                            copied_definitions(defs, member, 0, &mut copied);
+                        }
+                    }
+                }
+            }
+            (name.as_str(), copied)
         })
-        .map(|(name, _)| name.clone())
-        .collect()
+        .collect();
+    let mut cyclic = BTreeSet::new();
+    for start in edges.keys() {
+        // Whether `start` reaches itself.
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = edges.get(start).into_iter().flatten().copied().collect();
+        while let Some(next) = stack.pop() {
+            if next == *start {
+                cyclic.insert(*start);
+                break;
+            }
+            if seen.insert(next) {
+                stack.extend(edges.get(next).into_iter().flatten().copied());
+            }
+        }
+    }
+    cyclic
+}
+
+/// The definitions a merge part copies: the one it names, or those its nested combinators name.
+fn copied_definitions<'a>(defs: &'a IndexMap<String, Value>, part: &Value, depth: usize, out: &mut BTreeSet<&'a str>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Some(map) = part.as_object() else { return };
+    if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+        if let Some((key, _)) = defs.get_key_value(name) {
+            out.insert(key.as_str());
+        }
+        return;
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for member in map.get(key).and_then(Value::as_array).into_iter().flatten() {
+            copied_definitions(defs, member, depth + 1, out);
+        }
+    }
 }
 
 /// The nodes of a schema (not through references) where typify merges.
@@ -190,6 +295,22 @@ mod tests {
         pairs.iter().map(|(n, v)| ((*n).to_owned(), v.clone())).collect()
     }
 
+    fn names(d: &IndexMap<String, Value>) -> Vec<String> {
+        unmergeable(d).into_iter().map(|(n, _)| n).collect()
+    }
+
+    #[test]
+    fn a_definition_that_is_only_itself_is_found() {
+        let d = defs(&[
+            ("Loop", json!({"anyOf": [{"oneOf": [r("Alias")]}], "description": "d"})),
+            ("Alias", json!({"allOf": [r("Loop")]})),
+            ("Fine", json!({"oneOf": [r("Fine"), {"type": "string"}]})),
+        ]);
+        let mut found = names(&d);
+        found.sort();
+        assert_eq!(found, ["Alias", "Loop"]);
+    }
+
     fn r(name: &str) -> Value {
         json!({"$ref": format!("#/definitions/{name}")})
     }
@@ -200,7 +321,7 @@ mod tests {
             ("Pet", json!({"type": "object", "properties": {"t": {"type": "string"}}, "oneOf": [r("Cat")]})),
             ("Cat", json!({"allOf": [r("Pet"), {"type": "object", "properties": {"c": {"type": "boolean"}}}]})),
         ]);
-        assert_eq!(unmergeable(&d), ["Pet", "Cat"]);
+        assert_eq!(names(&d), ["Pet", "Cat"]);
     }
 
     #[test]
@@ -210,7 +331,21 @@ mod tests {
             ("B", json!({"type": "object", "properties": {"x": r("C")}})),
             ("C", json!({"type": "object", "properties": {"x": r("B"), "y": {"type": "string"}}})),
         ]);
-        assert_eq!(unmergeable(&d), ["A"]);
+        assert_eq!(names(&d), ["A"]);
+    }
+
+    #[test]
+    fn a_merge_that_copies_a_definition_whose_merges_copy_it_back_cannot_be_merged() {
+        // `Outer.p` merges `Inner` into a copy; `Inner.q` merges its alternatives into the
+        // copy, and one of them names `Outer`, whose `p` merges `Inner` again.
+        let d = defs(&[
+            ("Outer", json!({"type": "object", "additionalProperties": {"allOf": [{"const": "a"}, r("Inner")]}})),
+            (
+                "Inner",
+                json!({"type": "object", "properties": {"q": {"type": "object", "required": ["k"], "oneOf": [{"oneOf": [r("Outer")]}]}}}),
+            ),
+        ]);
+        assert_eq!(names(&d), ["Outer", "Inner"]);
     }
 
     #[test]
@@ -219,6 +354,12 @@ mod tests {
             ("Tree", json!({"type": "object", "properties": {"children": {"type": "array", "items": r("Tree")}}})),
             ("Named", json!({"allOf": [r("Tree"), {"type": "object", "properties": {"name": {"type": "string"}}}]})),
             ("Either", json!({"oneOf": [r("Either"), {"type": "string"}]})),
+            (
+                "Node",
+                json!({"type": "object", "properties": {"id": {"type": "string"}}, "oneOf": [r("Leaf"), r("Branch")]}),
+            ),
+            ("Leaf", json!({"type": "object", "properties": {"value": {"type": "string"}}})),
+            ("Branch", json!({"type": "object", "properties": {"children": {"type": "array", "items": r("Node")}}})),
         ]);
         assert!(unmergeable(&d).is_empty());
     }

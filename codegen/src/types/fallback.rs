@@ -6,16 +6,14 @@
 //! A definition falls back when a merge in it would never end ([`crate::schema::unmergeable`]:
 //! typify would overflow its stack, which cannot be caught), or when typify rejects or panics on
 //! it and the definitions it reaches (tried one definition at a time, dependencies first, once
-//! the whole set has failed).
+//! the whole set has failed). Run in a child process, "fails on" includes crashing it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use indexmap::IndexMap;
-use proc_macro2::TokenStream;
 use serde_json::{Map, Value};
-use typify::{TypeSpace, TypeSpaceSettings};
 
+use super::run::{Request, Runner, Typified, run};
 use crate::error::Result;
 
 /// Definition name → why it is typed as a JSON value.
@@ -33,19 +31,26 @@ pub fn replace(defs: &mut IndexMap<String, Value>, name: &str) {
     *schema = Value::Object(any);
 }
 
-/// Runs typify on `defs`, degrading definitions it fails on; `schemas` turns definitions into
-/// typify's input (its errors are the document's and stop the run). Returns the type space and
-/// its tokens, or typify's message when even the degraded set fails.
+/// Runs typify (with `runner`) on `defs`, degrading definitions it fails on; `check` turns the
+/// definitions into typify's input first, and its errors are the document's and stop the run.
+/// Returns the types, or typify's message when even the degraded set fails.
 pub fn typify(
-    settings: &TypeSpaceSettings,
+    runner: &Runner,
+    generated: (&[String], &[String]),
     defs: &mut IndexMap<String, Value>,
     fallbacks: &mut Fallbacks,
-    schemas: impl Fn(&IndexMap<String, Value>) -> Result<Vec<(String, schemars::schema::Schema)>>,
-) -> Result<std::result::Result<(TypeSpace, TokenStream), String>> {
+    check: impl Fn(&IndexMap<String, Value>) -> Result<()>,
+) -> Result<std::result::Result<Typified, String>> {
     for name in fallbacks.keys() {
         replace(defs, name);
     }
-    let first = match attempt(settings, schemas(defs)?) {
+    check(defs)?;
+    let request = |defs: &IndexMap<String, Value>| Request {
+        defs: defs.iter().map(|(n, v)| (n.clone(), v.clone())).collect(),
+        open_enums: generated.0.to_vec(),
+        bases: generated.1.to_vec(),
+    };
+    let first = match run(runner, &request(defs)) {
         Ok(done) => return Ok(Ok(done)),
         Err(e) => e,
     };
@@ -53,44 +58,15 @@ pub fn typify(
         if fallbacks.contains_key(&name) {
             continue;
         }
-        let reached = reachable(defs, &name);
+        let reached = crate::schema::reachable(defs, &name);
         let subset: IndexMap<String, Value> =
             defs.iter().filter(|(n, _)| reached.contains(n.as_str())).map(|(n, v)| (n.clone(), v.clone())).collect();
-        if let Err(e) = attempt(settings, schemas(&subset)?) {
-            fallbacks.insert(name.clone(), format!("typify rejects it ({e})"));
+        if let Err(e) = run(runner, &request(&subset)) {
+            fallbacks.insert(name.clone(), format!("typify cannot type it ({e})"));
             replace(defs, &name);
         }
     }
-    Ok(attempt(settings, schemas(defs)?).map_err(|e| if fallbacks.is_empty() { first } else { e }))
-}
-
-/// One typify run with its panics contained.
-fn attempt(
-    settings: &TypeSpaceSettings,
-    schemas: Vec<(String, schemars::schema::Schema)>,
-) -> std::result::Result<(TypeSpace, TokenStream), String> {
-    let mut space = TypeSpace::new(settings);
-    match super::quietly(|| catch_unwind(AssertUnwindSafe(|| space.add_ref_types(schemas)))) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => return Err("typify panicked on these schemas".into()),
-    }
-    let tokens = super::quietly(|| catch_unwind(AssertUnwindSafe(|| space.to_stream())))
-        .map_err(|_| "typify panicked while writing the types".to_owned())?;
-    Ok((space, tokens))
-}
-
-/// The definitions that `name` reaches through references, itself included.
-fn reachable<'a>(defs: &'a IndexMap<String, Value>, name: &'a str) -> BTreeSet<&'a str> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![name];
-    while let Some(n) = stack.pop() {
-        let Some((key, schema)) = defs.get_key_value(n) else { continue };
-        if out.insert(key.as_str()) {
-            stack.extend(crate::schema::references(schema));
-        }
-    }
-    out
+    Ok(run(runner, &request(defs)).map_err(|e| if fallbacks.is_empty() { first } else { e }))
 }
 
 /// Every definition after the ones it refers to (cycles broken where they are met), so that a

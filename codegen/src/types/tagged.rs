@@ -14,8 +14,14 @@ use quote::quote;
 use crate::naming::{self, Namespace};
 use crate::schema::discriminator::Hierarchy;
 
-/// The enum for `hierarchy`; `paths` gives each subtype's Rust type, `docs` the base's doc lines.
-pub fn tagged_enum(hierarchy: &Hierarchy, paths: &BTreeMap<String, TokenStream>, docs: &[String]) -> TokenStream {
+/// The enum for `hierarchy`; `paths` gives each subtype's Rust type, `boxed` which variants hold
+/// it in a `Box` (those that contain the base again), `docs` the base's doc lines.
+pub fn tagged_enum(
+    hierarchy: &Hierarchy,
+    paths: &BTreeMap<String, TokenStream>,
+    boxed: &[bool],
+    docs: &[String],
+) -> TokenStream {
     let ident = Ident::new(&hierarchy.base, Span::call_site());
     let mut names = Namespace::reserving(&["Unlisted"]);
     let variants: Vec<Ident> = hierarchy
@@ -26,11 +32,13 @@ pub fn tagged_enum(hierarchy: &Hierarchy, paths: &BTreeMap<String, TokenStream>,
     let types: Vec<TokenStream> = hierarchy
         .variants
         .iter()
-        .map(|(_, subtype)| {
-            paths.get(subtype).cloned().unwrap_or_else(|| {
+        .zip(boxed.iter().chain(std::iter::repeat(&false)))
+        .map(|((_, subtype), boxed)| {
+            let path = paths.get(subtype).cloned().unwrap_or_else(|| {
                 let ident = Ident::new(subtype, Span::call_site());
                 quote!(#ident)
-            })
+            });
+            if *boxed { quote!(::std::boxed::Box<#path>) } else { path }
         })
         .collect();
     let tags: Vec<&str> = hierarchy.variants.iter().map(|(tag, _)| tag.as_str()).collect();
