@@ -3,6 +3,7 @@
 //! (flattening `allOf` of objects, relaxing a routed tag to a plain string, keeping date-times as
 //! text).
 
+pub mod depth;
 pub mod discriminator;
 mod merges;
 

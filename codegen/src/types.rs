@@ -85,6 +85,12 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
     }
     let mut fallbacks: fallback::Fallbacks =
         schema::unmergeable(&defs).into_iter().map(|(name, why)| (name, why.to_owned())).collect();
+    for (name, above) in schema::depth::too_deep(&defs) {
+        let why = format!(
+            "the types from `{above}` down to it would nest too deeply for rustc to compile (its recursion limit); from here down the value is kept as JSON"
+        );
+        fallbacks.entry(name).or_insert(why);
+    }
 
     let open_names: Vec<String> = open_enums.iter().map(|(name, _)| name.clone()).collect();
     let bases: Vec<String> = bundle.hierarchies.iter().map(|h| h.base.clone()).collect();
