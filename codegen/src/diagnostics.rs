@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self, Files};
 use codespan_reporting::term::{self, Config};
 use serde::Serialize;
 
@@ -106,16 +106,25 @@ fn text(level: Level, location: Option<&Location>, message: &str) -> String {
     out
 }
 
+/// Characters of the offending line shown before the column and from it on: a minified
+/// document is one line of hundreds of kilobytes, and a message quotes a window of it.
+const BEFORE: usize = 60;
+const AFTER: usize = 100;
+
 /// The message with the offending line and a caret, when the location carries the text of its
 /// file (it does for every file read as part of the document set, and for no other).
 fn with_snippet(level: Level, location: &Location, message: &str) -> Option<String> {
     let (line, col) = location.position?;
     let source: &str = &location.text.as_ref()?.0;
     let offset = byte_offset(source, line, col)?;
-    let end =
-        source[offset..].find(['\n', '\r']).map_or(source.len(), |n| offset + n.max(1).min(source.len() - offset));
-    let mut files = SimpleFiles::new();
-    let id = files.add(location.file.display().to_string(), source);
+    let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[offset..].find(['\n', '\r']).map_or(source.len(), |n| offset + n);
+    let shown = OneLine::around(
+        location.file.display().to_string(),
+        line as usize,
+        &source[line_start..line_end],
+        offset - line_start,
+    );
     let diagnostic = match level {
         Level::Error => Diagnostic::error(),
         Level::Warning => Diagnostic::warning(),
@@ -124,12 +133,71 @@ fn with_snippet(level: Level, location: &Location, message: &str) -> Option<Stri
     if !location.pointer.is_empty() {
         notes.push(format!("at {}", location.pointer));
     }
-    let diagnostic = diagnostic
-        .with_message(message)
-        .with_labels(vec![Label::primary(id, offset..end.max(offset))])
-        .with_notes(notes);
+    let diagnostic =
+        diagnostic.with_message(message).with_labels(vec![Label::primary((), shown.label.clone())]).with_notes(notes);
     let config = Config { chars: term::Chars::ascii(), ..Config::default() };
-    term::emit_into_string(&config, &files, &diagnostic).ok()
+    term::emit_into_string(&config, &shown, &diagnostic).ok()
+}
+
+/// The offending line, or a window of it around the column, as the one "file" a diagnostic
+/// shows; line and column numbers stay those of the real file.
+struct OneLine {
+    name: String,
+    line_number: usize,
+    text: String,
+    /// Characters of the real line left out before `text` (less the `…` marker).
+    skipped: usize,
+    /// Bytes of `text` before the window's first real character (the marker).
+    marker: usize,
+    label: std::ops::Range<usize>,
+}
+
+impl OneLine {
+    fn around(name: String, line_number: usize, line: &str, at: usize) -> OneLine {
+        let col = line[..at].chars().count();
+        let first = col.saturating_sub(BEFORE);
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        let start = chars.get(first).map_or(line.len(), |(b, _)| *b);
+        let end = chars.get(col + AFTER).map_or(line.len(), |(b, _)| *b);
+        let (head, tail) = (if first > 0 { "…" } else { "" }, if end < line.len() { "…" } else { "" });
+        let text = format!("{head}{}{tail}", &line[start..end]);
+        let label_start = head.len() + at - start;
+        let label_end = (head.len() + end - start).max(label_start + 1).min(text.len());
+        OneLine {
+            name,
+            line_number,
+            text,
+            skipped: first,
+            marker: head.len(),
+            label: label_start..label_end.max(label_start),
+        }
+    }
+}
+
+impl<'a> Files<'a> for OneLine {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.name)
+    }
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+    fn line_index(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
+        Ok(0)
+    }
+    fn line_number(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
+        Ok(self.line_number)
+    }
+    fn column_number(&'a self, (): (), _: usize, byte_index: usize) -> Result<usize, files::Error> {
+        let byte = byte_index.clamp(self.marker, self.text.len());
+        Ok(self.skipped + self.text[self.marker..byte].chars().count() + 1)
+    }
+    fn line_range(&'a self, (): (), _: usize) -> Result<std::ops::Range<usize>, files::Error> {
+        Ok(0..self.text.len())
+    }
 }
 
 fn byte_offset(source: &str, line: u32, col: u32) -> Option<usize> {
@@ -164,6 +232,28 @@ mod tests {
         assert!(text.contains("asyncapi: 9.9.9"), "{text}");
         assert!(text.contains('^'), "{text}");
         assert!(text.contains("at /asyncapi"), "{text}");
+    }
+
+    #[test]
+    fn a_long_line_is_clipped_to_a_window_around_the_column() {
+        // A minified document: one line of 400 KB, the problem at its middle.
+        let mut line = "[1,".repeat(70_000);
+        let col = line.chars().count() + 1;
+        line.push_str("\"here\"");
+        line.push_str(&",2".repeat(100_000));
+        let error = Error::spec(quoted("min.json", &line, "/70000", (1, col as u32)), "bad");
+        let text = error_text(&error);
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        assert!(text.contains(&format!("min.json:1:{col}")), "{text}");
+        assert!(text.contains("…[1,[1,") && text.contains("\"here\",2,2") && text.contains(",2…"), "{text}");
+        let caret = text.lines().find(|l| l.contains('^')).expect("a caret line");
+        let quoted_line = text.lines().find(|l| l.contains("\"here\"")).expect("the line");
+        let column = |l: &str, at: usize| l[..at].chars().count();
+        assert_eq!(
+            caret.find('^').map(|i| column(caret, i)),
+            quoted_line.find("\"here").map(|i| column(quoted_line, i)),
+            "the caret is under the column:\n{text}"
+        );
     }
 
     #[test]

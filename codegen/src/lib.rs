@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod diagnostics;
+pub mod doc_text;
 pub mod emit;
 
 pub mod error;

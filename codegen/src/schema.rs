@@ -394,8 +394,24 @@ fn drop_nonconforming_default(schema: &mut Map<String, Value>) {
         _ => true,
     };
     let enum_ok = schema.get("enum").and_then(Value::as_array).is_none_or(|e| e.contains(default));
-    if !type_ok || !enum_ok {
+    if !type_ok || !enum_ok || !default_validates(schema, default) {
         schema.remove("default");
+    }
+}
+
+/// Whether `default` satisfies the rest of its own schema (`minimum`, `items`, `pattern`, ...),
+/// checked when the schema stands alone (no `$ref` inside): typify rejects a schema whose
+/// default does not (`value does not conform to the given schema`).
+fn default_validates(schema: &Map<String, Value>, default: &Value) -> bool {
+    let mut rest = schema.clone();
+    rest.remove("default");
+    let rest = Value::Object(rest);
+    if !references(&rest).is_empty() {
+        return true;
+    }
+    match jsonschema::draft7::options().should_validate_formats(false).build(&rest) {
+        Ok(validator) => validator.is_valid(default),
+        Err(_) => true,
     }
 }
 
@@ -758,6 +774,21 @@ mod tests {
         assert!(n["A"]["properties"].get("Self").is_none());
         assert_eq!(n["A"]["additionalProperties"], json!({}));
         assert_eq!(n["A"]["required"], json!([]));
+    }
+
+    #[test]
+    fn a_default_its_own_schema_rejects_is_dropped() {
+        let d = IndexMap::from([(
+            "T".to_owned(),
+            json!({"type": "object", "properties": {
+                "low": {"type": "integer", "minimum": 5, "default": 1},
+                "list": {"type": "array", "items": {"type": "integer"}, "default": ["a"]},
+                "fine": {"type": "integer", "minimum": 5, "default": 7}}}),
+        )]);
+        let n = normalize(&d).0;
+        assert!(n["T"]["properties"]["low"].get("default").is_none());
+        assert!(n["T"]["properties"]["list"].get("default").is_none());
+        assert_eq!(n["T"]["properties"]["fine"]["default"], 7);
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
     }
     for hierarchy in &bundle.hierarchies {
         let description = bundle.defs.get(&hierarchy.base).and_then(|s| s.get("description")).and_then(Value::as_str);
-        let docs = crate::emit::doc_lines(description.unwrap_or(&hierarchy.base));
+        let docs = crate::doc_text::doc_lines(description.unwrap_or(&hierarchy.base));
         // A subtype that reaches its base again (through other types) is boxed, or the enum
         // would contain itself.
         let boxed: Vec<bool> = hierarchy
@@ -155,7 +155,7 @@ fn open_enum(name: &str, values: &[String], schema: Option<&Value>) -> TokenStre
     let (other, _) = names.claim("Unlisted");
     let other = proc_macro2::Ident::new(&other, proc_macro2::Span::call_site());
     let description = schema.and_then(|s| s.get("description")).and_then(Value::as_str).unwrap_or(name);
-    let docs = crate::emit::doc_lines(description);
+    let docs = crate::doc_text::doc_lines(description);
     quote! {
         #(#[doc = #docs])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -35,13 +35,17 @@ enum Kind {
     List(&'static Kind),
     /// A `$ref` object (3.0 `operation.channel`).
     RefOnly,
+    /// A message example: a mapping with `payload`, `headers` or both.
+    MessageExample,
+    /// A list of tag objects whose names are unique.
+    Tags,
 }
 
 /// The fields of an object kind: (name, kind, required).
 fn fields(kind: Kind) -> &'static [(&'static str, Kind, bool)] {
     use Kind::*;
     match kind {
-        Info => &[("title", Str, true), ("version", Str, true), ("description", Str, false)],
+        Info => &[("title", Str, true), ("version", Str, true), ("description", Str, false), ("tags", Tags, false)],
         Server2 => &[("url", Str, true), ("protocol", Str, true), ("description", Str, false)],
         Server3 => {
             &[("host", Str, true), ("protocol", Str, true), ("pathname", Str, false), ("description", Str, false)]
@@ -54,17 +58,24 @@ fn fields(kind: Kind) -> &'static [(&'static str, Kind, bool)] {
         ],
         Channel3 => &[
             ("address", StrOrNull, false),
+            ("tags", Tags, false),
             ("messages", Map(&Message), false),
             ("parameters", Map(&Parameter), false),
             ("title", Str, false),
             ("summary", Str, false),
             ("description", Str, false),
         ],
-        Operation2 => &[("operationId", Str, false), ("message", MessageOrOneOf, false), ("summary", Str, false)],
+        Operation2 => &[
+            ("operationId", Str, false),
+            ("message", MessageOrOneOf, false),
+            ("summary", Str, false),
+            ("tags", Tags, false),
+        ],
         Operation3 => &[
             ("action", Str, true),
             ("channel", RefOnly, true),
             ("messages", List(&RefOnly), false),
+            ("tags", Tags, false),
             ("title", Str, false),
             ("summary", Str, false),
             ("description", Str, false),
@@ -75,8 +86,9 @@ fn fields(kind: Kind) -> &'static [(&'static str, Kind, bool)] {
             ("summary", Str, false),
             ("description", Str, false),
             ("contentType", Str, false),
-            ("examples", Array, false),
+            ("examples", List(&MessageExample), false),
             ("traits", Array, false),
+            ("tags", Tags, false),
         ],
         Parameter => &[("description", Str, false)],
         Components => {
@@ -122,6 +134,9 @@ impl Validator<'_> {
             ("components", Kind::Components, false),
             ("defaultContentType", Kind::Str, false),
         ];
+        if major == 2 {
+            top.push(("tags", Kind::Tags, false));
+        }
         if major == 3 {
             top.push(("channels", Kind::Map(&Kind::Channel3), false));
             top.push(("operations", Kind::Map(&Kind::Operation3), false));
@@ -165,6 +180,15 @@ impl Validator<'_> {
                 }
             }
             Kind::RefOnly => self.problem(at, "expected a `$ref` object".into()),
+            Kind::MessageExample => match value {
+                Value::Object(map) if map.contains_key("payload") || map.contains_key("headers") => {}
+                Value::Object(_) => self.problem(
+                    at,
+                    "a message example needs `payload`, `headers` or both; add one or remove the example".into(),
+                ),
+                other => self.problem(at, format!("expected a message example (a mapping), found {}", describe(other))),
+            },
+            Kind::Tags => self.tags(at, value),
             Kind::Map(inner) => match value {
                 Value::Object(map) => {
                     for (k, v) in map {
@@ -206,6 +230,39 @@ impl Validator<'_> {
                 }
                 other => self.problem(at, format!("expected a mapping, found {}", describe(other))),
             },
+        }
+    }
+}
+
+impl Validator<'_> {
+    /// A list of tags: each a mapping with a `name`, no name twice.
+    fn tags(&mut self, at: &Ptr, value: &Value) {
+        let Value::Array(items) = value else {
+            self.problem(at, format!("expected a list of tags, found {}", describe(value)));
+            return;
+        };
+        let mut seen: Vec<(&str, usize)> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let item_at = at.child(&i.to_string());
+            if ref_of(item).is_some() {
+                continue;
+            }
+            match item.get("name") {
+                Some(Value::String(name)) => match seen.iter().find(|(n, _)| n == name) {
+                    Some((_, first)) => self.problem(
+                        &item_at.child("name"),
+                        format!(
+                            "tag `{name}` is listed twice (first at {}/{first}); tag names must be unique",
+                            at.pointer
+                        ),
+                    ),
+                    None => seen.push((name, i)),
+                },
+                Some(other) => {
+                    self.problem(&item_at.child("name"), format!("expected a string, found {}", describe(other)))
+                }
+                None => self.problem(&item_at, "missing required field `name`".into()),
+            }
         }
     }
 }

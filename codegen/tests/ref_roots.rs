@@ -170,3 +170,20 @@ fn output_and_the_ir_carry_no_absolute_path() {
     assert!(written.contains("pub seen"), "the referenced schema was used");
     assert!(!written.contains(temp), "the output names no absolute path");
 }
+
+#[test]
+fn a_remote_reference_resolves_through_ref_map_and_otherwise_names_the_option() {
+    let t = tree();
+    std::fs::create_dir_all(t.root.join("mirror/v1")).expect("mirror");
+    std::fs::write(t.root.join("mirror/v1/ping.yaml"), "type: object\nproperties:\n  mapped: {type: string}\n")
+        .expect("schema");
+    std::fs::write(t.spec.join("asyncapi.yaml"), document("https://schemas.example.com/v1/ping.yaml")).expect("doc");
+    let o = run(&t.spec, &["generate", "--spec", "asyncapi.yaml", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("--ref-map https://schemas.example.com/v1/=<DIR>"), "{}", text(&o.stderr));
+
+    let map = "https://schemas.example.com/=../mirror";
+    let o = run(&t.spec, &["generate", "--spec", "asyncapi.yaml", "--out", "out", "--ref-map", map]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(files_text(&t.spec.join("out")).contains("pub mapped"), "the mirrored schema is the payload");
+}

@@ -19,6 +19,7 @@ mod servers;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::doc_text::doc_lines;
 use crate::ir::Api;
 use crate::types::Types;
 
@@ -119,18 +120,6 @@ fn sources_doc(api: &Api) -> Vec<String> {
         lines.extend(doc_lines(&format!("- **{}** <{}>{what}", s.id, s.url)));
     }
     lines
-}
-
-/// Doc-comment lines for free text from the spec. Each line becomes its own `#[doc]` string,
-/// which cannot end the comment or inject an item whatever the text contains.
-pub(crate) fn doc_lines(text: &str) -> Vec<String> {
-    text.trim_end()
-        .lines()
-        .map(|l| {
-            let clean: String = l.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect();
-            format!(" {}", clean.trim_end())
-        })
-        .collect()
 }
 
 /// `#[doc]` attributes for a list of paragraphs (title, summary, description).

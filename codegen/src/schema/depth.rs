@@ -22,35 +22,50 @@ const MAP: usize = 4;
 const MAX_DEPTH: usize = 64;
 
 /// Definitions to type as JSON values, each with the definition whose nesting made it
-/// necessary, in the order they were chosen.
+/// necessary, in the order they were chosen. The longest chain is followed from its top, and
+/// the definition where it leaves the budget is cut, so that as many levels as fit stay typed.
 pub fn too_deep(defs: &IndexMap<String, Value>) -> Vec<(String, String)> {
     let mut cut: BTreeSet<String> = BTreeSet::new();
     let mut out = Vec::new();
     // Each round cuts one definition; there are at most as many rounds as definitions.
     for _ in 0..defs.len() {
         let heights = Heights::of(defs, &cut);
-        // The lowest definition over budget: all it refers to are within it.
-        let Some((over, _)) = defs
-            .keys()
-            .filter_map(|n| heights.get(n.as_str()).map(|h| (n, *h)))
-            .filter(|(_, h)| *h > BUDGET)
-            .min_by_key(|(_, h)| *h)
+        let Some((top, _)) =
+            heights.iter().filter(|(_, h)| **h > BUDGET).max_by_key(|(n, h)| (**h, std::cmp::Reverse(**n)))
         else {
             break;
         };
-        let mut children = Vec::new();
-        if let Some(schema) = defs.get(over) {
-            child_offsets(schema, 0, 0, &mut children);
-        }
-        let deepest = children
-            .into_iter()
-            .filter(|(name, _)| !cut.contains(*name) && defs.contains_key(*name) && *name != over.as_str())
-            .max_by_key(|(name, offset)| offset + heights.get(*name).copied().unwrap_or(0));
-        let Some((child, _)) = deepest else { break };
-        cut.insert(child.to_owned());
-        out.push((child.to_owned(), over.clone()));
+        let Some(found) = cut_below(defs, &heights, &cut, top) else { break };
+        cut.insert(found.0.clone());
+        out.push(found);
     }
     out
+}
+
+/// Walks down the longest chain from `top` and names the first definition that starts beyond
+/// the budget, with the one that holds it.
+fn cut_below(
+    defs: &IndexMap<String, Value>,
+    heights: &BTreeMap<&str, usize>,
+    cut: &BTreeSet<String>,
+    top: &str,
+) -> Option<(String, String)> {
+    let mut current = top;
+    let mut spent = 0;
+    for _ in 0..defs.len() {
+        let mut children = Vec::new();
+        child_offsets(defs.get(current)?, 0, 0, &mut children);
+        let (child, offset) = children
+            .into_iter()
+            .filter(|(name, _)| !cut.contains(*name) && defs.contains_key(*name) && *name != current)
+            .max_by_key(|(name, offset)| offset + heights.get(*name).copied().unwrap_or(0))?;
+        if spent + offset + TYPE > BUDGET {
+            return Some((child.to_owned(), current.to_owned()));
+        }
+        spent += offset;
+        current = child;
+    }
+    None
 }
 
 struct Heights<'a> {
