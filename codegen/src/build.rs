@@ -16,7 +16,7 @@
 //! ```
 //!
 //! The crate depends on `asyncapi-runtime` (with its `client` feature for the client module,
-//! and `mock` for the mock broker when [`Builder::with_mock`] asks for it), `serde` and
+//! `server` for [`Builder::with_server`] and `mock` for [`Builder::with_mock`]), `serde` and
 //! `serde_json`. Cargo reruns the script when any file of the document set changes.
 
 use std::path::{Path, PathBuf};
@@ -30,6 +30,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     file_name: String,
     client: bool,
+    server: bool,
     mock: bool,
 }
 
@@ -56,6 +57,7 @@ impl Builder {
             out_dir: None,
             file_name: "asyncapi.rs".into(),
             client: true,
+            server: false,
             mock: false,
         }
     }
@@ -76,6 +78,13 @@ impl Builder {
     /// `client` feature).
     pub fn with_client(mut self, client: bool) -> Self {
         self.client = client;
+        self
+    }
+
+    /// Whether to include the `server` module (default: no; needs `asyncapi-runtime`'s `server`
+    /// feature).
+    pub fn with_server(mut self, server: bool) -> Self {
+        self.server = server;
         self
     }
 
@@ -103,6 +112,7 @@ impl Builder {
         };
         let mut modules = vec!["channels", "messages", "servers", "webhook"];
         modules.extend(self.client.then_some("client"));
+        modules.extend(self.server.then_some("server"));
         modules.extend(self.mock.then_some("mock"));
         let (text, warnings, inputs) = generate_single_file(&self.settings, &modules)
             .map_err(|e| BuildError(crate::diagnostics::error_text(&e)))?;

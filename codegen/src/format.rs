@@ -220,7 +220,7 @@ fn separate_items(text: &str) -> String {
             continue;
         }
         let comment = this.starts_with("//");
-        let closes = this == "}" || (this.ends_with(';') && this.starts_with([')', ']', '}']));
+        let closes = this == "}" || (this.ends_with(';') && this.starts_with([')', ']', '}', '>']));
         let ends_item = !comment && (closes || (this.ends_with(';') && (starts_item(this) || is_use(this))));
         let starts = starts_item(that) || is_use(that);
         let blank = (is_inner(this) && !is_inner(that)) || (ends_item && starts && !(is_use(this) && is_use(that)));

@@ -33,6 +33,7 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/webhook.rs", include_str!("../runtime/src/webhook.rs")),
     ("src/test_api.rs", include_str!("../runtime/src/test_api.rs")),
     ("src/mock.rs", include_str!("../runtime/src/mock.rs")),
+    ("src/server.rs", include_str!("../runtime/src/server.rs")),
     ("src/client/mod.rs", include_str!("../runtime/src/client/mod.rs")),
     ("src/client/config.rs", include_str!("../runtime/src/client/config.rs")),
     ("src/client/error.rs", include_str!("../runtime/src/client/error.rs")),

@@ -3,8 +3,8 @@
 //! A generated crate holds what is particular to one AsyncAPI document: its payload types, its
 //! channels, its `Incoming` and `Outgoing` message enums and how a frame is routed to one of them.
 //! Everything that is the same for every document lives here, written and tested once: decoding
-//! support with located errors, the WebSocket [`client`], the local [`mock`] broker and
-//! [`webhook`] decoding.
+//! support with located errors, the WebSocket [`client`] and [`server`], the local [`mock`]
+//! broker (a handler of the server) and [`webhook`] decoding.
 //!
 //! The two meet through a few traits the generated code implements: [`Api`] (the document: its
 //! messages, servers, examples and on-connect messages), [`Message`] (one direction's message
@@ -13,7 +13,7 @@
 //! generic types for its document (`pub type Client = asyncapi_runtime::client::Client<Api>;`),
 //! so that its users never need to name this crate.
 //!
-//! Features: `client` (default) and `mock`. Items in `__private` are for generated code only and
+//! Features: `client` (default), `server`, and `mock` (which needs `server`). Items in `__private` are for generated code only and
 //! are not part of the stable API.
 
 #![deny(missing_docs)]
@@ -29,6 +29,8 @@ mod testing;
 pub mod client;
 #[cfg(feature = "mock")]
 pub mod mock;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod webhook;
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! examples of received messages (or a recorded stream) at a configurable rate.
 //!
 //! It exists so that a client can be tried and tested without an account: it can drop
-//! connections after N messages or on command to exercise reconnects, and it answers pings.
+//! connections after N messages or on command to exercise reconnects, and it answers pings. It
+//! is one handler of the runtime's [`Server`], serving the other side of the document.
 //!
 //! The feed is one sequence shared by the broker's connections, the way a live feed is: every
 //! frame is sent once, to the connection open when it is due, so a client that reconnects
@@ -21,17 +22,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use futures_util::{SinkExt as _, StreamExt as _};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::Api;
+use crate::server::{Connection, Server};
+use crate::{Api, Message as _};
 
 /// The close code the broker answers bad credentials with: an application code, which the
 /// client of the `client` feature reports as a rejection and does not retry.
@@ -182,8 +177,6 @@ impl<A: Api> MockBrokerBuilder<A> {
         if let Some(problem) = self.invalid {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, problem));
         }
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
         let accept = if self.accept.is_empty() { example_credentials::<A>() } else { self.accept };
         let mut frames = if self.examples { examples::<A>() } else { Vec::new() };
         frames.extend(self.frames);
@@ -199,11 +192,15 @@ impl<A: Api> MockBrokerBuilder<A> {
             cursor: AtomicUsize::new(0),
             stats: Stats::default(),
         });
-        let (stop, stop_rx) = watch::channel(false);
-        let (drops, drops_rx) = watch::channel(0u64);
-        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stop_rx, drops_rx));
-        tracing::info!(%addr, "mock broker listening");
-        Ok(MockBroker { addr, shared, stop, drops, task: Some(task), api: PhantomData })
+        let handler_shared = Arc::clone(&shared);
+        // One frame in flight per connection: the feed is shared, so a frame waiting in a
+        // connection's buffer is a frame another connection will not get.
+        let server = Server::builder()
+            .buffer(1)
+            .serve(addr, move |conn| session::<A>(Arc::clone(&handler_shared), conn))
+            .await?;
+        tracing::info!(addr = %server.addr(), "mock broker listening");
+        Ok(MockBroker { server, shared })
     }
 }
 
@@ -226,17 +223,13 @@ fn example_credentials<A: Api>() -> Vec<serde_json::Value> {
 /// A running mock broker. Dropping it stops it; [`MockBroker::shutdown`] also waits for its
 /// connections to close.
 pub struct MockBroker<A: Api> {
-    addr: SocketAddr,
+    server: Server<A::Outgoing, A::Incoming>,
     shared: Arc<Shared>,
-    stop: watch::Sender<bool>,
-    drops: watch::Sender<u64>,
-    task: Option<JoinHandle<()>>,
-    api: PhantomData<fn() -> A>,
 }
 
 impl<A: Api> std::fmt::Debug for MockBroker<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockBroker").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("MockBroker").field("addr", &self.server.addr()).finish_non_exhaustive()
     }
 }
 
@@ -248,17 +241,17 @@ impl<A: Api> MockBroker<A> {
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The URL a client connects to, `ws://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
-        format!("ws://{}/", self.addr)
+        self.server.url()
     }
 
     /// Drops every open connection now (close code 1001, going away).
     pub fn drop_connections(&self) {
-        self.drops.send_modify(|n| *n += 1);
+        self.server.drop_connections();
     }
 
     /// WebSocket handshakes so far.
@@ -282,11 +275,8 @@ impl<A: Api> MockBroker<A> {
     }
 
     /// Stops listening, closes every connection, and waits until they are closed.
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
@@ -322,105 +312,63 @@ struct Stats {
     sent: AtomicUsize,
 }
 
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
-    drops: watch::Receiver<u64>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            biased;
-            () = stopped(&mut stop) => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    tracing::debug!(%peer, "mock broker: new connection");
-                    connections.spawn(serve(stream, Arc::clone(&shared), stop.clone(), drops.clone()));
-                }
-                Err(e) => tracing::warn!(error = %e, "mock broker: accept failed"),
-            },
-            // Reap finished connections so the set does not grow.
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    drop(listener);
-    while connections.join_next().await.is_some() {}
-}
-
-type Socket = WebSocketStream<TcpStream>;
-
-async fn serve(
-    stream: TcpStream,
-    shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
-    mut drops: watch::Receiver<u64>,
-) {
-    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else { return };
+/// One client: its credentials, then its share of the feed.
+async fn session<A: Api>(shared: Arc<Shared>, mut conn: Connection<A::Outgoing, A::Incoming>) {
     shared.stats.connections.fetch_add(1, Ordering::SeqCst);
-    match tokio::time::timeout(shared.auth_timeout, authenticate(&mut ws, &shared)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(reason)) => {
-            shared.stats.rejected.fetch_add(1, Ordering::SeqCst);
-            tracing::info!(reason, "mock broker: rejected a connection");
-            close(&mut ws, CloseCode::Library(REJECTED), reason).await;
-            return;
-        }
-        Err(_) => {
-            shared.stats.rejected.fetch_add(1, Ordering::SeqCst);
-            close(&mut ws, CloseCode::Policy, "no credentials in time").await;
-            return;
-        }
-    }
-    shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
-    drops.mark_unchanged();
-    if shared.unresponsive {
-        // Holding the socket without reading it leaves the client's pings unanswered.
-        tokio::select! {
-            () = stopped(&mut stop) => {}
-            _ = drops.changed() => {}
-        }
+    let checked = tokio::time::timeout(shared.auth_timeout, authenticate::<A>(&mut conn, &shared)).await;
+    let refused = match checked {
+        Ok(Ok(())) => None,
+        Ok(Err(reason)) => Some((REJECTED, reason)),
+        Err(_) => Some((u16::from(CloseCode::Policy), "no credentials in time")),
+    };
+    if let Some((code, reason)) = refused {
+        shared.stats.rejected.fetch_add(1, Ordering::SeqCst);
+        tracing::info!(reason, "mock broker: rejected a connection");
+        conn.close(code, reason).await;
         return;
     }
+    shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
+    if shared.unresponsive {
+        // The socket is neither read nor written from now on: the client's pings go unanswered.
+        conn.sender().pause().await;
+        while conn.recv().await.is_some() {}
+        return;
+    }
+    feed(&shared, &mut conn).await;
+}
+
+/// Pushes the feed's frames at the configured pace until the feed ends, the client goes, or
+/// `drop_after` frames went out; frames the client sends are read and ignored.
+async fn feed<O, I>(shared: &Shared, conn: &mut Connection<O, I>)
+where
+    O: crate::Message,
+    I: crate::Message,
+{
+    let sender = conn.sender();
     let mut feeding = !shared.frames.is_empty();
     let mut sent_here = 0;
     let mut next_due = Instant::now();
     loop {
         tokio::select! {
             biased;
-            () = stopped(&mut stop) => {
-                close(&mut ws, CloseCode::Away, "mock broker shutting down").await;
-                return;
-            }
-            changed = drops.changed() => {
-                if changed.is_ok() {
-                    close(&mut ws, CloseCode::Away, "dropped by the mock broker").await;
+            item = conn.recv() => {
+                if item.is_none() {
+                    return;
                 }
-                return;
             }
-            incoming = ws.next() => match incoming {
-                // Pings are answered by tungstenite itself; other frames are ignored.
-                Some(Ok(WsMessage::Close(_))) => feeding = false,
-                Some(Ok(_)) => {}
-                None | Some(Err(_)) => return,
-            },
             () = due(next_due), if feeding => {
                 let Some(frame) = shared.next_frame() else {
                     feeding = false;
                     continue;
                 };
-                if ws.send(WsMessage::text(frame)).await.is_err() {
+                if sender.send_text(frame).await.is_err() {
                     return;
                 }
                 shared.stats.sent.fetch_add(1, Ordering::SeqCst);
                 sent_here += 1;
                 next_due = Instant::now() + shared.interval;
                 if shared.drop_after == Some(sent_here) {
-                    close(&mut ws, CloseCode::Away, "dropped by the mock broker").await;
+                    conn.close(u16::from(CloseCode::Away), "dropped by the mock broker").await;
                     return;
                 }
             }
@@ -438,36 +386,26 @@ async fn due(at: Instant) {
     }
 }
 
-/// Reads the on-connect messages. `Err`: why the connection is refused.
-async fn authenticate(ws: &mut Socket, shared: &Shared) -> Result<(), &'static str> {
+/// Reads the on-connect messages; the first must be one of the accepted credentials. `Err`: why
+/// the connection is refused.
+async fn authenticate<A: Api>(
+    conn: &mut Connection<A::Outgoing, A::Incoming>,
+    shared: &Shared,
+) -> Result<(), &'static str> {
     for i in 0..shared.on_connect {
-        let frame = loop {
-            match ws.next().await {
-                Some(Ok(WsMessage::Text(text))) => break text,
-                Some(Ok(WsMessage::Binary(_))) => return Err("expected a text frame"),
-                Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return Err("closed before the credentials"),
-                Some(Ok(_)) => {}
-            }
+        let message = match conn.recv().await {
+            Some(Ok(message)) => message,
+            Some(Err(_)) if i == 0 => return Err("the first frame is not a message of the document"),
+            Some(Err(_)) => continue,
+            None => return Err("closed before the credentials"),
         };
         if i > 0 {
             continue;
         }
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(frame.as_str()) else {
-            return Err("the first frame is not JSON");
-        };
-        if !shared.accept.contains(&value) {
+        let value = message.to_frame().ok().and_then(|frame| serde_json::from_str::<serde_json::Value>(&frame).ok());
+        if !value.is_some_and(|v| shared.accept.contains(&v)) {
             return Err("invalid credentials");
         }
     }
     Ok(())
-}
-
-/// Sends a close frame and waits briefly for the client's answer.
-async fn close(ws: &mut Socket, code: CloseCode, reason: &'static str) {
-    let handshake = async {
-        if ws.close(Some(CloseFrame { code, reason: reason.into() })).await.is_ok() {
-            while let Some(Ok(_)) = ws.next().await {}
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(2), handshake).await;
 }

@@ -29,8 +29,8 @@ pub struct Modules {
     pub lib: TokenStream,
     /// The modules besides `types` (typify's), in [`MODULES`] order: `channels`, `messages`
     /// (both message enums, decoding, the handler trait, the `Api` type), `servers` (servers and
-    /// examples as constants), `webhook`, `client` and `mock` (the runtime's client and mock
-    /// broker, typed for the document).
+    /// examples as constants), `webhook`, `client`, `server` and `mock` (the runtime's client,
+    /// server and mock broker, typed for the document).
     pub files: Vec<(&'static str, TokenStream)>,
     /// The crate root's re-exports of the items users name most.
     pub exports: TokenStream,
@@ -46,6 +46,7 @@ pub const MODULES: &[(&str, Option<&str>)] = &[
     ("servers", None),
     ("webhook", None),
     ("client", Some("client")),
+    ("server", Some("server")),
     ("mock", Some("mock")),
 ];
 
@@ -66,6 +67,7 @@ pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
             ("servers", servers::emit(api)),
             ("webhook", runtime::webhook()),
             ("client", runtime::client(api, types)),
+            ("server", runtime::server()),
             ("mock", runtime::mock()),
         ],
         exports,

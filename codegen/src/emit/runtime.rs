@@ -1,6 +1,6 @@
 //! The modules that name the runtime's generic items for this document: `client.rs` (the
-//! WebSocket client, with typed `request_<message>` methods), `mock.rs` (the mock broker) and
-//! `webhook.rs`. They hold type aliases and one-line wrappers only; the behaviour is in
+//! WebSocket client, with typed `request_<message>` methods), `server.rs` (the WebSocket
+//! server), `mock.rs` (the mock broker) and `webhook.rs`. They hold type aliases and one-line wrappers only; the behaviour is in
 //! `asyncapi-runtime`.
 
 use proc_macro2::TokenStream;
@@ -93,6 +93,29 @@ pub(super) fn mock() -> TokenStream {
 
         /// Settings for a [`MockBroker`].
         pub type MockBrokerBuilder = ::asyncapi_runtime::mock::MockBrokerBuilder<crate::Api>;
+    }
+}
+
+pub(super) fn server() -> TokenStream {
+    quote! {
+        //! The WebSocket server of this API: the runtime's server, typed for this side's messages.
+        //! It accepts connections, decodes what clients send into [`Incoming`](crate::Incoming),
+        //! and gives each connection to a handler that answers with
+        //! [`Outgoing`](crate::Outgoing) messages.
+
+        pub use ::asyncapi_runtime::server::{Received, SendError};
+
+        /// A running server.
+        pub type Server = ::asyncapi_runtime::server::Server<crate::Incoming, crate::Outgoing>;
+
+        /// Settings for a [`Server`]; `Server::builder().serve(addr, |conn| async move { .. })`.
+        pub type ServerBuilder = ::asyncapi_runtime::server::ServerBuilder<crate::Incoming, crate::Outgoing>;
+
+        /// One client's connection: `recv` what it sends, `send` or `reply` to it.
+        pub type Connection = ::asyncapi_runtime::server::Connection<crate::Incoming, crate::Outgoing>;
+
+        /// Sends on one connection from another task.
+        pub type Sender = ::asyncapi_runtime::server::Sender<crate::Outgoing>;
     }
 }
 

@@ -31,6 +31,11 @@ pub mod webhook;
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod client;
 
+#[cfg(feature = "server")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod server;
+
 #[cfg(feature = "mock")]
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
