@@ -7,11 +7,13 @@
 //! `PROPTEST_CASES=2000 cargo test -p asyncapi-codegen --test recursion` runs longer.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+mod common;
 
 /// Schemas per file; references pick one of them by index.
 const SCHEMAS: usize = 3;
@@ -124,24 +126,9 @@ fn write_documents(dir: &Path, main: &[Shape], other: &[Shape], example: &Value)
 
 /// The binary's exit code on the documents in `dir`; a signal or a hang fails the test.
 fn exit_code(dir: &Path) -> i32 {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"))
-        .current_dir(dir)
-        .args(["generate", "--spec", "main.json", "--out", "out"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while child.try_wait().expect("waitable").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the generator did not finish within two minutes");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let output = child.wait_with_output().expect("output");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"));
+    command.current_dir(dir).args(["generate", "--spec", "main.json", "--out", "out"]);
+    let output = common::run_within(command, Duration::from_secs(120));
     let stderr = String::from_utf8_lossy(&output.stderr);
     match output.status.code() {
         Some(code) => {

@@ -4,8 +4,10 @@
 //! stdout, stderr or the output. Output and `--emit-ir` carry no absolute path of the machine.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+mod common;
 
 const SECRET: &str = "hunter2-do-not-print";
 
@@ -37,27 +39,11 @@ fn tree() -> Tree {
     Tree { _dir: dir, root, spec }
 }
 
-/// Runs the binary in `cwd`, killing it if it does not finish within a minute (a generator that
-/// opened a FIFO would wait forever for a writer).
+/// Runs the binary in `cwd`, failing if it does not finish within a minute.
 fn run(cwd: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"))
-        .current_dir(cwd)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("waitable").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the generator did not finish within a minute: it blocked on {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"));
+    command.current_dir(cwd).args(args);
+    common::run_within(command, Duration::from_secs(60))
 }
 
 fn text(bytes: &[u8]) -> String {
