@@ -378,6 +378,7 @@ fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize
         out.insert(key.clone(), value);
     }
     loosen_tuple(&mut out);
+    open_pattern_properties(&mut out);
     drop_nonconforming_default(&mut out);
     let out = Value::Object(out);
     flatten_all_of(defs, &out, depth).unwrap_or(out)
@@ -539,6 +540,21 @@ fn hoist_slot(
     let reference = serde_json::json!({ "$ref": format!("#/definitions/{name}") });
     *slot = if nullable { serde_json::json!({ "oneOf": [reference, { "type": "null" }] }) } else { reference };
     new_defs.push((name, Value::Object(def), values));
+}
+
+/// `patternProperties` on an object whose other members are unconstrained (`additionalProperties`
+/// absent or `true`): typify makes a map whose keys must match a pattern, which refuses the valid
+/// object `{"other": 1}`. The values become "one of the pattern schemas, else any value" under
+/// every key, which decodes every valid object and still types the values that match.
+fn open_pattern_properties(schema: &mut Map<String, Value>) {
+    if !matches!(schema.get("additionalProperties"), None | Some(Value::Bool(true))) {
+        return;
+    }
+    let Some(Value::Object(patterns)) = schema.get("patternProperties") else { return };
+    let mut alternatives: Vec<Value> = patterns.values().cloned().collect();
+    alternatives.push(Value::Object(Map::new()));
+    schema.remove("patternProperties");
+    schema.insert("additionalProperties".into(), serde_json::json!({ "oneOf": alternatives }));
 }
 
 /// A tuple (`items` as a list) becomes a Rust tuple only when its length is fixed; otherwise

@@ -10,7 +10,7 @@ pub struct All {
     pub id: ::std::option::Option<::uuid::Uuid>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
-        ::std::collections::HashMap<AllLabelsKey, ::std::string::String>,
+        ::std::collections::HashMap<::std::string::String, AllLabelsValue>,
     >,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub maybe: ::std::option::Option<::serde_json::Value>,
@@ -55,70 +55,17 @@ impl ::std::convert::From<i64> for AllAny {
     }
 }
 
-/// `AllLabelsKey`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-#[serde(transparent)]
-pub struct AllLabelsKey(::std::string::String);
-
-impl ::std::ops::Deref for AllLabelsKey {
-    type Target = ::std::string::String;
-
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
+/// `AllLabelsValue`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum AllLabelsValue {
+    Variant0(::std::string::String),
+    Variant1(::serde_json::Value),
 }
 
-impl ::std::convert::From<AllLabelsKey> for ::std::string::String {
-    fn from(value: AllLabelsKey) -> Self {
-        value.0
-    }
-}
-
-impl ::std::str::FromStr for AllLabelsKey {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^x-").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^x-\"".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for AllLabelsKey {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for AllLabelsKey {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for AllLabelsKey {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
+impl ::std::convert::From<::serde_json::Value> for AllLabelsValue {
+    fn from(value: ::serde_json::Value) -> Self {
+        Self::Variant1(value)
     }
 }
 

@@ -101,92 +101,50 @@ impl ::std::convert::From<::std::vec::Vec<Json>> for Json {
 /// `Labels`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct Labels(pub ::std::collections::HashMap<LabelsKey, Labels>);
+pub struct Labels(pub ::std::collections::HashMap<::std::string::String, LabelsValue>);
 
 impl ::std::ops::Deref for Labels {
-    type Target = ::std::collections::HashMap<LabelsKey, Labels>;
+    type Target = ::std::collections::HashMap<::std::string::String, LabelsValue>;
 
-    fn deref(&self) -> &::std::collections::HashMap<LabelsKey, Labels> {
+    fn deref(&self) -> &::std::collections::HashMap<::std::string::String, LabelsValue> {
         &self.0
     }
 }
 
-impl ::std::convert::From<Labels> for ::std::collections::HashMap<LabelsKey, Labels> {
+impl ::std::convert::From<Labels>
+for ::std::collections::HashMap<::std::string::String, LabelsValue> {
     fn from(value: Labels) -> Self {
         value.0
     }
 }
 
-impl ::std::convert::From<::std::collections::HashMap<LabelsKey, Labels>> for Labels {
-    fn from(value: ::std::collections::HashMap<LabelsKey, Labels>) -> Self {
+impl ::std::convert::From<
+    ::std::collections::HashMap<::std::string::String, LabelsValue>,
+> for Labels {
+    fn from(
+        value: ::std::collections::HashMap<::std::string::String, LabelsValue>,
+    ) -> Self {
         Self(value)
     }
 }
 
-/// `LabelsKey`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-#[serde(transparent)]
-pub struct LabelsKey(::std::string::String);
+/// `LabelsValue`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum LabelsValue {
+    Variant0(Labels),
+    Variant1(::serde_json::Value),
+}
 
-impl ::std::ops::Deref for LabelsKey {
-    type Target = ::std::string::String;
-
-    fn deref(&self) -> &::std::string::String {
-        &self.0
+impl ::std::convert::From<Labels> for LabelsValue {
+    fn from(value: Labels) -> Self {
+        Self::Variant0(value)
     }
 }
 
-impl ::std::convert::From<LabelsKey> for ::std::string::String {
-    fn from(value: LabelsKey) -> Self {
-        value.0
-    }
-}
-
-impl ::std::str::FromStr for LabelsKey {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^x-").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^x-\"".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for LabelsKey {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for LabelsKey {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for LabelsKey {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
+impl ::std::convert::From<::serde_json::Value> for LabelsValue {
+    fn from(value: ::serde_json::Value) -> Self {
+        Self::Variant1(value)
     }
 }
 
