@@ -1,7 +1,7 @@
 //! The intermediate representation: what the generated crate needs to know about an AsyncAPI
 //! document, independent of the AsyncAPI version it came from and of `typify`.
 //!
-//! Payload schemas are referred to by their name in the [`crate::resolve::SchemaBundle`]; the
+//! Payload schemas are referred to by their name in the [`crate::lower::SchemaBundle`]; the
 //! `types` stage turns those names into Rust types.
 
 use serde::Serialize;
@@ -31,6 +31,50 @@ pub struct Api {
     pub routing: Routing,
     /// What the types do with object members their schema does not declare.
     pub unknown_fields: UnknownFields,
+    /// Which side of the document the crate is.
+    pub role: Role,
+    /// Whether the role was chosen (by `--role` or the document), rather than defaulted.
+    pub role_chosen: bool,
+}
+
+/// Which application a generated crate is. A document describes one application: what it sends
+/// and receives (3.0 `send`/`receive`, 2.x `subscribe`/`publish`, the same reading for both).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The application that talks to the described one: a client of a described server, a
+    /// consumer of a described producer. It receives what the described application sends.
+    #[default]
+    Peer,
+    /// The described application itself.
+    App,
+}
+
+impl Role {
+    /// The role named `peer` or `app`.
+    pub fn parse(name: &str) -> Option<Role> {
+        match name {
+            "peer" => Some(Role::Peer),
+            "app" => Some(Role::App),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Peer => "peer",
+            Role::App => "app",
+        }
+    }
+
+    /// The other role.
+    pub fn other(self) -> Role {
+        match self {
+            Role::Peer => Role::App,
+            Role::App => Role::Peer,
+        }
+    }
 }
 
 /// What generated types do with object members their schema does not declare (and does not
@@ -116,13 +160,23 @@ pub struct Parameter {
     pub docs: Vec<String>,
 }
 
-/// Which way a message goes, seen from the generated client.
+/// Which way a message goes, seen from the generated side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Direction {
-    /// The client receives it.
+    /// The generated side receives it.
     Receive,
-    /// The client sends it.
+    /// The generated side sends it.
     Send,
+}
+
+impl Direction {
+    /// The other way.
+    pub fn flip(self) -> Direction {
+        match self {
+            Direction::Receive => Direction::Send,
+            Direction::Send => Direction::Receive,
+        }
+    }
 }
 
 /// A message on a channel, in one direction.
@@ -146,7 +200,8 @@ pub struct Message {
     pub docs: Vec<String>,
     /// The spec's examples of the payload, with their names.
     pub examples: Vec<Example>,
-    /// Whether the client sends this message first on every new connection (`x-on-connect`).
+    /// Whether the connecting side sends this message first on every new connection
+    /// (`x-on-connect` on its operation): the credentials, usually.
     pub on_connect: bool,
     /// Where in the payload the message carries its correlation id (a JSON pointer).
     pub correlation: Option<String>,

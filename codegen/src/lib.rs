@@ -37,6 +37,7 @@ pub struct Settings {
     crate_name: Option<String>,
     lib_name: Option<String>,
     unknown_fields: Option<ir::UnknownFields>,
+    role: Option<ir::Role>,
     spec_display: Option<String>,
     regen_command: String,
     runtime: Runtime,
@@ -52,6 +53,7 @@ impl Settings {
             crate_name: None,
             lib_name: None,
             unknown_fields: None,
+            role: None,
             spec_display: None,
             regen_command: "asyncapi-codegen generate".into(),
             runtime: Runtime::default(),
@@ -70,6 +72,14 @@ impl Settings {
     /// The package name of the generated crate (default: from `info.title`).
     pub fn with_crate_name(mut self, name: impl Into<String>) -> Self {
         self.crate_name = Some(name.into());
+        self
+    }
+
+    /// Which side of the document to generate; overrides the document's
+    /// `x-asyncapi-codegen: {role: ...}` (default: [`ir::Role::Peer`], the counterpart of the
+    /// application the document describes).
+    pub fn with_role(mut self, role: ir::Role) -> Self {
+        self.role = Some(role);
         self
     }
 
@@ -153,7 +163,7 @@ fn analyse(settings: &Settings) -> Result<Analysed> {
         1 => return Err(problems.remove(0)),
         _ => return Err(Error::Invalid(problems)),
     }
-    let mut lowered = lower::lower(&model)?;
+    let mut lowered = lower::lower(&model, settings.role)?;
     if let Some(policy) = settings.unknown_fields {
         lowered.api.unknown_fields = policy;
     }

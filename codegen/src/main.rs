@@ -54,6 +54,11 @@ struct Generate {
     /// (a decode error) [default: the document's `x-asyncapi-codegen.unknownFields`, else ignore].
     #[arg(long, value_parser = ["ignore", "capture", "deny"])]
     unknown_fields: Option<String>,
+    /// Which application to generate: `peer`, the one that talks to the application the
+    /// document describes (a client of a described server), or `app`, the described
+    /// application itself [default: the document's `x-asyncapi-codegen.role`, else peer].
+    #[arg(long, value_parser = ["peer", "app"])]
+    role: Option<String>,
     /// A folder whose files `$ref`s may read, besides the working directory and the document's
     /// folder (repeatable).
     #[arg(long, value_name = "DIR")]
@@ -86,6 +91,24 @@ struct Generate {
     /// How the spec path is shown in generated banners [default: its file name].
     #[arg(long, hide = true)]
     spec_display: Option<String>,
+}
+
+/// What the generated side receives and sends, one line per channel, so that a reading of the
+/// document the user did not mean shows at once.
+fn print_summary(api: &asyncapi_codegen::ir::Api, format: MessageFormat) {
+    let role = api.role;
+    let what = match role {
+        asyncapi_codegen::ir::Role::Peer => "the counterpart of the application the document describes",
+        asyncapi_codegen::ir::Role::App => "the application the document describes",
+    };
+    let head = format!("role `{}` ({what}{})", role.name(), if api.role_chosen { "" } else { ", the default" });
+    let lines = std::iter::once(head).chain(asyncapi_codegen::lower::role::channel_summary(api));
+    for line in lines {
+        match format {
+            MessageFormat::Json => eprintln!("{}", serde_json::json!({"level": "note", "message": line})),
+            MessageFormat::Human => eprintln!("note: {line}"),
+        }
+    }
 }
 
 fn parse_runtime(text: &str) -> Result<asyncapi_codegen::Runtime, String> {
@@ -161,7 +184,11 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     if let Some(shown) = &args.spec_display {
         settings = settings.with_spec_display(shown);
     }
+    if let Some(role) = args.role.as_deref().and_then(asyncapi_codegen::ir::Role::parse) {
+        settings = settings.with_role(role);
+    }
     let generated = generate(&settings)?;
+    print_summary(&generated.api, args.message_format);
     for warning in &generated.warnings {
         match args.message_format {
             MessageFormat::Json => eprintln!("{}", diagnostics::warning_json(warning)),

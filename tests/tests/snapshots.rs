@@ -5,11 +5,16 @@
 //! The snapshot crates are workspace members, so `cargo test --workspace` also compiles them and
 //! runs the example tests generated into them.
 //!
+//! A fixture whose first lines hold `# snapshot-roles: peer, app` is generated once per role,
+//! into `tests/snapshots/<fixture>-<role>/`; the others once, with the role the document chooses
+//! (or the default).
+//!
 //! `BLESS=1 cargo test -p snapshot-tests` rewrites the expectations.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use asyncapi_codegen::ir::Role;
 use asyncapi_codegen::{Runtime, Settings, generate, write};
 
 fn root() -> PathBuf {
@@ -35,10 +40,34 @@ fn stem(path: &Path) -> String {
     path.file_stem().expect("file has a name").to_string_lossy().into_owned()
 }
 
+/// The snapshots of a fixture: (directory name, the role to generate it with).
+fn cases(fixture: &Path) -> Vec<(String, Option<Role>)> {
+    let text = std::fs::read_to_string(fixture).unwrap_or_default();
+    let roles = text.lines().take_while(|l| l.starts_with('#')).find_map(|l| l.strip_prefix("# snapshot-roles:"));
+    match roles {
+        None => vec![(stem(fixture), None)],
+        Some(roles) => roles
+            .split(',')
+            .map(|r| {
+                let role = Role::parse(r.trim()).unwrap_or_else(|| panic!("{}: unknown role `{r}`", fixture.display()));
+                (format!("{}-{}", stem(fixture), role.name()), Some(role))
+            })
+            .collect(),
+    }
+}
+
 fn settings(root: &Path, fixture: &Path) -> Settings {
+    settings_for(root, fixture, &stem(fixture), None)
+}
+
+fn settings_for(root: &Path, fixture: &Path, name: &str, role: Option<Role>) -> Settings {
     let shown = fixture.strip_prefix(root).unwrap_or(fixture).display().to_string();
-    Settings::new(fixture)
-        .with_crate_name(format!("fixture-{}", stem(fixture)))
+    let settings = match role {
+        Some(role) => Settings::new(fixture).with_role(role),
+        None => Settings::new(fixture),
+    };
+    settings
+        .with_crate_name(format!("fixture-{name}"))
         .with_spec_display(shown)
         .with_regen_command("BLESS=1 cargo test -p snapshot-tests")
         // The one copy of the runtime in this repository, seen from `tests/snapshots/<fixture>/`.
@@ -51,9 +80,8 @@ fn fixtures_match_their_snapshots() {
     let mut failures = BTreeMap::new();
     let fixtures = documents(&root.join("spec/fixtures"));
     assert!(fixtures.len() >= 7, "expected the fixture set, found {fixtures:?}");
-    for fixture in fixtures {
-        let name = stem(&fixture);
-        let generated = match generate(&settings(&root, &fixture)) {
+    for (fixture, (name, role)) in fixtures.iter().flat_map(|f| cases(f).into_iter().map(move |c| (f, c))) {
+        let generated = match generate(&settings_for(&root, fixture, &name, role)) {
             Ok(g) => g,
             Err(e) => {
                 failures.insert(name, format!("generation failed: {e}"));

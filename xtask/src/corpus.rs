@@ -1,7 +1,8 @@
 //! `cargo xtask corpus [DIR]`: the corpus gate. Generates a crate for every AsyncAPI document
 //! under DIR (documents that others reference are parts, not roots), builds them all in one
 //! workspace against one target directory, runs their example tests, and prints one line per
-//! document and a `N passed, N failed` total.
+//! document (with the role it was generated with, see [`CLIENT_DOCUMENTS`]) and a
+//! `N passed, N failed` total.
 //!
 //! Expectations come from DIR/MANIFEST.md when present: documents marked `invalid` must fail with
 //! an input error (exit code 2 of the CLI) whose message is located; all others must generate,
@@ -13,8 +14,33 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
+use asyncapi_codegen::ir::Role;
 use asyncapi_codegen::load::Source;
 use asyncapi_codegen::{Runtime, Settings, generate, write};
+
+/// Documents of the corpus written from the client's side (their `send` operations, or the 2.x
+/// `publish` of server messages, are the client's), generated with `--role app`, so that the crate
+/// is the client. Every other document describes a server or a service and is generated with the
+/// default role, `peer`. Paths are relative to the corpus folder.
+const CLIENT_DOCUMENTS: &[(&str, &str)] = &[
+    (
+        "generator/websocket/asyncapi-postman-echo.yml",
+        "a fixture of the generator's WebSocket client template: sends `echo`",
+    ),
+    (
+        "generator/websocket/asyncapi-slack-client.yml",
+        "the generator's Slack client fixture: receives `hello` and events",
+    ),
+    ("generator/websocket/asyncapi-websocket-components.yml", "a fixture of the generator's WebSocket client template"),
+    ("vendors/assemblyai/usm-streaming-u3-pro.yml", "sends audio, receives session and turn messages"),
+    ("vendors/deepgram/asyncapi.yml", "2.6 `publish` lists the server messages, `subscribe` the client's"),
+];
+
+/// The role a corpus document is generated with.
+fn role_of(rel: &Path) -> Role {
+    let client = CLIENT_DOCUMENTS.iter().any(|(path, _)| Path::new(path) == rel);
+    if client { Role::App } else { Role::Peer }
+}
 
 /// One root document and what happened to it.
 struct Case {
@@ -23,6 +49,7 @@ struct Case {
     /// documented reason.
     undocumented_leniency: Option<String>,
     expect_invalid: bool,
+    role: Role,
     crate_name: Option<String>,
     outcome: Result<String, String>,
     /// Schemas typed as JSON values because no Rust type could be made for them.
@@ -134,6 +161,11 @@ pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
     if roots.is_empty() {
         bail!("no AsyncAPI documents under {}", dir.display());
     }
+    for (path, _) in CLIENT_DOCUMENTS {
+        if !dir.join(path).is_file() {
+            eprintln!("corpus: the role table names {path}, which is not under {}", dir.display());
+        }
+    }
     let work = root.join("target/corpus");
     let crates_dir = work.join("crates");
     if crates_dir.exists() {
@@ -145,12 +177,14 @@ pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
         let rel = path.strip_prefix(&dir).unwrap_or(&path).to_path_buf();
         let expect_invalid = manifest.get(&rel).is_some_and(|v| v.starts_with("invalid"));
         let name = slug(&rel);
+        let role = role_of(&rel);
         // Multi-file documents reference `../common/...`: the corpus folder is an allowed root.
         // All crates share one workspace, so they share the project's runtime crate too.
         let settings = Settings::new(&path)
             .with_crate_name(&name)
             .with_spec_display(rel.display().to_string())
             .with_ref_root(&dir)
+            .with_role(role)
             .with_runtime(Runtime::Path(root.join("codegen/runtime").display().to_string()));
         let mut fallbacks = 0;
         let outcome = match generate(&settings) {
@@ -168,6 +202,7 @@ pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
             path: rel,
             undocumented_leniency,
             expect_invalid,
+            role,
             crate_name: generated.then_some(name),
             outcome,
             fallbacks,
@@ -205,11 +240,11 @@ pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
         match line {
             Ok(s) => {
                 passed += 1;
-                println!("ok    {}: {s}", case.path.display());
+                println!("ok    {} [{}]: {s}", case.path.display(), case.role.name());
             }
             Err(s) => {
                 failed += 1;
-                println!("FAIL  {}: {s}", case.path.display());
+                println!("FAIL  {} [{}]: {s}", case.path.display(), case.role.name());
             }
         }
     }

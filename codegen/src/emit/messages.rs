@@ -64,6 +64,7 @@ pub(super) fn emit(api: &Api, types: &Types) -> TokenStream {
         items.extend([
             message_enum(api, types, side),
             inherent_impl(api, side),
+            on_connect(api, side),
             runtime_impl(side),
             from_impls(api, types, side),
         ]);
@@ -401,9 +402,28 @@ fn from_impls(api: &Api, types: &Types, side: Side) -> TokenStream {
     quote! { #(#impls)* }
 }
 
-/// `Outgoing::ON_CONNECT` and `Outgoing::replies`.
+/// `ON_CONNECT`: the messages of this direction that the connecting side sends first on every
+/// new connection (the client's credentials: in `Outgoing` of a client, in `Incoming` of the
+/// server, which expects them).
+fn on_connect(api: &Api, side: Side) -> TokenStream {
+    let name = side.ident();
+    let first = side.messages(api).filter(|m| m.on_connect).map(|m| ident(&m.ident));
+    let doc = match side {
+        Side::Incoming => {
+            " The messages a client sends first on every new connection, in order: what this side expects before anything else."
+        }
+        Side::Outgoing => " The messages this side sends first on every new connection, in order.",
+    };
+    quote! {
+        impl #name {
+            #[doc = #doc]
+            pub const ON_CONNECT: &'static [MessageKind] = &[#(MessageKind::#first),*];
+        }
+    }
+}
+
+/// `Outgoing::replies`.
 fn outgoing_extras(api: &Api) -> TokenStream {
-    let first = Side::Outgoing.messages(api).filter(|m| m.on_connect).map(|m| ident(&m.ident));
     let reply_arms: Vec<_> = Side::Outgoing
         .messages(api)
         .filter(|m| !m.replies.is_empty())
@@ -420,9 +440,6 @@ fn outgoing_extras(api: &Api) -> TokenStream {
     };
     quote! {
         impl Outgoing {
-            /// The messages the generated side sends first on every new connection, in order.
-            pub const ON_CONNECT: &'static [MessageKind] = &[#(MessageKind::#first),*];
-
             /// The messages that answer this one (the operation's `reply`); empty when no reply is
             /// declared.
             pub fn replies(&self) -> &'static [MessageKind] {

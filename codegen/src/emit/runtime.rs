@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::ident;
 use super::messages::payload_type;
-use crate::ir::{Api, Direction};
+use crate::ir::{Api, Direction, Message};
 use crate::types::Types;
 
 pub(super) fn client(api: &Api, types: &Types) -> TokenStream {
@@ -33,41 +33,78 @@ pub(super) fn client(api: &Api, types: &Types) -> TokenStream {
     }
 }
 
-/// The `Requests` trait: for each sent message with a correlation id and exactly one declared
-/// reply, a request that resolves to the reply's payload type.
+/// The `Requests` trait: for each sent message with a correlation id and declared replies, a
+/// request that resolves to the reply: its payload type when there is one reply, else an enum
+/// `<Message>Reply` over the declared replies (defined here).
 fn requests(api: &Api, types: &Types) -> TokenStream {
-    let pairs: Vec<_> = api
+    let requests: Vec<(&Message, Vec<&Message>)> = api
         .messages
         .iter()
-        .filter(|m| m.direction == Direction::Send && m.correlation.is_some() && m.replies.len() == 1)
-        .map(|m| (m, &api.messages[m.replies[0]]))
+        .filter(|m| m.direction == Direction::Send && m.correlation.is_some() && !m.replies.is_empty())
+        .map(|m| (m, m.replies.iter().map(|&r| &api.messages[r]).collect()))
         .collect();
-    if pairs.is_empty() {
+    if requests.is_empty() {
         return quote! {};
     }
-    let signatures: Vec<_> = pairs
+    let reply_enums = requests.iter().filter(|(_, replies)| replies.len() > 1).map(|(m, replies)| {
+        let name = ident(&format!("{}Reply", m.ident));
+        let doc = format!(" The replies the document declares to `{}`.", m.key);
+        let variants = replies.iter().map(|r| {
+            let (v, ty) = (ident(&r.ident), payload_type(types, r));
+            let doc = format!(" `{}`.", r.key);
+            quote! { #[doc = #doc] #v(#ty) }
+        });
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #name { #(#variants,)* }
+        }
+    });
+    let signatures: Vec<_> = requests
         .iter()
-        .map(|(m, reply)| {
+        .map(|(m, replies)| {
             let name = ident(&format!("request_{}", m.method));
-            let (ty, reply_ty) = (payload_type(types, m), payload_type(types, reply));
-            let doc =
-                format!(" Sends `{}` and waits for its reply `{}` (matched by correlation id).", m.key, reply.key);
+            let ty = payload_type(types, m);
+            let reply_ty = match replies.as_slice() {
+                [reply] => payload_type(types, reply),
+                _ => {
+                    let name = ident(&format!("{}Reply", m.ident));
+                    quote!(#name)
+                }
+            };
+            let doc = format!(
+                " Sends `{}` and waits for its reply {} (matched by correlation id).",
+                m.key,
+                quoted_names(replies)
+            );
             quote! {
                 #[doc = #doc]
                 fn #name(&self, payload: #ty) -> impl ::std::future::Future<Output = Result<#reply_ty, Error>> + Send
             }
         })
         .collect();
-    let bodies = pairs.iter().map(|(m, reply)| {
-        let (v, rv) = (ident(&m.ident), ident(&reply.ident));
+    let bodies = requests.iter().map(|(m, replies)| {
+        let v = ident(&m.ident);
+        let expected = quoted_names(replies);
+        let arms = replies.iter().map(|r| {
+            let rv = ident(&r.ident);
+            if replies.len() == 1 {
+                quote! { crate::Incoming::#rv(reply) => Ok(*reply), }
+            } else {
+                let name = ident(&format!("{}Reply", m.ident));
+                quote! { crate::Incoming::#rv(reply) => Ok(#name::#rv(*reply)), }
+            }
+        });
         quote! {
-            self.request_reply(crate::Outgoing::#v(Box::new(payload)), crate::MessageKind::#rv, |reply| match reply {
-                crate::Incoming::#rv(reply) => Ok(*reply),
+            self.request_reply(crate::Outgoing::#v(Box::new(payload)), #expected, |reply| match reply {
+                #(#arms)*
                 other => Err(other),
             })
         }
     });
     quote! {
+        #(#reply_enums)*
+
         /// Typed requests: each sends a message and resolves to its declared reply. Bring the trait
         /// into scope (`use <crate>::client::Requests as _;`) to call them on a [`Client`].
         pub trait Requests {
@@ -77,6 +114,16 @@ fn requests(api: &Api, types: &Types) -> TokenStream {
         impl Requests for Client {
             #(#signatures { #bodies })*
         }
+    }
+}
+
+/// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
+fn quoted_names(messages: &[&Message]) -> String {
+    let names: Vec<String> = messages.iter().map(|m| format!("`{}`", m.key)).collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

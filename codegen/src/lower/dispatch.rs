@@ -104,7 +104,7 @@ mod tests {
 
     fn dispatch_of(yaml: &str) -> Dispatch {
         let model = Model::from_source(Source::parse(yaml, "t.yaml".into()).expect("yaml"));
-        crate::lower::lower(&model).expect("lowers").api.routing.received
+        crate::lower::lower(&model, Some(crate::ir::Role::App)).expect("lowers").api.routing.received
     }
 
     fn doc(discriminator: &str) -> String {

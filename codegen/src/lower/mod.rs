@@ -1,21 +1,21 @@
 //! Stage 3, lower: turns the resolved document [`Model`] (AsyncAPI 2.0–2.6 or 3.0) into the
 //! [`ir::Api`](crate::ir::Api), with the payload schemas it uses bundled.
 //!
-//! One adapter per major version maps its channels and operations onto the IR ([`v2`], [`v3`]);
-//! the steps after it are shared: messages and their payloads ([`messages`]), the examples that
-//! become tests ([`examples`]) and the choice of dispatch ([`dispatch`]).
+//! One adapter per major version maps its channels and operations onto the IR (`v2`, `v3`);
+//! the steps after it are shared: messages and their payloads (`messages`), the examples that
+//! become tests (`examples`) and the choice of dispatch (`dispatch`).
 //!
-//! Sides: the generated crate is a client. For 3.0 the document describes the application the
-//! crate implements, so `receive` operations are what it receives and `send` what it sends. For
-//! 2.x the document describes the server, and the client is its counterpart: `subscribe`
-//! operations (the server publishes to subscribers) are what the client receives, `publish`
-//! operations what it sends.
+//! Sides: a document describes one application. Both adapters read its operations as that
+//! application's (3.0 `send`, 2.x `subscribe`: it sends), and [`role`] then turns them into the
+//! generated side's: the described application itself (`app`), or, by default, its counterpart
+//! (`peer`), for which every direction flips.
 
 pub mod bundle;
 mod dispatch;
 mod examples;
 mod hierarchies;
 mod messages;
+pub mod role;
 mod v2;
 mod v3;
 
@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 pub use bundle::SchemaBundle;
 
 use crate::error::{Result, Warning};
-use crate::ir::{Api, Channel, Direction, Parameter, Routing, Server, UnknownFields};
+use crate::ir::{Api, Channel, Direction, Parameter, Role, Routing, Server, UnknownFields};
 use crate::naming::{self, Namespace};
 use crate::resolve::{Model, Ptr};
 
@@ -39,8 +39,9 @@ pub struct Lowered {
     pub warnings: Vec<Warning>,
 }
 
-/// Lowers the root document of `model`.
-pub fn lower(model: &Model) -> Result<Lowered> {
+/// Lowers the root document of `model` for `role` (default: the document's
+/// `x-asyncapi-codegen.role`, else [`Role::Peer`]).
+pub fn lower(model: &Model, role: Option<Role>) -> Result<Lowered> {
     let root_ptr = model.root();
     let Some(doc) = model.object(&root_ptr) else {
         return Err(model.error(&root_ptr, "an AsyncAPI document must be a mapping at the top level"));
@@ -73,7 +74,14 @@ pub fn lower(model: &Model) -> Result<Lowered> {
     let description = info.get("description").and_then(Value::as_str).map(str::to_owned);
     let sources = sources_of(&info, doc);
     let servers = cx.servers(major)?;
-    let (channels, found) = if major == 3 { cx.v3()? } else { cx.v2()? };
+    let (channels, mut found) = if major == 3 { cx.v3()? } else { cx.v2()? };
+    let (role, role_chosen) = match role {
+        Some(role) => (role, true),
+        None => cx.document_role(doc)?.map_or((Role::default(), false), |r| (r, true)),
+    };
+    if role == Role::Peer {
+        found.iter_mut().for_each(|f| f.direction = f.direction.flip());
+    }
     let (mut messages, origins) = cx.messages(found, &channels)?;
     cx.schemas.add_hierarchies(model)?;
     cx.schemas.finish();
@@ -83,6 +91,9 @@ pub fn lower(model: &Model) -> Result<Lowered> {
         sent: dispatch::choose(&messages, Direction::Send, &cx.schemas, None, model, &cx.root),
     };
     let unknown_fields = cx.unknown_fields(doc)?;
+    if !role_chosen {
+        cx.warnings.extend(role::suspicious(&messages, &origins, role, model));
+    }
     let mut warnings = std::mem::take(&mut cx.warnings);
     warnings.append(&mut cx.schemas.warnings);
     warnings.extend(model.warnings.iter().cloned());
@@ -98,6 +109,8 @@ pub fn lower(model: &Model) -> Result<Lowered> {
             messages,
             routing,
             unknown_fields,
+            role,
+            role_chosen,
         },
         schemas: cx.schemas,
         warnings,
@@ -135,6 +148,18 @@ impl Lowering<'_> {
                 self.model.error(&at, format!("`unknownFields` must be `ignore`, `capture` or `deny`, not `{name}`"))
             }),
             Some(_) => Err(self.model.error(&at, "`unknownFields` must be `ignore`, `capture` or `deny`")),
+        }
+    }
+
+    /// The document's own choice of role: `x-asyncapi-codegen: {role: app}`.
+    fn document_role(&self, doc: &Map<String, Value>) -> Result<Option<Role>> {
+        let at = self.root.child("x-asyncapi-codegen").child("role");
+        match doc.get("x-asyncapi-codegen").and_then(|o| o.get("role")) {
+            None => Ok(None),
+            Some(Value::String(name)) => Role::parse(name)
+                .map(Some)
+                .ok_or_else(|| self.model.error(&at, format!("`role` must be `peer` or `app`, not `{name}`"))),
+            Some(_) => Err(self.model.error(&at, "`role` must be `peer` or `app`")),
         }
     }
 

@@ -1,5 +1,7 @@
-//! The AsyncAPI 2.0–2.6 adapter: channels keyed by address, each with `subscribe` (the client
-//! receives) and `publish` (the client sends) operations, whose `message` may be a `oneOf`.
+//! The AsyncAPI 2.0–2.6 adapter: channels keyed by address, each with `subscribe` and `publish`
+//! operations, whose `message` may be a `oneOf`. Directions are the described application's:
+//! `subscribe` lists what it sends to its subscribers ([`Direction::Send`]), `publish` what others
+//! publish to it ([`Direction::Receive`]).
 
 use serde_json::Value;
 
@@ -24,7 +26,7 @@ impl Lowering<'_> {
             };
             let index = channels.len();
             channels.push(self.channel(&mut names, address.clone(), Some(address), &target, &ch)?);
-            for (op_name, direction) in [("subscribe", Direction::Receive), ("publish", Direction::Send)] {
+            for (op_name, direction) in [("subscribe", Direction::Send), ("publish", Direction::Receive)] {
                 let op_ptr = target.child(op_name);
                 let Some(op) = self.object(&op_ptr, false)? else {
                     continue;

@@ -1,5 +1,6 @@
 //! The AsyncAPI 3.0 adapter: channels keyed by id with an `address`, operations with an
 //! `action` (`send`/`receive`) that reference their channel and messages, and `reply`.
+//! Directions are the described application's: `send` is [`Direction::Send`].
 
 use std::collections::BTreeMap;
 
@@ -84,10 +85,7 @@ impl Lowering<'_> {
                     }
                     None => (channel, channel_ptr.clone()),
                 };
-                let reply_direction = match direction {
-                    Direction::Send => Direction::Receive,
-                    Direction::Receive => Direction::Send,
-                };
+                let reply_direction = direction.flip();
                 for (map_key, msg_ptr) in self.listed_messages(&reply_ptr, &reply, &reply_channel_ptr)? {
                     found.push(Found {
                         ptr: msg_ptr,

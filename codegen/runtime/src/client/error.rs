@@ -51,9 +51,9 @@ pub enum Error {
         /// The message's name in the document.
         message: &'static str,
     },
-    /// The reply to a typed request is another message than the one the document declares.
+    /// The reply to a typed request is another message than the ones the document declares.
     UnexpectedReply {
-        /// The declared reply.
+        /// The declared replies, quoted: `` `pong` ``, or `` `subscriptionStatus` or `currencyInfo` ``.
         expected: &'static str,
         /// What arrived with the request's correlation id (`unknown` for a frame the document
         /// does not describe).
@@ -103,7 +103,7 @@ impl fmt::Display for Error {
             Error::NoCorrelationId { message } => {
                 write!(f, "message `{message}` carries no correlation id, so a reply cannot be matched to it")
             }
-            Error::UnexpectedReply { expected, got } => write!(f, "expected the reply `{expected}`, got `{got}`"),
+            Error::UnexpectedReply { expected, got } => write!(f, "expected the reply {expected}, got `{got}`"),
             Error::ReplyTimeout { message, after } => write!(f, "no reply to `{message}` within {after:?}"),
         }
     }

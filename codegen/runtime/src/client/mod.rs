@@ -35,7 +35,7 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 pub use config::{ClientConfig, Connect, ProvideError};
 pub use error::Error;
 
-use crate::{Api, Dispatch, Message, MessageKind as _};
+use crate::{Api, Dispatch, Message};
 use config::shown_url;
 
 /// What the client reports, in the order it happened.
@@ -161,18 +161,19 @@ impl<A: Api> Client<A> {
         outcome
     }
 
-    /// [`request`](Self::request), then `reply` takes the one reply message the document
-    /// declares out of the enum (or gives the message back when another arrived). The typed
-    /// `request_<message>` methods of a generated crate are written with it.
+    /// [`request`](Self::request), then `reply` takes the reply messages the document declares
+    /// out of the enum (or gives the message back when another arrived); `expected` names them
+    /// for the error. The typed `request_<message>` methods of a generated crate are written
+    /// with it.
     #[doc(hidden)]
     pub async fn request_reply<R>(
         &self,
         message: A::Outgoing,
-        expected: A::Kind,
+        expected: &'static str,
         reply: fn(A::Incoming) -> Result<R, A::Incoming>,
     ) -> Result<R, Error> {
         let answer = self.request(message).await?;
-        reply(answer).map_err(|other| Error::UnexpectedReply { expected: expected.name(), got: name_of(&other) })
+        reply(answer).map_err(|other| Error::UnexpectedReply { expected, got: name_of(&other) })
     }
 
     /// The next event; `None` once the client has stopped and every event was taken.

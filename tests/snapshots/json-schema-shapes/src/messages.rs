@@ -104,6 +104,11 @@ impl Incoming {
     }
 }
 
+impl Incoming {
+    /// The messages a client sends first on every new connection, in order: what this side expects before anything else.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+}
+
 impl ::asyncapi_runtime::Message for Incoming {
     type Kind = MessageKind;
 
@@ -180,6 +185,11 @@ impl Outgoing {
     }
 }
 
+impl Outgoing {
+    /// The messages this side sends first on every new connection, in order.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+}
+
 impl ::asyncapi_runtime::Message for Outgoing {
     type Kind = MessageKind;
 
@@ -201,9 +211,6 @@ impl ::asyncapi_runtime::Message for Outgoing {
 }
 
 impl Outgoing {
-    /// The messages the generated side sends first on every new connection, in order.
-    pub const ON_CONNECT: &'static [MessageKind] = &[];
-
     /// The messages that answer this one (the operation's `reply`); empty when no reply is
     /// declared.
     pub fn replies(&self) -> &'static [MessageKind] {

@@ -108,6 +108,11 @@ impl Incoming {
     }
 }
 
+impl Incoming {
+    /// The messages a client sends first on every new connection, in order: what this side expects before anything else.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+}
+
 impl ::asyncapi_runtime::Message for Incoming {
     type Kind = MessageKind;
 
@@ -184,6 +189,11 @@ impl Outgoing {
     }
 }
 
+impl Outgoing {
+    /// The messages this side sends first on every new connection, in order.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+}
+
 impl ::asyncapi_runtime::Message for Outgoing {
     type Kind = MessageKind;
 
@@ -205,9 +215,6 @@ impl ::asyncapi_runtime::Message for Outgoing {
 }
 
 impl Outgoing {
-    /// The messages the generated side sends first on every new connection, in order.
-    pub const ON_CONNECT: &'static [MessageKind] = &[];
-
     /// The messages that answer this one (the operation's `reply`); empty when no reply is
     /// declared.
     pub fn replies(&self) -> &'static [MessageKind] {

@@ -38,7 +38,7 @@ impl Requests for Client {
     > + Send {
         self.request_reply(
             crate::Outgoing::Ping(Box::new(payload)),
-            crate::MessageKind::Pong,
+            "`pong`",
             |reply| match reply {
                 crate::Incoming::Pong(reply) => Ok(*reply),
                 other => Err(other),

@@ -153,6 +153,11 @@ impl Incoming {
     }
 }
 
+impl Incoming {
+    /// The messages a client sends first on every new connection, in order: what this side expects before anything else.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+}
+
 impl ::asyncapi_runtime::Message for Incoming {
     type Kind = MessageKind;
 
@@ -245,6 +250,11 @@ impl Outgoing {
     }
 }
 
+impl Outgoing {
+    /// The messages this side sends first on every new connection, in order.
+    pub const ON_CONNECT: &'static [MessageKind] = &[];
+}
+
 impl ::asyncapi_runtime::Message for Outgoing {
     type Kind = MessageKind;
 
@@ -272,9 +282,6 @@ impl From<crate::types::PingPayload> for Outgoing {
 }
 
 impl Outgoing {
-    /// The messages the generated side sends first on every new connection, in order.
-    pub const ON_CONNECT: &'static [MessageKind] = &[];
-
     /// The messages that answer this one (the operation's `reply`); empty when no reply is
     /// declared.
     pub fn replies(&self) -> &'static [MessageKind] {
