@@ -6,6 +6,7 @@
 pub mod depth;
 pub mod discriminator;
 mod merges;
+mod presence;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,16 +14,19 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 pub use merges::unmergeable;
+pub use presence::{document_optional_defaults, hoist_property_objects};
 
 /// How deep into nested objects a dispatch tag is looked for (`header.channel` is depth 2).
 const MAX_TAG_DEPTH: usize = 3;
 /// How many `$ref`/`allOf` steps the analysis follows before giving up (cycles).
 const MAX_STEPS: usize = 32;
 
-/// Whether a message `schemaFormat` is (a version of) JSON Schema or the AsyncAPI schema format.
+/// Whether a message `schemaFormat` is (a version of) JSON Schema, the AsyncAPI schema format, or
+/// the OpenAPI 3.0 Schema Object (JSON Schema with `nullable`, which the schema stage reads).
 pub fn is_json_schema_format(format: &str) -> bool {
     let f = format.to_ascii_lowercase();
     f.starts_with("application/vnd.aai.asyncapi")
+        || f.starts_with("application/vnd.oai.openapi")
         || f.starts_with("application/schema+json")
         || f.starts_with("application/schema+yaml")
         || f.starts_with("application/json")

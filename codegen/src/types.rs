@@ -62,6 +62,8 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
     let untyped = schema::untyped_keywords(&defs);
     let (mut defs, moved) = schema::normalize(&defs);
     schema::apply_unknown_fields(&mut defs, api.unknown_fields);
+    schema::document_optional_defaults(&mut defs);
+    schema::hoist_property_objects(&mut defs);
     let open_enums = schema::hoist_open_enums(&mut defs);
     let mut warnings: Vec<Warning> = moved
         .into_iter()

@@ -101,9 +101,29 @@ fn fields(kind: Kind) -> &'static [(&'static str, Kind, bool)] {
 /// Checks the root document of `model`: every reference that does not resolve, then the
 /// structure; returns every problem found (empty when valid).
 pub fn validate(model: &Model) -> Vec<Error> {
-    let mut v = Validator { model, problems: model.problems() };
+    let mut v = Validator { model, problems: model.problems_except(|at| in_foreign_schema(model, at)) };
     v.root(&model.root());
     v.problems
+}
+
+/// Whether `at` lies inside a message payload whose `schemaFormat` is not JSON Schema (Avro,
+/// RAML, Protobuf, ...): the payload is typed as a JSON value and its references are never
+/// followed, so one that cannot be resolved offline (a schema registry URL) is no error.
+fn in_foreign_schema(model: &Model, at: &Ptr) -> bool {
+    let segments: Vec<&str> = at.pointer.split('/').collect();
+    let foreign = |end: usize| {
+        let ptr = Ptr { file: at.file, pointer: segments[..end].join("/") };
+        model
+            .get(&ptr)
+            .and_then(|v| v.get("schemaFormat"))
+            .and_then(Value::as_str)
+            .is_some_and(|f| !crate::schema::is_json_schema_format(f))
+    };
+    segments.iter().enumerate().any(|(i, s)| {
+        // `.../payload` in a message with a `schemaFormat` (2.x), or the 3.x multi-format
+        // schema object `.../payload` with `schemaFormat` and `schema`.
+        *s == "payload" && i > 0 && (foreign(i) || foreign(i + 1))
+    })
 }
 
 struct Validator<'m> {
@@ -144,6 +164,71 @@ impl Validator<'_> {
             top.push(("channels", Kind::Map(&Kind::Channel2), true));
         }
         self.object_fields(root, doc, &top);
+        self.unknown_root_fields(root, doc, major);
+        self.non_string_refs(root, self.model.get(root).unwrap_or(&Value::Null), 0);
+    }
+
+    /// Root fields that the version does not define and that are not `x-` extensions (a typo such
+    /// as `channel:` would otherwise leave the document without its channels, silently).
+    fn unknown_root_fields(&mut self, root: &Ptr, doc: &serde_json::Map<String, Value>, major: u8) {
+        let defined: &[&str] = if major == 3 {
+            &["asyncapi", "id", "info", "servers", "defaultContentType", "channels", "operations", "components"]
+        } else {
+            &[
+                "asyncapi",
+                "id",
+                "info",
+                "servers",
+                "defaultContentType",
+                "channels",
+                "components",
+                "tags",
+                "externalDocs",
+            ]
+        };
+        for key in doc.keys().filter(|k| !k.starts_with("x-") && !defined.contains(&k.as_str())) {
+            let closest = defined
+                .iter()
+                .map(|d| (strsim::jaro_winkler(&key.to_ascii_lowercase(), &d.to_ascii_lowercase()), d))
+                .filter(|(score, _)| *score >= 0.85)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let hint = match closest {
+                Some((_, d)) => format!("; did you mean `{d}`?"),
+                None => format!("; AsyncAPI {major}.x defines {}, and `x-` extensions", list(defined)),
+            };
+            self.problem(&root.child(key), format!("unknown top-level field `{key}`{hint}"));
+        }
+    }
+
+    /// Every `$ref` whose value is not a string (`$ref: 5`, `$ref:` with nothing after it), outside
+    /// the fields that hold data (examples, defaults, enums, constants) and extensions.
+    fn non_string_refs(&mut self, at: &Ptr, value: &Value, depth: usize) {
+        if depth > 256 {
+            return;
+        }
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if key == "$ref" && !child.is_string() {
+                        self.problem(
+                            &at.child(key),
+                            format!(
+                                "`$ref` must be a string (a URI reference such as `#/components/schemas/Name`), found {}",
+                                describe(child)
+                            ),
+                        );
+                    } else if !DATA_FIELDS.contains(&key.as_str()) && !key.starts_with("x-") {
+                        self.non_string_refs(&at.child(key), child, depth + 1);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.non_string_refs(&at.child(&i.to_string()), item, depth + 1);
+                }
+            }
+            _ => {}
+        }
     }
 
     fn object_fields(&mut self, at: &Ptr, obj: &serde_json::Map<String, Value>, table: &[(&str, Kind, bool)]) {
@@ -265,6 +350,13 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// Fields whose values are data, where a `$ref` key is a member like any other.
+const DATA_FIELDS: &[&str] = &["examples", "example", "default", "enum", "const"];
+
+fn list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn describe(value: &Value) -> &'static str {

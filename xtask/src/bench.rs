@@ -41,7 +41,7 @@ pub fn run(root: &Path, quick: bool, channels: &[usize]) -> anyhow::Result<bool>
     std::fs::create_dir_all(work.join("specs")).with_context(|| format!("creating {}", work.display()))?;
     eprintln!("bench: building the release generator");
     let status = cargo(root)
-        .args(["build", "--release", "--quiet", "--package", "codegen", "--bin", "asyncapi-codegen"])
+        .args(["build", "--release", "--quiet", "--package", "asyncapi-codegen", "--bin", "asyncapi-codegen"])
         .status()
         .context("running cargo build --release")?;
     if !status.success() {

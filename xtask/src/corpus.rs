@@ -1,5 +1,6 @@
-//! `cargo xtask corpus [DIR]`: the corpus gate. Generates a crate for every AsyncAPI document
-//! under DIR (documents that others reference are parts, not roots), builds them all in one
+//! `cargo xtask corpus [DIR...]`: the corpus gate. Generates a crate for every AsyncAPI document
+//! under each DIR (documents that others reference are parts, not roots; without a DIR, the
+//! shared corpus and the project's own `xtask/corpus/`), builds them all in one
 //! workspace against one target directory, runs their example tests, and prints one line per
 //! document (with the role it was generated with, see [`CLIENT_DOCUMENTS`]) and a
 //! `N passed, N failed` total.
@@ -139,31 +140,72 @@ fn slug(rel: &Path) -> String {
     format!("corpus-{out}")
 }
 
-/// Runs the gate; `Ok(false)` when some document failed its expectation.
-pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
+/// The folders `cargo xtask corpus` checks when none is given: the shared corpus beside the
+/// project (where it exists) and the project's own, `xtask/corpus/`.
+pub fn default_dirs(root: &Path) -> Vec<PathBuf> {
+    let shared = root.join("../shared/asyncapi-corpus");
+    let own = root.join("xtask/corpus");
+    if shared.is_dir() {
+        vec![shared, own]
+    } else {
+        eprintln!("corpus: no shared corpus at {}; checking the project's own", shared.display());
+        vec![own]
+    }
+}
+
+/// Runs the gate over every folder in `dirs`, in one workspace; `Ok(false)` when some document
+/// failed its expectation.
+pub fn run(root: &Path, dirs: &[PathBuf]) -> anyhow::Result<bool> {
     let started = Instant::now();
-    let dir = std::fs::canonicalize(dir).with_context(|| format!("corpus folder {}", dir.display()))?;
-    // The official schemas sit beside the corpus; check the project's own documents first.
-    let schemas = dir.parent().map(|p| p.join("asyncapi-schemas")).unwrap_or_default();
+    let mut folders = Vec::new();
+    for dir in dirs {
+        folders.push(std::fs::canonicalize(dir).with_context(|| format!("corpus folder {}", dir.display()))?);
+    }
+    // The official schemas sit beside the shared corpus; check the project's own documents first.
+    let schemas = folders
+        .iter()
+        .chain(std::iter::once(&root.join("../shared/asyncapi-corpus")))
+        .filter_map(|d| d.parent().map(|p| p.join("asyncapi-schemas")))
+        .find(|p| p.is_dir())
+        .unwrap_or_default();
     if schemas.is_dir() {
         crate::schema_check::run(root, &schemas)?;
     } else {
-        eprintln!("corpus: no official schemas at {}; skipping the spec check", schemas.display());
+        eprintln!("corpus: no official schemas beside the corpus folders; skipping the spec check");
     }
-    let manifest = expectations(&dir);
-    let files = documents(&dir);
-    let parts = referenced(&files);
-    let roots: Vec<PathBuf> = files
-        .into_iter()
-        .filter(|f| !parts.contains(&std::fs::canonicalize(f).unwrap_or_default()))
-        .filter(|f| is_asyncapi_or_broken(f))
-        .collect();
-    if roots.is_empty() {
-        bail!("no AsyncAPI documents under {}", dir.display());
+    // (folder, root document, expectation) for every folder.
+    let mut documents_found = Vec::new();
+    for dir in &folders {
+        let manifest = expectations(dir);
+        let files = documents(dir);
+        let parts = referenced(&files);
+        let roots: Vec<PathBuf> = files
+            .into_iter()
+            .filter(|f| !parts.contains(&std::fs::canonicalize(f).unwrap_or_default()))
+            .filter(|f| is_asyncapi_or_broken(f))
+            .collect();
+        if roots.is_empty() {
+            bail!("no AsyncAPI documents under {}", dir.display());
+        }
+        for path in roots {
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+            let expect_invalid = manifest.get(&rel).is_some_and(|v| v.starts_with("invalid"));
+            documents_found.push((dir.clone(), path, rel, expect_invalid));
+        }
     }
     for (path, _) in CLIENT_DOCUMENTS {
-        if !dir.join(path).is_file() {
-            eprintln!("corpus: the role table names {path}, which is not under {}", dir.display());
+        if !folders.iter().any(|dir| dir.join(path).is_file()) {
+            eprintln!("corpus: the role table names {path}, which is in none of the corpus folders");
+        }
+    }
+    let mut slugs = BTreeMap::new();
+    for (dir, _, rel, _) in &documents_found {
+        if let Some(other) = slugs.insert(slug(rel), dir.join(rel)) {
+            bail!(
+                "{} and {} would get the same crate name; give one of them another path",
+                other.display(),
+                dir.join(rel).display()
+            );
         }
     }
     let work = root.join("target/corpus");
@@ -171,11 +213,10 @@ pub fn run(root: &Path, dir: &Path) -> anyhow::Result<bool> {
     if crates_dir.exists() {
         std::fs::remove_dir_all(&crates_dir).with_context(|| format!("clearing {}", crates_dir.display()))?;
     }
-    eprintln!("corpus: generating {} documents from {}", roots.len(), dir.display());
+    let shown: Vec<String> = folders.iter().map(|d| d.display().to_string()).collect();
+    eprintln!("corpus: generating {} documents from {}", documents_found.len(), shown.join(", "));
     let mut cases = Vec::new();
-    for path in roots {
-        let rel = path.strip_prefix(&dir).unwrap_or(&path).to_path_buf();
-        let expect_invalid = manifest.get(&rel).is_some_and(|v| v.starts_with("invalid"));
+    for (dir, path, rel, expect_invalid) in documents_found {
         let name = slug(&rel);
         let role = role_of(&rel);
         // Multi-file documents reference `../common/...`: the corpus folder is an allowed root.

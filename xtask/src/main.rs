@@ -33,11 +33,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Generate, build and test a crate for every AsyncAPI document under DIR.
+    /// Generate, build and test a crate for every AsyncAPI document under each DIR.
     Corpus {
-        /// The folder of documents (with an optional MANIFEST.md of expectations).
-        #[arg(default_value = "../shared/asyncapi-corpus")]
-        dir: PathBuf,
+        /// The folders of documents (each with an optional MANIFEST.md of expectations) [default:
+        /// ../shared/asyncapi-corpus and the project's own xtask/corpus].
+        dirs: Vec<PathBuf>,
     },
     /// Time the generator, the generated crate's build and the client end to end; print a table.
     Bench {
@@ -108,7 +108,13 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match cli.command {
         Command::Regen { check } => regen(&root, check),
-        Command::Corpus { dir } => corpus::run(&root, &if dir.is_absolute() { dir } else { root.join(dir) }),
+        Command::Corpus { dirs } => {
+            let dirs = if dirs.is_empty() { corpus::default_dirs(&root) } else { dirs };
+            corpus::run(
+                &root,
+                &dirs.into_iter().map(|d| if d.is_absolute() { d } else { root.join(d) }).collect::<Vec<_>>(),
+            )
+        }
         Command::Bench { quick, channels } => bench::run(&root, quick, &channels),
     };
     match result {

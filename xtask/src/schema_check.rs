@@ -70,6 +70,13 @@ fn lenient_part(value: &Value, path: &str, depth: usize) -> Option<&'static str>
             "operation `security` written as a mapping instead of a list (the generator does not read security)",
         );
     }
+    let last = path.rsplit('/').next().unwrap_or_default();
+    if value.get("$ref").is_some() && matches!(last, "description" | "summary" | "title") {
+        return Some("a `$ref` in a text field (the generator leaves the text out, with a warning)");
+    }
+    if value.get("$ref").is_some() && path.contains("/messages/") && path.rsplit('/').nth(1) == Some("examples") {
+        return Some("a `$ref` as a message example (the generator skips it, with a warning)");
+    }
     if in_parameters && path.contains("/examples/") && !value.is_string() {
         return Some("a channel parameter example that is not a string (examples are documentation)");
     }

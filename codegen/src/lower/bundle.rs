@@ -120,6 +120,7 @@ impl SchemaBundle {
                     };
                     out.insert(key, child);
                 }
+                openapi_nullable(&mut out);
                 Ok(Value::Object(out))
             }
             Value::Array(items) => items
@@ -130,5 +131,29 @@ impl SchemaBundle {
                 .map(Value::Array),
             other => Ok(other),
         }
+    }
+}
+
+/// The OpenAPI 3.0 Schema Object's `nullable: true` (payloads with an OpenAPI `schemaFormat`, and
+/// AsyncAPI schemas written by habit) in JSON Schema terms: `null` joins the `type` (and the
+/// `enum`), so that the types and the example checks allow it alike.
+fn openapi_nullable(schema: &mut Map<String, Value>) {
+    if schema.get("nullable") != Some(&Value::Bool(true)) {
+        return;
+    }
+    schema.remove("nullable");
+    let null = Value::String("null".into());
+    match schema.get_mut("type") {
+        Some(Value::String(t)) if t != "null" => {
+            let t = Value::String(std::mem::take(t));
+            schema.insert("type".into(), Value::Array(vec![t, null]));
+        }
+        Some(Value::Array(types)) if !types.contains(&null) => types.push(null),
+        _ => {}
+    }
+    if let Some(Value::Array(values)) = schema.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
     }
 }

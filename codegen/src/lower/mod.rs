@@ -59,11 +59,11 @@ pub fn lower(model: &Model, role: Option<Role>) -> Result<Lowered> {
     };
     let major = match version.as_str() {
         "2.0.0" | "2.1.0" | "2.2.0" | "2.3.0" | "2.4.0" | "2.5.0" | "2.6.0" => 2,
-        "3.0.0" => 3,
+        "3.0.0" | "3.1.0" => 3,
         other => {
             return Err(model.error(
                 &root_ptr.child("asyncapi"),
-                format!("unsupported AsyncAPI version `{other}`; supported are 2.0.0 to 2.6.0 and 3.0.0"),
+                format!("unsupported AsyncAPI version `{other}`; supported are 2.0.0 to 2.6.0, 3.0.0 and 3.1.0"),
             ));
         }
     };
@@ -91,6 +91,9 @@ pub fn lower(model: &Model, role: Option<Role>) -> Result<Lowered> {
         sent: dispatch::choose(&messages, Direction::Send, &cx.schemas, None, model, &cx.root),
     };
     let unknown_fields = cx.unknown_fields(doc)?;
+    if let Some(whole) = model.get(&root_ptr) {
+        cx.misplaced_refs(&root_ptr, whole, false, 0);
+    }
     if !role_chosen {
         cx.warnings.extend(role::suspicious(&messages, &origins, role, model));
     }
@@ -139,6 +142,54 @@ struct Found {
 }
 
 impl Lowering<'_> {
+    /// `$ref`s where the specification allows none but documents in the wild write them: a
+    /// `description`, `summary` or `title` (`{$ref: ./text.md}`) and an entry of a message's
+    /// `examples`. Each is left out with a warning (see the README's leniency table): inlining
+    /// a file into generated docs or tests is not what the document's readers would see.
+    fn misplaced_refs(&mut self, at: &Ptr, value: &Value, in_messages: bool, depth: usize) {
+        const DATA: &[&str] = &["example", "default", "enum", "const", "payload", "headers"];
+        if depth > 256 {
+            return;
+        }
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    let child_at = at.child(key);
+                    let is_ref = child.get("$ref").is_some_and(Value::is_string);
+                    if crate::resolve::is_text_field(&at.pointer, key) && is_ref {
+                        self.warnings.push(Warning {
+                            location: self.model.location(&child_at),
+                            message: format!(
+                                "a `$ref` in `{key}` is not allowed by the specification (text only); the {key} is left out"
+                            ),
+                        });
+                    } else if key == "examples"
+                        && in_messages
+                        && let Value::Array(items) = child
+                    {
+                        for (i, item) in items.iter().enumerate() {
+                            if item.get("$ref").is_some_and(Value::is_string) {
+                                self.warnings.push(Warning {
+                                    location: self.model.location(&child_at.child(&i.to_string())),
+                                    message: "a message example that is a `$ref` is not allowed by the specification; it gets no generated test".into(),
+                                });
+                            }
+                        }
+                    } else if !DATA.contains(&key.as_str()) && key != "examples" && !key.starts_with("x-") {
+                        let in_messages = in_messages || key == "messages";
+                        self.misplaced_refs(&child_at, child, in_messages, depth + 1);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.misplaced_refs(&at.child(&i.to_string()), item, in_messages, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The document's own generator options: `x-asyncapi-codegen: {unknownFields: capture}`.
     fn unknown_fields(&self, doc: &Map<String, Value>) -> Result<UnknownFields> {
         let at = self.root.child("x-asyncapi-codegen").child("unknownFields");

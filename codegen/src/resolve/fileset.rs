@@ -27,6 +27,45 @@ const MAX_ID_DEPTH: usize = 16;
 /// literal text.
 pub const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples", "example"];
 
+/// Fields that hold text, never a reference.
+const TEXT_FIELDS: &[&str] = &["description", "summary", "title"];
+
+/// Fields whose keys are names chosen by the document (properties, components, channels, ...),
+/// where a key such as `description` names a schema or an object.
+const NAMED_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "definitions",
+    "$defs",
+    "dependentSchemas",
+    "schemas",
+    "messages",
+    "channels",
+    "operations",
+    "servers",
+    "parameters",
+    "variables",
+    "serverVariables",
+    "securitySchemes",
+    "correlationIds",
+    "operationTraits",
+    "messageTraits",
+    "serverBindings",
+    "channelBindings",
+    "operationBindings",
+    "messageBindings",
+    "replies",
+    "replyAddresses",
+    "bindings",
+];
+
+/// Whether `key`, a member of the object at `pointer`, is a text field (where a `$ref` is no
+/// reference) rather than a name in a map of names.
+pub fn is_text_field(pointer: &str, key: &str) -> bool {
+    let names_here = pointer.rsplit('/').next().is_some_and(|last| NAMED_MAPS.contains(&last));
+    !names_here && TEXT_FIELDS.contains(&key)
+}
+
 /// A loaded file.
 pub struct Loaded {
     pub source: Source,
@@ -326,6 +365,11 @@ fn scan_value(value: &Value, pointer: &mut String, refs: &mut Vec<(String, Strin
             }
             for (key, child) in map {
                 if DATA_KEYWORDS.contains(&key.as_str()) || key.starts_with("x-") || key == "$ref" {
+                    continue;
+                }
+                // A text field holds no reference (`description: {$ref: ./text.md}` is not followed;
+                // `lower` warns); in a map of names, `description` is a name like any other.
+                if is_text_field(pointer, key) {
                     continue;
                 }
                 let len = pointer.len();

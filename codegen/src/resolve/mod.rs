@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 pub use access::{AllowedRoots, RefMap};
-pub use fileset::DATA_KEYWORDS;
+pub use fileset::{DATA_KEYWORDS, is_text_field};
 
 use crate::error::{Error, Location, Result, Warning};
 use crate::load::Source;
@@ -238,9 +238,18 @@ impl Model {
 
     /// Every reference that does not resolve, in document order, each problem once.
     pub fn problems(&self) -> Vec<Error> {
+        self.problems_except(|_| false)
+    }
+
+    /// Like [`Model::problems`], leaving out the references at which `ignored` holds (those
+    /// that no later stage follows).
+    pub fn problems_except(&self, ignored: impl Fn(&Ptr) -> bool) -> Vec<Error> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for (at, result) in &self.refs {
+            if ignored(at) {
+                continue;
+            }
             if let Err(e) = result {
                 let error = self.ref_error(at, e);
                 if seen.insert(error.to_string()) {
