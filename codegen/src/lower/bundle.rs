@@ -121,6 +121,7 @@ impl SchemaBundle {
                     out.insert(key, child);
                 }
                 openapi_nullable(&mut out);
+                prefix_items(&mut out);
                 Ok(Value::Object(out))
             }
             Value::Array(items) => items
@@ -155,5 +156,49 @@ fn openapi_nullable(schema: &mut Map<String, Value>) {
         && !values.contains(&Value::Null)
     {
         values.push(Value::Null);
+    }
+}
+
+/// JSON Schema 2020-12's tuples (`prefixItems`, with `items` for the members after them) in the
+/// draft-07 terms the later stages read (`items` as a list, `additionalItems`).
+fn prefix_items(schema: &mut Map<String, Value>) {
+    let Some(prefix) = schema.remove("prefixItems") else { return };
+    if let Some(rest) = schema.remove("items") {
+        schema.insert("additionalItems".into(), rest);
+    }
+    schema.insert("items".into(), prefix);
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn rewritten(f: fn(&mut Map<String, Value>), schema: Value) -> Value {
+        let Value::Object(mut map) = schema else { panic!("a mapping") };
+        f(&mut map);
+        Value::Object(map)
+    }
+
+    #[test]
+    fn openapi_nullable_joins_null_to_the_type_and_the_enum() {
+        assert_eq!(
+            rewritten(openapi_nullable, json!({"type": "string", "enum": ["a"], "nullable": true})),
+            json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
+        assert_eq!(
+            rewritten(openapi_nullable, json!({"type": "integer", "nullable": false})),
+            json!({"type": "integer", "nullable": false})
+        );
+    }
+
+    #[test]
+    fn prefix_items_become_a_draft_07_tuple() {
+        assert_eq!(
+            rewritten(prefix_items, json!({"type": "array", "prefixItems": [{"type": "number"}], "items": false})),
+            json!({"type": "array", "items": [{"type": "number"}], "additionalItems": false})
+        );
+        assert_eq!(rewritten(prefix_items, json!({"items": {"type": "string"}})), json!({"items": {"type": "string"}}));
     }
 }
