@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use crate::resolve::DATA_KEYWORDS;
+
 pub use merges::unmergeable;
 pub use presence::{document_optional_defaults, hoist_property_objects};
 
@@ -324,9 +326,6 @@ fn separate_colliding_properties(schema: &mut Value, moved: &mut Vec<String>) {
         _ => {}
     }
 }
-
-/// Keywords whose values are data, not schemas.
-const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples", "example"];
 
 fn normalize_schema(defs: &IndexMap<String, Value>, schema: &Value, depth: usize) -> Value {
     let Value::Object(map) = schema else {

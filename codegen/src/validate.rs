@@ -217,7 +217,7 @@ impl Validator<'_> {
                                 describe(child)
                             ),
                         );
-                    } else if !DATA_FIELDS.contains(&key.as_str()) && !key.starts_with("x-") {
+                    } else if !crate::resolve::DATA_KEYWORDS.contains(&key.as_str()) && !key.starts_with("x-") {
                         self.non_string_refs(&at.child(key), child, depth + 1);
                     }
                 }
@@ -351,9 +351,6 @@ impl Validator<'_> {
         }
     }
 }
-
-/// Fields whose values are data, where a `$ref` key is a member like any other.
-const DATA_FIELDS: &[&str] = &["examples", "example", "default", "enum", "const"];
 
 fn list(names: &[&str]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")

@@ -11,6 +11,8 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use crate::resolve::DATA_KEYWORDS;
+
 /// Gives every object schema written inline as the value of a property its own definition; the
 /// property refers to it (`oneOf: [ref, null]` where it was nullable). Nested objects of the new
 /// definitions are hoisted in turn.
@@ -93,9 +95,6 @@ pub fn document_optional_defaults(defs: &mut IndexMap<String, Value>) {
         document_in(schema, 0);
     }
 }
-
-/// Keywords whose values are data, not schemas.
-const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples", "example"];
 
 fn document_in(schema: &mut Value, depth: usize) {
     if depth > 64 {
