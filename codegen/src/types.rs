@@ -21,6 +21,7 @@ use crate::schema;
 mod fallback;
 pub mod run;
 mod tagged;
+mod usage;
 
 /// The Rust types of one API.
 pub struct Types {
@@ -59,6 +60,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
             *base = schema::discriminator::rewritten_own_part(base);
         }
     }
+    usage::document(&mut defs, api);
     let untyped = schema::untyped_keywords(&defs);
     let (mut defs, moved) = schema::normalize(&defs);
     schema::apply_unknown_fields(&mut defs, api.unknown_fields);

@@ -21,6 +21,8 @@ pub enum Channel {
     /// silent (guessed). Shares the one WebSocket with all other channels.
     ///
     /// Address `auth`.
+    ///
+    /// Sent here: `authRequest`.
     Auth,
     /// Vehicle status
     ///
@@ -40,6 +42,8 @@ pub enum Channel {
     /// channels.
     ///
     /// Address `vehicle/status`.
+    ///
+    /// Received here: `vehicleStatus`.
     VehicleStatus,
     /// Notifications and alerts
     ///
@@ -55,6 +59,8 @@ pub enum Channel {
     /// WebSocket with all other channels.
     ///
     /// Address `notification`.
+    ///
+    /// Received here: `notification`.
     Notification,
     /// Vehicle profile (configuration changes)
     ///
@@ -67,6 +73,8 @@ pub enum Channel {
     /// with all other channels.
     ///
     /// Address `vehicle/profile`.
+    ///
+    /// Received here: `vehicleProfile`.
     VehicleProfile,
     /// Vehicle actions
     ///
@@ -79,6 +87,8 @@ pub enum Channel {
     /// documented REST model (D10). Shares the one WebSocket with all other channels.
     ///
     /// Address `vehicle/action`.
+    ///
+    /// Received here: `vehicleAction`.
     VehicleAction,
 }
 

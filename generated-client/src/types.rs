@@ -7,6 +7,7 @@
 /// `/api/v2.2/ws/ws-main` (T1 commit 275dd42). Whether the lowercase key is accepted too is
 /// an open question, so this schema allows only the observed form.
 ///
+/// Payload of `authRequest` (sent on `auth`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AuthRequest {
@@ -99,7 +100,7 @@ pub struct Notification {
     pub vehicle_id: ::std::option::Option<::std::string::String>,
 }
 
-/// `NotificationPayload`
+/// Payload of `notification` (received on `notification`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct NotificationPayload {
     pub data: Notification,
@@ -149,7 +150,7 @@ pub struct VehicleAction {
     pub vehicle_id: ::std::option::Option<::std::string::String>,
 }
 
-/// `VehicleActionPayload`
+/// Payload of `vehicleAction` (received on `vehicle/action`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VehicleActionPayload {
     pub data: VehicleAction,
@@ -636,7 +637,7 @@ pub struct VehicleProfile {
     >,
 }
 
-/// `VehicleProfilePayload`
+/// Payload of `vehicleProfile` (received on `vehicle/profile`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VehicleProfilePayload {
     pub data: VehicleProfile,
@@ -1173,7 +1174,7 @@ pub struct VehicleStatusHd {
     pub hd_vehicle_speed_km_h: ::std::option::Option<::std::option::Option<f64>>,
 }
 
-/// `VehicleStatusPayload`
+/// Payload of `vehicleStatus` (received on `vehicle/status`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VehicleStatusPayload {
     pub data: VehicleStatus,

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, ident};
-use crate::ir::{Api, Channel};
+use crate::ir::{Api, Channel, Direction};
 
 pub(super) fn emit(api: &Api) -> TokenStream {
     let enum_ = channel_enum(api);
@@ -53,9 +53,29 @@ fn parameters_struct(c: &Channel) -> TokenStream {
     }
 }
 
+/// What this side does on channel `index`: " Sent here: `a`, `b`. Received here: `c`." (the
+/// role decides it), or `None` for a channel without messages.
+fn traffic(api: &Api, index: usize) -> Option<String> {
+    let keys = |direction| {
+        let keys: Vec<String> = api
+            .messages
+            .iter()
+            .filter(|m| m.channel == index && m.direction == direction)
+            .map(|m| format!("`{}`", m.key))
+            .collect();
+        (!keys.is_empty()).then(|| keys.join(", "))
+    };
+    let parts: Vec<String> = [(Direction::Send, "Sent"), (Direction::Receive, "Received")]
+        .into_iter()
+        .filter_map(|(direction, verb)| Some(format!(" {verb} here: {}.", keys(direction)?)))
+        .collect();
+    (!parts.is_empty()).then(|| parts.concat())
+}
+
 fn channel_enum(api: &Api) -> TokenStream {
-    let variants = api.channels.iter().map(|c| {
+    let variants = api.channels.iter().enumerate().map(|(index, c)| {
         let doc = docs(&c.docs);
+        let traffic = traffic(api, index).map(|line| quote! { #[doc = ""] #[doc = #line] });
         let v = ident(&c.ident);
         let address = c.address.as_deref().unwrap_or(&c.key);
         let line = format!(" Address `{address}`.");
@@ -71,7 +91,7 @@ fn channel_enum(api: &Api) -> TokenStream {
             let line = format!(" WebSocket query parameters (`bindings.ws.query`): {}.", list.join(", "));
             quote! { #[doc = ""] #[doc = #line] }
         });
-        quote! { #doc #[doc = ""] #[doc = #line] #query #v }
+        quote! { #doc #[doc = ""] #[doc = #line] #traffic #query #v }
     });
     let idents: Vec<_> = api.channels.iter().map(|c| ident(&c.ident)).collect();
     let addresses: Vec<_> = api.channels.iter().map(|c| c.address.clone().unwrap_or_else(|| c.key.clone())).collect();

@@ -7,6 +7,8 @@ pub enum Channel {
     /// Periodic order book snapshots.
     ///
     /// Address `book`.
+    ///
+    /// Received here: `bookSnapshot`.
     Book,
 }
 

@@ -7,6 +7,8 @@ pub enum Channel {
     /// Price ticks for the instruments the client asked for, plus status notices.
     ///
     /// Address `ticker`.
+    ///
+    /// Sent here: `subscribeRequest`. Received here: `tick`, `status`.
     Ticker,
 }
 

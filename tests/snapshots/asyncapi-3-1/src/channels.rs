@@ -7,10 +7,14 @@ pub enum Channel {
     /// Where the turtle is.
     ///
     /// Address `turtle/pose`.
+    ///
+    /// Received here: `pose`, `battery`, `diagnostics`.
     Pose,
     /// What the turtle is told to do.
     ///
     /// Address `turtle/commands`.
+    ///
+    /// Sent here: `velocity`.
     Commands,
 }
 

@@ -7,9 +7,13 @@ pub enum Channel {
     /// Status pushes for one vehicle.
     ///
     /// Address `vehicles/{vehicleId}/status`.
+    ///
+    /// Received here: `status`.
     VehicleStatus,
     ///
     /// Address `vehicles/{vehicleId}/sensors/{sensor-id}`.
+    ///
+    /// Received here: `reading`.
     SensorReading,
 }
 

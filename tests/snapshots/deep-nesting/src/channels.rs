@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `chain`.
+    ///
+    /// Received here: `link`.
     Chain,
 }
 

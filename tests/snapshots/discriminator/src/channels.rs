@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `arrivals`.
+    ///
+    /// Sent here: `adoption`, `shipment`. Received here: `arrival`.
     Arrivals,
 }
 

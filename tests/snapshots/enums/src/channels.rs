@@ -7,6 +7,8 @@ pub enum Channel {
     /// Order state changes of the connected account.
     ///
     /// Address `orders`.
+    ///
+    /// Received here: `orderUpdate`.
     OrderUpdates,
 }
 

@@ -7,6 +7,8 @@ pub enum Channel {
     /// Orders confirmed by the shop.
     ///
     /// Address `orders`.
+    ///
+    /// Received here: `orderPlaced`.
     Orders,
 }
 

@@ -154,6 +154,8 @@ impl<'de> ::serde::Deserialize<'de> for MoneyCurrency {
 }
 
 /// A confirmed order.
+///
+/// Payload of `orderPlaced` (received on `orders`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

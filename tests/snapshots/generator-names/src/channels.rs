@@ -6,9 +6,13 @@
 pub enum Channel {
     ///
     /// Address `events`.
+    ///
+    /// Received here: `unknown`, `incoming`, `handler`.
     Channel,
     ///
     /// Address `replies`.
+    ///
+    /// Sent here: `messageKind`.
     Replies,
 }
 

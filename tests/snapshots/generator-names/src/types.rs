@@ -15,7 +15,7 @@ pub struct Box {
     pub inner: ::std::option::Option<i64>,
 }
 
-/// `HandlerPayload`
+/// Payload of `handler` (received on `events`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct HandlerPayload {
     pub kind: ::std::string::String,
@@ -23,7 +23,7 @@ pub struct HandlerPayload {
     pub on_unknown: ::std::option::Option<::std::string::String>,
 }
 
-/// `Incoming`
+/// Payload of `incoming` (received on `events`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Incoming {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -44,7 +44,7 @@ pub struct Option {
     pub some: ::std::option::Option<::std::string::String>,
 }
 
-/// `Result`
+/// Payload of `unknown` (received on `events`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Result {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -56,7 +56,7 @@ pub struct Result {
     pub value: ::std::option::Option<Option>,
 }
 
-/// `String`
+/// Payload of `messageKind` (sent on `replies`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct String {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -7,6 +7,8 @@ pub enum Channel {
     /// */ #![forbid(missing_docs)] /*
     ///
     /// Address `a/"]/b`.
+    ///
+    /// Received here: `*/ mod injected {} /*`.
     FnInjected,
 }
 

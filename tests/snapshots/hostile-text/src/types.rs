@@ -2,6 +2,8 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// */ pub fn injected() {} /*
+///
+/// Payload of `*/ mod injected {} /*` (received on `a/"]/b`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Weird {
     #[serde(rename = "a-b", skip_serializing_if = "::std::option::Option::is_none")]

@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `c`.
+    ///
+    /// Received here: `m`.
     C,
 }
 

@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `orders`.
+    ///
+    /// Received here: `orderPlaced`, `orderCancelled`.
     Orders,
 }
 

@@ -12,7 +12,7 @@ pub struct OrderCancelledHeaders {
     pub x_trace_id: ::std::option::Option<::std::string::String>,
 }
 
-/// `OrderCancelledPayload`
+/// Payload of `orderCancelled` (received on `orders`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderCancelledPayload {
     pub event: ::std::string::String,
@@ -31,7 +31,7 @@ pub struct OrderPlacedHeaders {
     pub x_tenant: ::std::string::String,
 }
 
-/// `OrderPlacedPayload`
+/// Payload of `orderPlaced` (received on `orders`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
     pub event: ::std::string::String,

@@ -7,6 +7,8 @@ pub enum Channel {
     /// All market events for the connection, one JSON object per frame.
     ///
     /// Address `events`.
+    ///
+    /// Received here: `trade`, `heartbeat`, `error`.
     Events,
 }
 

@@ -7,6 +7,8 @@ pub enum Channel {
     /// Status updates of tracked parcels.
     ///
     /// Address `shipments`.
+    ///
+    /// Received here: `shipmentUpdated`.
     Shipments,
 }
 

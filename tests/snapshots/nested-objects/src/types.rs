@@ -10,7 +10,7 @@ pub struct Address {
     pub street: ::std::string::String,
 }
 
-/// `ShipmentUpdatedPayload`
+/// Payload of `shipmentUpdated` (received on `shipments`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ShipmentUpdatedPayload {
     pub recipient: Address,

@@ -7,6 +7,8 @@ pub enum Channel {
     /// Presence changes of the user's contacts.
     ///
     /// Address `presence`.
+    ///
+    /// Received here: `presenceChanged`.
     Presence,
 }
 

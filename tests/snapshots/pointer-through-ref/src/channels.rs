@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `shop/orders/placed`.
+    ///
+    /// Received here: `orderPlaced`.
     ShopOrders,
 }
 

@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `combinations`.
+    ///
+    /// Received here: `combined`.
     Combinations,
 }
 

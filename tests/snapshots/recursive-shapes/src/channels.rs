@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `shapes`.
+    ///
+    /// Received here: `shapes`.
     Shapes,
 }
 

@@ -164,7 +164,7 @@ pub struct Person {
     pub name: ::std::string::String,
 }
 
-/// `ShapesPayload`
+/// Payload of `shapes` (received on `shapes`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ShapesPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

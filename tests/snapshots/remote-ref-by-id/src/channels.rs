@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `prices`.
+    ///
+    /// Received here: `price`.
     Prices,
 }
 

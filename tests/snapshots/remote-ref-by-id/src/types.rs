@@ -58,7 +58,7 @@ pub struct Money {
     pub currency: Currency,
 }
 
-/// `PricePayload`
+/// Payload of `price` (received on `prices`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PricePayload {
     pub item: ::std::string::String,

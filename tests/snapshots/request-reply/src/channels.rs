@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `rpc`.
+    ///
+    /// Sent here: `ping`. Received here: `pong`, `tick`.
     Rpc,
 }
 

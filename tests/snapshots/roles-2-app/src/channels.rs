@@ -7,6 +7,8 @@ pub enum Channel {
     /// Prices out, orders in, on one connection.
     ///
     /// Address `prices`.
+    ///
+    /// Sent here: `price`. Received here: `order`.
     Prices,
 }
 

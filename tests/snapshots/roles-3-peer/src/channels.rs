@@ -7,6 +7,8 @@ pub enum Channel {
     /// Every frame of a session, told apart by `type`.
     ///
     /// Address `/`.
+    ///
+    /// Sent here: `login`, `ping`, `subscribe`. Received here: `quote`, `pong`, `subscribed`, `refused`.
     Session,
 }
 

@@ -7,6 +7,8 @@ pub enum Channel {
     /// Final results of finished matches.
     ///
     /// Address `results`.
+    ///
+    /// Received here: `type`.
     Results,
 }
 

@@ -10,6 +10,8 @@ pub struct Option {
 }
 
 /// Named like `std::result::Result`.
+///
+/// Payload of `type` (received on `results`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Result {
     #[serde(rename = "async", skip_serializing_if = "::std::option::Option::is_none")]

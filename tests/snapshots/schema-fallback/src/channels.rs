@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `readings`.
+    ///
+    /// Received here: `reading`.
     Readings,
 }
 

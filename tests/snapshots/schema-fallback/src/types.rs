@@ -26,7 +26,7 @@ impl ::std::convert::From<::serde_json::Value> for Level {
     }
 }
 
-/// `ReadingPayload`
+/// Payload of `reading` (received on `readings`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReadingPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -6,6 +6,8 @@
 pub enum Channel {
     ///
     /// Address `telemetry`.
+    ///
+    /// Received here: `sample`.
     Telemetry,
 }
 
