@@ -99,6 +99,9 @@ pub enum Event {
         /// What went wrong, with the HTTP status and REST header when the service answered.
         error: Error,
     },
+    /// Every re-read started so far has finished (delivered, dropped as stale, or failed): the
+    /// consumer is as up to date as REST can make it. Carries the totals so far.
+    Settled(Stats),
 }
 
 /// What a [`Resync`] has done so far.
@@ -161,6 +164,8 @@ pub struct Resync {
     connected: bool,
     lost: bool,
     stats: Stats,
+    /// A round has just finished and [`Event::Settled`] is still to be delivered.
+    settled: bool,
 }
 
 impl std::fmt::Debug for Resync {
@@ -191,6 +196,7 @@ impl Resync {
             connected: false,
             lost: false,
             stats: Stats::default(),
+            settled: false,
         }
     }
 
@@ -227,6 +233,7 @@ impl Resync {
                 Ok(Event::Message { message, .. }) => dispatch(handler, message),
                 Ok(Event::Connection(event)) => tracing::debug!(?event, "connection event"),
                 Ok(Event::Failed { vehicle_id, error }) => handler.on_resync_failed(&vehicle_id, &error),
+                Ok(Event::Settled(stats)) => tracing::debug!(?stats, "re-sync settled"),
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => tracing::warn!(error = %e, "skipped a frame"),
             }
@@ -342,6 +349,10 @@ impl Stream for Resync {
             this.tick = Some(tick);
         }
         loop {
+            if this.settled {
+                this.settled = false;
+                return Poll::Ready(Some(Ok(Event::Settled(this.stats))));
+            }
             if !this.reads.is_empty()
                 && let Poll::Ready(Some(joined)) = this.reads.poll_join_next_with_id(cx)
             {
@@ -360,6 +371,7 @@ impl Stream for Resync {
                     }
                 };
                 this.start();
+                this.settled = this.reads.is_empty() && this.queue.is_empty();
                 match event {
                     Some(event) => return Poll::Ready(Some(Ok(event))),
                     None => continue,
