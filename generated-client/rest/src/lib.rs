@@ -9,24 +9,34 @@
 //! builds no HTTP client. The facts it rests on are cited as in the spec of record: D1, D2 (the
 //! official documentation), T1 (the one live third-party client); see the project's API notes.
 //!
-//! ```rust,ignore
+//! ```no_run
+//! use std::time::Duration;
+//!
 //! use ctechnology_rest::resync::{Event, Origin, Policy, Resync};
-//! use ctechnology_rest::{Credentials, Rest, Token};
+//! use ctechnology_rest::{Rest, Token};
+//! use ctechnology_rt::client::{Client, ClientConfig};
+//! use ctechnology_rt::servers::SERVERS;
+//! use ctechnology_rt::types::AuthRequest;
 //! use futures_util::StreamExt as _;
 //!
-//! let rest = Rest::new("https://api.ctechnology.io", Credentials::Token(Token::new(&token)))?;
+//! # async fn monitor(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ClientConfig::from_server(&SERVERS[0])
+//!     .with_on_connect(AuthRequest { authorization: format!("Token {token}") });
+//! let rest = Rest::new("https://api.ctechnology.io", Token::new(token))?;
 //! let policy = Policy::after_reconnect().every(Duration::from_secs(300)).concurrency(4);
 //! let mut events = Resync::new(Client::connect(config)?, rest, policy);
 //! while let Some(item) = events.next().await {
 //!     match item {
-//!         Ok(Event::Message { message, origin: Origin::Resynced }) => println!("re-read {:?}", message.kind()),
 //!         Ok(Event::Message { message, origin: Origin::Pushed }) => println!("pushed {:?}", message.kind()),
-//!         Ok(Event::Failed { vehicle_id, error }) => eprintln!("{vehicle_id}: {error}"),
-//!         Ok(_) => {}
+//!         Ok(Event::Message { message, origin: Origin::Resynced }) => println!("re-read {:?}", message.kind()),
+//!         Ok(Event::Failed { vehicle_id, error }) => eprintln!("re-reading {vehicle_id} failed: {error}"),
+//!         Ok(_) => {} // connection events, `Settled` after each round
 //!         Err(error) if error.is_fatal() => return Err(error.into()),
 //!         Err(error) => eprintln!("skipped a frame: {error}"),
 //!     }
 //! }
+//! # Ok(())
+//! # }
 //! ```
 
 #![deny(missing_docs)]
@@ -53,7 +63,8 @@ pub(crate) fn http_client(follow_redirects: bool, timeout: Duration) -> Result<r
         .map_err(|e| format!("cannot set up TLS: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let redirects = if follow_redirects { reqwest::redirect::Policy::default() } else { reqwest::redirect::Policy::none() };
+    let redirects =
+        if follow_redirects { reqwest::redirect::Policy::default() } else { reqwest::redirect::Policy::none() };
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .redirect(redirects)

@@ -119,11 +119,15 @@ impl Login {
     /// The auth frame for the connection the real-time client is about to open: the token while
     /// it is fresh, a new one after a rejection. Hand it to the client's on-connect provider:
     ///
-    /// ```rust,ignore
-    /// config.with_on_connect_fn(move |why| {
+    /// ```no_run
+    /// # use ctechnology_rest::login::Login;
+    /// # use ctechnology_rt::client::ClientConfig;
+    /// # fn config(login: Login) -> ClientConfig {
+    /// ClientConfig::new("wss://api.ctechnology.io/api/v2.2/ws/ws-main").with_on_connect_fn(move |why| {
     ///     let login = login.clone();
     ///     async move { login.auth(why).await.map(|auth| vec![auth.into()]) }
     /// })
+    /// # }
     /// ```
     pub async fn auth(&self, why: Connect) -> Result<AuthRequest, ProvideError> {
         let value = if why == Connect::Rejected {

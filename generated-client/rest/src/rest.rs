@@ -294,7 +294,10 @@ impl Rest {
             Incoming::Notification(m) => {
                 let answer = self.get(uri(&m.header)?).await?;
                 let header = with_version(&m.header, answer.header);
-                Incoming::Notification(Box::new(ctechnology_rt::types::NotificationPayload { data: answer.data, header }))
+                Incoming::Notification(Box::new(ctechnology_rt::types::NotificationPayload {
+                    data: answer.data,
+                    header,
+                }))
             }
             Incoming::VehicleProfile(m) => {
                 let answer = self.get(uri(&m.header)?).await?;
@@ -307,7 +310,10 @@ impl Rest {
             Incoming::VehicleAction(m) => {
                 let answer = self.get(uri(&m.header)?).await?;
                 let header = with_version(&m.header, answer.header);
-                Incoming::VehicleAction(Box::new(ctechnology_rt::types::VehicleActionPayload { data: answer.data, header }))
+                Incoming::VehicleAction(Box::new(ctechnology_rt::types::VehicleActionPayload {
+                    data: answer.data,
+                    header,
+                }))
             }
             other => {
                 let name = other.kind().map_or("unknown", |k| k.name());
@@ -427,8 +433,7 @@ impl Rest {
 }
 
 /// The characters a vehicle id keeps in its path segment; every other byte is percent-encoded.
-const SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'_').remove(b'-').remove(b'~');
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'_').remove(b'-').remove(b'~');
 
 /// The REST header of `body`, if it is a REST envelope.
 fn header_of(body: &[u8]) -> Option<Header> {

@@ -4,9 +4,7 @@
 /// The instant `text` names, or `None` when it is no ISO 8601 date-time with an offset.
 pub(crate) fn parse(text: &str) -> Option<jiff::Timestamp> {
     let text = text.trim();
-    text.parse::<jiff::Timestamp>()
-        .ok()
-        .or_else(|| jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.f%z", text).ok())
+    text.parse::<jiff::Timestamp>().ok().or_else(|| jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.f%z", text).ok())
 }
 
 #[cfg(test)]

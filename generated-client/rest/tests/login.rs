@@ -10,9 +10,9 @@ use std::time::Duration;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::routing::post;
+use ctechnology_rest::login::Login;
 use ctechnology_rt::client::{Client, ClientConfig, Error, Event};
 use ctechnology_rt::mock::{MockBroker, REJECTED};
-use ctechnology_rest::login::Login;
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -44,8 +44,7 @@ async fn a_frame_is_reread_at_its_header_uri_on_the_api_origin_only() {
     let server = Server::start(&[(id.as_str(), vec![Reply::Status("2030-01-01T00:00:00Z")])], &[]).await;
     let elsewhere = Server::start(&[(id.as_str(), vec![Reply::Status("2030-01-01T00:00:00Z")])], &[]).await;
     let rest = with_token(&server, "abc");
-    let frame = common::push(0, "2025-01-01T00:00:00Z")
-        .replace("https://api.ctechnology.io", &server.url);
+    let frame = common::push(0, "2025-01-01T00:00:00Z").replace("https://api.ctechnology.io", &server.url);
     let pushed = ctechnology_rt::decode(&frame).expect("a frame");
     let Incoming::VehicleStatus(read) = rest.reread(&pushed).await.expect("re-read") else {
         panic!("a vehicle status is re-read as a vehicle status");
@@ -114,14 +113,18 @@ async fn rate_limited_for_good_ends_after_the_allowed_attempts() {
     let server = Server::start(&[(id.as_str(), vec![Reply::RateLimited("3600")])], &[]).await;
     let rest = with_token(&server, "abc").with_rate_limit(3, Duration::from_millis(1), Duration::from_secs(5));
     let error = rest.vehicle_status(&id).await.expect_err("too long a wait");
-    assert!(matches!(error, Error::RateLimited { attempts: 1, wait: Some(w), .. } if w == Duration::from_secs(3600)), "{error:?}");
+    assert!(
+        matches!(error, Error::RateLimited { attempts: 1, wait: Some(w), .. } if w == Duration::from_secs(3600)),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("429"), "{error}");
 }
 
 #[tokio::test]
 async fn a_404_carries_the_rest_header_whose_message_may_be_null() {
     let (a, b) = (vehicle(0), vehicle(1));
-    let scripts = [(a.as_str(), vec![Reply::NotFound(Some("Vehicle not found."))]), (b.as_str(), vec![Reply::NotFound(None)])];
+    let scripts =
+        [(a.as_str(), vec![Reply::NotFound(Some("Vehicle not found."))]), (b.as_str(), vec![Reply::NotFound(None)])];
     let server = Server::start(&scripts, &[]).await;
     let rest = with_token(&server, "abc");
     let error = rest.vehicle_status(&a).await.expect_err("404");
@@ -145,9 +148,45 @@ async fn an_error_header_a_slow_answer_and_a_garbled_one_are_errors() {
     let server = Server::start(&scripts, &[]).await;
     let rest = with_token(&server, "abc").with_timeout(Duration::from_millis(200));
     let error = rest.vehicle_status(&a).await.expect_err("an error header");
-    assert!(matches!(&error, Error::Status { status: 200, header: Some(h), .. } if h.status.as_deref() == Some("ERROR")), "{error:?}");
+    assert!(
+        matches!(&error, Error::Status { status: 200, header: Some(h), .. } if h.status.as_deref() == Some("ERROR")),
+        "{error:?}"
+    );
     let error = rest.vehicle_status(&b).await.expect_err("too slow");
     assert!(matches!(error, Error::Timeout { after, .. } if after == Duration::from_millis(200)), "{error:?}");
     let error = rest.vehicle_status(&c).await.expect_err("garbled");
     assert!(matches!(&error, Error::Decode { path, .. } if path == "data.speed"), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_standin_serves_every_example_vehicle_to_the_documents_token_only() {
+    use ctechnology_rest::standin::StandIn;
+    let standin = StandIn::start().await.expect("the stand-in starts");
+    let token = StandIn::token().expect("the document has an authRequest example");
+    let rest = Rest::new(&standin.url(), Token::new(&token)).expect("valid");
+    for (id, frame) in examples() {
+        let status = rest.vehicle_status(&id).await.expect("an example vehicle");
+        let pushed: jiff::Timestamp =
+            frame["data"]["timestamp"].as_str().and_then(|t| t.parse().ok()).expect("an RFC 3339 example");
+        let read: jiff::Timestamp = status.data.timestamp.parse().expect("the stand-in's time");
+        assert!(read > pushed, "{id}: the stand-in answers with the time of the request");
+        assert_eq!(
+            status.data.speed,
+            ctechnology_rt::decode(&frame.to_string())
+                .map(|m| match m {
+                    Incoming::VehicleStatus(p) => p.data.speed,
+                    _ => None,
+                })
+                .expect("a frame")
+        );
+    }
+    let error = rest.vehicle_status("veh_unknown").await.expect_err("not an example");
+    assert_eq!(
+        (error.status(), error.header().and_then(|h| h.message.clone())),
+        (Some(404), Some("Vehicle not found.".into()))
+    );
+    let error = Rest::new(&standin.url(), Token::new("wrong")).expect("valid").vehicle_status(&vehicle(0)).await;
+    assert_eq!(error.expect_err("a wrong token").status(), Some(401));
+    assert_eq!(standin.requests(), examples().len() + 2);
+    standin.shutdown().await;
 }

@@ -91,7 +91,8 @@ async fn after_a_reconnect_every_known_vehicle_is_reread_once_and_never_older_th
     // The REST API no longer takes the first token; the broker takes both.
     let server = Server::start(&scripts, &["t2"]).await;
     let login = Login::new(&server.url, "driver@example.com", "secret-pw").expect("valid");
-    let frames = [push(0, "2025-09-17T12:21:49.566Z"), push(1, "2026-08-11T02:26:46Z"), push(2, "2025-09-21T18:06:08+0000")];
+    let frames =
+        [push(0, "2025-09-17T12:21:49.566Z"), push(1, "2026-08-11T02:26:46Z"), push(2, "2025-09-21T18:06:08+0000")];
     let broker = MockBroker::builder()
         .frames(frames)
         .accept_frame(&accept("t1"))
@@ -101,9 +102,11 @@ async fn after_a_reconnect_every_known_vehicle_is_reread_once_and_never_older_th
         .start()
         .await
         .expect("the mock broker starts");
-    let rest = Rest::new(&server.url, Credentials::Login(login.clone()))
-        .expect("valid")
-        .with_rate_limit(3, Duration::from_millis(1), Duration::from_secs(5));
+    let rest = Rest::new(&server.url, Credentials::Login(login.clone())).expect("valid").with_rate_limit(
+        3,
+        Duration::from_millis(1),
+        Duration::from_secs(5),
+    );
     let mut events = Resync::new(client(&broker, Some(login)), rest, Policy::after_reconnect().concurrency(2));
 
     let mut seen = Seen::default();
@@ -132,9 +135,9 @@ async fn after_a_reconnect_every_known_vehicle_is_reread_once_and_never_older_th
     assert_eq!(delivered, BTreeSet::from([a.as_str(), c.as_str()]), "{resynced:?}");
     let mut newest: BTreeMap<&str, jiff::Timestamp> = BTreeMap::new();
     for (id, timestamp, origin) in &seen.statuses {
-        let at = timestamp.parse::<jiff::Timestamp>().unwrap_or_else(|_| {
-            jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%z", timestamp).expect("a timestamp")
-        });
+        let at = timestamp
+            .parse::<jiff::Timestamp>()
+            .unwrap_or_else(|_| jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%z", timestamp).expect("a timestamp"));
         if *origin == Origin::Resynced {
             assert!(newest.get(id.as_str()).is_none_or(|n| at > *n), "{id}: a re-read older than a push");
         }

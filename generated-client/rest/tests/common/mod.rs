@@ -151,7 +151,9 @@ async fn status(State(shared): State<Arc<Shared>>, Path(vehicle_id): Path<String
     }
     let reply = {
         let mut scripts = shared.scripts.lock().expect("not poisoned");
-        scripts.get_mut(&vehicle_id).map(|replies| if replies.len() > 1 { replies.remove(0) } else { replies[0].clone() })
+        scripts
+            .get_mut(&vehicle_id)
+            .map(|replies| if replies.len() > 1 { replies.remove(0) } else { replies[0].clone() })
     };
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -167,7 +169,8 @@ async fn answer(shared: &Shared, vehicle_id: &str, reply: Option<Reply>) -> Resp
     let data = |timestamp| example_data(vehicle_id, timestamp).unwrap_or(Value::Null);
     match reply {
         Reply::Example => {
-            let data = examples().into_iter().find(|(id, _)| id == vehicle_id).map_or(Value::Null, |(_, f)| f["data"].clone());
+            let data =
+                examples().into_iter().find(|(id, _)| id == vehicle_id).map_or(Value::Null, |(_, f)| f["data"].clone());
             envelope(StatusCode::OK, "SUCCESS", None, data)
         }
         Reply::Status(timestamp) => {
