@@ -145,6 +145,19 @@ struct Vehicle {
     unreadable: u64,
 }
 
+impl Vehicle {
+    /// Whether a re-read answer stamped `timestamp`, read when `pushes_then` statuses had been
+    /// pushed, is newer than everything delivered for the vehicle.
+    fn is_newer(&self, timestamp: &str, pushes_then: u64) -> bool {
+        match crate::time::parse(timestamp) {
+            // A push since the read started whose time is unknown may be newer than the answer.
+            Some(at) => self.newest.is_none_or(|newest| at > newest) && self.unreadable <= pushes_then,
+            // Without a time, the answer is new only if nothing was pushed while it was read.
+            None => self.pushes == pushes_then,
+        }
+    }
+}
+
 /// The result of one re-read: the vehicle, its push count when the read started, the answer.
 type Read = (String, u64, Result<VehicleStatusPayload, Error>);
 
@@ -257,6 +270,8 @@ impl Resync {
             self.queue.push_back(id);
         }
         self.start();
+        // A round with nothing to read is settled at once.
+        self.settled |= self.reads.is_empty() && self.queue.is_empty();
     }
 
     /// Starts queued re-reads while fewer than the policy's concurrency run.
@@ -317,13 +332,7 @@ impl Resync {
             }
         };
         let vehicle = self.vehicles.entry(id.clone()).or_default();
-        let newer = match crate::time::parse(&status.data.timestamp) {
-            // A push since the read started whose time is unknown may be newer than the answer.
-            Some(at) => vehicle.newest.is_none_or(|newest| at > newest) && vehicle.unreadable <= pushes_then,
-            // Without a time, the answer is new only if nothing was pushed while it was read.
-            None => vehicle.pushes == pushes_then,
-        };
-        if !newer {
+        if !vehicle.is_newer(&status.data.timestamp, pushes_then) {
             self.stats.stale += 1;
             tracing::debug!(vehicle_id = %id, timestamp = %status.data.timestamp, "dropped a re-read status no newer than one delivered");
             return None;
@@ -390,5 +399,35 @@ impl Stream for Resync {
                 Poll::Pending => Poll::Pending,
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Vehicle;
+
+    fn at(text: &str) -> Option<jiff::Timestamp> {
+        crate::time::parse(text)
+    }
+
+    #[test]
+    fn an_answer_must_be_later_than_everything_delivered() {
+        let seen = Vehicle { newest: at("2026-01-01T10:00:00Z"), pushes: 2, unreadable: 0 };
+        assert!(seen.is_newer("2026-01-01T10:00:01Z", 2));
+        assert!(seen.is_newer("2026-01-01T10:00:01+0000", 1), "pushes with known times compare by time");
+        assert!(!seen.is_newer("2026-01-01T10:00:00.000Z", 2), "equal is not newer");
+        assert!(!seen.is_newer("2026-01-01T09:59:59Z", 2));
+        assert!(Vehicle::default().is_newer("2020-01-01T00:00:00Z", 0), "nothing delivered yet");
+    }
+
+    #[test]
+    fn without_a_readable_time_nothing_may_have_been_pushed_meanwhile() {
+        let seen = Vehicle { newest: at("2026-01-01T10:00:00Z"), pushes: 3, unreadable: 0 };
+        assert!(seen.is_newer("last Tuesday", 3));
+        assert!(!seen.is_newer("last Tuesday", 2), "a push arrived while it was read");
+        // The last push had no readable time and came after the read started.
+        let unknown = Vehicle { newest: at("2026-01-01T10:00:00Z"), pushes: 3, unreadable: 3 };
+        assert!(!unknown.is_newer("2030-01-01T00:00:00Z", 2));
+        assert!(unknown.is_newer("2030-01-01T00:00:00Z", 3), "it came before the read started");
     }
 }
