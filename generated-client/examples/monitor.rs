@@ -28,6 +28,7 @@
 //! This file is hand-written; `cargo xtask regen` does not touch `examples/`.
 
 mod common;
+
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::Duration;
