@@ -5,6 +5,8 @@
 //! cargo run -p generated-client --example monitor -- --token <token>
 //! cargo run -p generated-client --example monitor -- --email <email> --password <password>
 //! cargo run -p generated-client --example monitor -- --url wss://api.ctechnology.io/api/v2.2/ws/ws-main --token <token>
+//! cargo run -p generated-client --example monitor -- --resync
+//! cargo run -p generated-client --example monitor -- --resync-every 300 --email <email> --password <password>
 //! ```
 //!
 //! Without credentials it starts the crate's mock broker in-process, which pushes the
@@ -16,16 +18,25 @@
 //! lifetime. The broker is `--url` (or `CTECH_URL`, default: the document's first server). Stop
 //! it with Ctrl-C. Connection events go to standard error.
 //!
+//! With `--resync` it re-reads the latest status of every vehicle it has seen over REST (at
+//! `--api`, with the same token or login) after every reconnect, and with `--resync-every
+//! <secs>` also periodically (`ctechnology_rest::resync`); re-read statuses print as `re-read`,
+//! and one no newer than a status already shown is dropped. Against the mock broker it starts the
+//! crate's local REST stand-in too (`ctechnology_rest::standin`), and the broker drops each
+//! connection after six frames, so the re-sync after every reconnect can be watched.
+//!
 //! This file is hand-written; `cargo xtask regen` does not touch `examples/`.
 
 mod common;
-#[path = "common/login.rs"]
-mod login;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use ctechnology_rest::login::Login;
+use ctechnology_rest::resync::{Policy, Resync};
+use ctechnology_rest::standin::StandIn;
+use ctechnology_rest::{Credentials, Rest, Token};
 use ctechnology_rt::MessageKind;
 use ctechnology_rt::client::{Client, ClientConfig};
 use ctechnology_rt::mock::MockBroker;
@@ -33,9 +44,12 @@ use ctechnology_rt::servers::{EXAMPLES, SERVERS};
 use ctechnology_rt::types::AuthRequest;
 use tracing_subscriber::filter::LevelFilter;
 
-const USAGE: &str = "usage: monitor [--url <wss://...>] [--token <token> | --email <email> --password <password> [--api <https://...>]]\n       (or CTECH_URL, CTECH_TOKEN, CTECH_EMAIL, CTECH_PASSWORD, CTECH_API)";
+const USAGE: &str = "usage: monitor [--url <wss://...>] [--token <token> | --email <email> --password <password>] [--api <https://...>] [--resync] [--resync-every <secs>]\n       (or CTECH_URL, CTECH_TOKEN, CTECH_EMAIL, CTECH_PASSWORD, CTECH_API)";
 
-/// The REST API the login goes to by default.
+/// How many frames the mock broker sends on a connection before it drops it, with `--resync`.
+const MOCK_DROP_AFTER: usize = 6;
+
+/// The REST API the login and the re-reads go to by default.
 const API: &str = "https://api.ctechnology.io";
 
 struct Args {
@@ -44,6 +58,8 @@ struct Args {
     email: Option<String>,
     password: Option<String>,
     api: String,
+    resync: bool,
+    resync_every: Option<Duration>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -57,6 +73,8 @@ fn parse_args() -> Result<Args, String> {
         email: env("CTECH_EMAIL"),
         password: env("CTECH_PASSWORD"),
         api: env("CTECH_API").unwrap_or_else(|| API.to_owned()),
+        resync: false,
+        resync_every: None,
     };
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
@@ -68,6 +86,16 @@ fn parse_args() -> Result<Args, String> {
             "--email" => args.email = Some(value("--email")?),
             "--password" => args.password = Some(value("--password")?),
             "--api" => args.api = value("--api")?,
+            "--resync" => args.resync = true,
+            "--resync-every" => {
+                let secs = value("--resync-every")?;
+                let secs = secs.parse::<u64>().ok().filter(|s| *s > 0);
+                let Some(secs) = secs else {
+                    return Err(format!("--resync-every needs a whole number of seconds above 0\n{USAGE}"));
+                };
+                args.resync = true;
+                args.resync_every = Some(Duration::from_secs(secs));
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
         }
@@ -110,25 +138,31 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The mock broker lives as long as `main`, when it is used.
+    // The mock broker and the REST stand-in live as long as `main`, when they are used.
     let mut broker = None;
-    let config = match (args.token, args.email.zip(args.password), args.url) {
-        (Some(token), _, url) => service_config(url).map(|config| config.with_on_connect(auth(&token))),
-        (None, Some((email, password)), url) => match login::Login::new(&args.api, &email, &password) {
-            Ok(login) => service_config(url).map(|config| {
-                config.with_on_connect_fn(move |why| {
-                    let login = login.clone();
-                    async move { login.auth(why).await.map(|auth| vec![auth.into()]) }
-                })
-            }),
-            Err(e) => Err(e),
-        },
+    let mut standin = None;
+    let setup = match (args.token, args.email.zip(args.password), args.url) {
+        (Some(token), _, url) => service_config(url).and_then(|config| {
+            let rest = rest(args.resync, &args.api, Token::new(&token))?;
+            Ok((config.with_on_connect(auth(&token)), rest))
+        }),
+        (None, Some((email, password)), url) => Login::new(&args.api, &email, &password).and_then(|login| {
+            let rest = rest(args.resync, &args.api, login.clone())?;
+            let config = service_config(url)?.with_on_connect_fn(move |why| {
+                let login = login.clone();
+                async move { login.auth(why).await.map(|auth| vec![auth.into()]) }
+            });
+            Ok((config, rest))
+        }),
         (None, None, Some(_)) => {
             Err(format!("--url needs credentials: pass --token or --email and --password\n{USAGE}"))
         }
         (None, None, None) => {
-            let started = MockBroker::builder().interval(Duration::from_millis(500)).repeat(true).start().await;
-            let mock = match started {
+            let mut builder = MockBroker::builder().interval(Duration::from_millis(500)).repeat(true);
+            if args.resync {
+                builder = builder.drop_after(MOCK_DROP_AFTER);
+            }
+            let mock = match builder.start().await {
                 Ok(mock) => mock,
                 Err(e) => {
                     eprintln!("could not start the mock broker: {e}");
@@ -144,17 +178,31 @@ async fn main() -> ExitCode {
             eprintln!("no credentials given: using the in-process mock broker at {} (Ctrl-C to stop)", mock.url());
             let config = ClientConfig::new(mock.url()).with_on_connect(credentials);
             broker = Some(mock);
-            Ok(config)
+            let rest = if args.resync {
+                match start_standin().await {
+                    Ok((server, rest)) => {
+                        standin = Some(server);
+                        Some(rest)
+                    }
+                    Err(message) => {
+                        eprintln!("{message}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            } else {
+                None
+            };
+            Ok((config, rest))
         }
     };
-    let config = match config {
-        Ok(config) => config,
+    let (config, rest) = match setup {
+        Ok(setup) => setup,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::FAILURE;
         }
     };
-    let mut client = match Client::connect(config) {
+    let client = match Client::connect(config) {
         Ok(client) => client,
         Err(e) => {
             eprintln!("{e}");
@@ -162,13 +210,40 @@ async fn main() -> ExitCode {
         }
     };
     let mut printer = common::Printer;
-    let outcome = tokio::select! {
-        outcome = client.run(&mut printer) => outcome,
-        _ = tokio::signal::ctrl_c() => Ok(()),
+    let outcome = match rest {
+        Some(rest) => {
+            let mut policy = Policy::after_reconnect();
+            if let Some(every) = args.resync_every {
+                policy = policy.every(every);
+            }
+            let mut events = Resync::new(client, rest, policy);
+            let outcome = tokio::select! {
+                outcome = events.run(&mut printer) => outcome,
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            };
+            let stats = events.stats();
+            eprintln!(
+                "re-sync: {} round(s), {} read(s), {} delivered, {} dropped as stale, {} failed",
+                stats.rounds, stats.reads, stats.delivered, stats.stale, stats.failed
+            );
+            events.shutdown().await;
+            outcome
+        }
+        None => {
+            let mut client = client;
+            let outcome = tokio::select! {
+                outcome = client.run(&mut printer) => outcome,
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            };
+            client.shutdown().await;
+            outcome
+        }
     };
-    client.shutdown().await;
     if let Some(broker) = broker {
         broker.shutdown().await;
+    }
+    if let Some(standin) = standin {
+        standin.shutdown().await;
     }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -177,4 +252,21 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The REST companion for the re-sync, when it is asked for.
+fn rest(resync: bool, api: &str, credentials: impl Into<Credentials>) -> Result<Option<Rest>, String> {
+    if !resync {
+        return Ok(None);
+    }
+    Rest::new(api, credentials).map(Some).map_err(|e| format!("--api: {e}"))
+}
+
+/// The local REST stand-in and a REST companion that reads from it with the token it accepts.
+async fn start_standin() -> Result<(StandIn, Rest), String> {
+    let server = StandIn::start().await.map_err(|e| format!("could not start the REST stand-in: {e}"))?;
+    let token = StandIn::token().ok_or("the document has no authRequest example with a token")?;
+    let rest = Rest::new(&server.url(), Token::new(&token)).map_err(|e| e.to_string())?;
+    eprintln!("re-sync on: re-reading statuses from the local REST stand-in at {}", server.url());
+    Ok((server, rest))
 }
