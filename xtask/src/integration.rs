@@ -252,7 +252,7 @@ async fn dashboard_proc(env: &Env, name: &str, args: &[&str]) -> anyhow::Result<
 async fn open(env: &Env, url: &str) -> anyhow::Result<Browser> {
     let options = json!({
         "binary": which("chromium").unwrap_or_else(|| "chromium".into()),
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1360,860"],
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,820"],
     });
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("goog:chromeOptions".into(), options);
@@ -287,7 +287,7 @@ where
 /// and log, the counters.
 const READ_PAGE: &str = r#"
 const text = (id) => document.getElementById(id).textContent;
-const rows = [...document.querySelectorAll('#vehicles tbody tr')].map((tr) => {
+const rows = [...document.querySelectorAll('#vehicles tbody tr[data-id]')].map((tr) => {
   const cells = {};
   for (const td of tr.querySelectorAll('td')) cells[td.dataset.col] = td.textContent;
   cells.name = tr.querySelector('td[data-col=vehicle] strong').textContent;
@@ -548,13 +548,23 @@ async fn dashboard_load(env: &Env) -> anyhow::Result<()> {
     let started = Instant::now();
     let browser = open(env, &url).await?;
     let outcome = async {
-        let count = "return [document.querySelectorAll('#vehicles tbody tr').length, Number(document.getElementById('count-frames').textContent)]";
-        until(&format!("{FLEET} rows"), Duration::from_secs(180), || async {
+        let count = "return [Number(document.getElementById('vehicles').dataset.rows), Number(document.getElementById('count-frames').textContent)]";
+        until(&format!("{FLEET} vehicles in the table"), Duration::from_secs(180), || async {
             let got = browser.execute(count, vec![]).await?;
             Ok((got[0].as_u64() == Some(FLEET as u64)).then_some(()))
         })
         .await?;
-        println!("     {FLEET} rows on the page {:.1} s after it was opened", started.elapsed().as_secs_f64());
+        println!("     {FLEET} vehicles in the table {:.1} s after the page was opened", started.elapsed().as_secs_f64());
+        // Scrolled to the end, the table shows the last vehicle, as a person scrolling would see.
+        let last = format!("veh_load{:05}", FLEET - 1);
+        browser.execute("const f = document.getElementById('fleet'); f.scrollTop = f.scrollHeight;", vec![]).await?;
+        let bottom = "return [...document.querySelectorAll('#vehicles tbody tr[data-id]')].map((tr) => tr.dataset.id)";
+        until(&format!("{last} in view after scrolling to the end"), STEP, || async {
+            let ids = browser.execute(bottom, vec![]).await?;
+            Ok(ids.as_array().is_some_and(|ids| ids.iter().any(|id| id == last.as_str())).then_some(()))
+        })
+        .await?;
+        println!("     scrolled to the end: {last} in view");
         // While the replay goes on, how long the page takes to answer a script (a driver round
         // trip, which waits for the page's event loop): printed, bounded generously.
         let mut times = Vec::new();

@@ -1,8 +1,9 @@
 // The fleet dashboard's script, served by examples/dashboard.rs (hand-written, plain JavaScript,
 // no build step). It receives the board's updates over Server-Sent Events (`/events`): each one
 // carries the rows of the vehicles that changed (their latest values only), new notifications
-// and connection events, and the counters. Rows are updated in place, cell by cell, only where
-// the text changed, so the page stays responsive with tens of thousands of vehicles.
+// and connection events, and the counters. The table is virtual (DOM rows only for the vehicles
+// in view) and redrawn at most once per animation frame, and the plot moves only the dots of
+// vehicles that changed, so the page stays responsive with tens of thousands of vehicles.
 "use strict";
 
 const NOTES_SHOWN = 100;
@@ -14,14 +15,14 @@ const tbody = document.querySelector("#vehicles tbody");
 const svg = $("map");
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** id → {tr, cells, row, dot} */
+/** id → {row, dot, mapDirty} */
 const vehicles = new Map();
-/** The vehicle ids in table order (sorted), for inserting new rows in place. */
+/** The vehicle ids in table order (sorted). */
 const order = [];
 let staleAfterMs = 15 * 60 * 1000;
 /** The server's clock minus the browser's, so that ages do not depend on the browser's clock. */
 let skewMs = 0;
-let mapDirty = false;
+let positionsDirty = false;
 
 const dash = "–";
 const round = (x) => (x == null ? dash : `${Math.round(x)} %`);
@@ -74,19 +75,38 @@ function insertionIndex(id) {
   return lo;
 }
 
-function createRow(id) {
+// The table is virtual: it holds DOM rows only for the vehicles in view (plus a margin), and
+// two spacer rows that give the scroll bar the height of all of them. A frame's cost is then
+// the rows in view, whatever the size of the fleet.
+const ROW_HEIGHT = 30;
+const OVERSCAN = 8;
+const scroller = $("fleet");
+const table = $("vehicles");
+const spacer = (cls) => {
   const tr = document.createElement("tr");
-  tr.dataset.id = id;
+  tr.className = `spacer ${cls}`;
+  const td = document.createElement("td");
+  td.colSpan = 9;
+  tr.append(td);
+  tbody.append(tr);
+  return td;
+};
+const above = spacer("above");
+const below = spacer("below");
+/** The DOM rows in use, each {tr, cells}. */
+const pool = [];
+let renderQueued = false;
+
+function makeRow() {
+  const tr = document.createElement("tr");
   const cells = {};
   const vehicle = document.createElement("td");
   vehicle.dataset.col = "vehicle";
-  const name = document.createElement("strong");
-  const small = document.createElement("span");
-  small.className = "id";
-  small.textContent = id;
-  vehicle.append(name, small);
+  cells.name = document.createElement("strong");
+  cells.id = document.createElement("span");
+  cells.id.className = "id";
+  vehicle.append(cells.name, cells.id);
   tr.append(vehicle);
-  cells.name = name;
   for (const col of [...Object.keys(COLUMNS), "age"]) {
     const td = document.createElement("td");
     td.dataset.col = col;
@@ -94,40 +114,56 @@ function createRow(id) {
     tr.append(td);
     cells[col] = td;
   }
-  const i = insertionIndex(id);
-  const before = i < order.length ? vehicles.get(order[i]).tr : null;
-  tbody.insertBefore(tr, before);
-  order.splice(i, 0, id);
-  const entry = { tr, cells, row: null, dot: null };
-  vehicles.set(id, entry);
-  return entry;
+  return { tr, cells };
 }
 
-function updateRow(row, now) {
-  const entry = vehicles.get(row.id) ?? createRow(row.id);
-  entry.row = row;
-  setText(entry.cells.name, row.name ?? "");
-  for (const [col, text] of Object.entries(COLUMNS)) setText(entry.cells[col], text(row));
-  refreshAge(entry, now);
-  mapDirty = true;
+function fill({ tr, cells }, row, now) {
+  if (tr.dataset.id !== row.id) tr.dataset.id = row.id;
+  setText(cells.name, row.name ?? "");
+  setText(cells.id, row.id);
+  for (const [col, text] of Object.entries(COLUMNS)) setText(cells[col], text(row));
+  const silent = row.received_ms == null ? null : now - row.received_ms;
+  setText(cells.age, silent == null ? "no status yet" : age(silent));
+  const stale = silent != null && silent > staleAfterMs;
+  if (tr.classList.contains("stale") !== stale) tr.classList.toggle("stale", stale);
 }
 
-function refreshAge(entry, now) {
-  const received = entry.row.received_ms;
-  if (received == null) {
-    setText(entry.cells.age, "no status yet");
-    entry.tr.classList.remove("stale");
-    return;
+function queueRender() {
+  if (!renderQueued) {
+    renderQueued = true;
+    requestAnimationFrame(render);
   }
-  const silent = now - received;
-  setText(entry.cells.age, age(silent));
-  const stale = silent > staleAfterMs;
-  if (entry.tr.classList.contains("stale") !== stale) entry.tr.classList.toggle("stale", stale);
 }
 
-function refreshAges() {
+function render() {
+  renderQueued = false;
+  const head = table.tHead.offsetHeight;
+  const first = Math.max(0, Math.floor((scroller.scrollTop - head) / ROW_HEIGHT) - OVERSCAN);
+  const shown = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 2 * OVERSCAN;
+  const last = Math.min(order.length, first + shown);
+  while (pool.length < last - first) {
+    const row = makeRow();
+    pool.push(row);
+    tbody.insertBefore(row.tr, below.parentElement);
+  }
+  while (pool.length > Math.max(0, last - first)) pool.pop().tr.remove();
+  above.style.height = `${first * ROW_HEIGHT}px`;
+  below.style.height = `${(order.length - last) * ROW_HEIGHT}px`;
   const now = Date.now() + skewMs;
-  for (const entry of vehicles.values()) refreshAge(entry, now);
+  for (let i = first; i < last; i++) fill(pool[i - first], vehicles.get(order[i]).row, now);
+  table.dataset.rows = String(order.length);
+}
+
+function updateRow(row) {
+  let entry = vehicles.get(row.id);
+  if (!entry) {
+    entry = { row, dot: null, mapDirty: true };
+    vehicles.set(row.id, entry);
+    order.splice(insertionIndex(row.id), 0, row.id);
+  }
+  entry.row = row;
+  entry.mapDirty = true;
+  positionsDirty = true;
 }
 
 function addNote(note) {
@@ -181,41 +217,47 @@ function showCounts(counts, total) {
   $("undecodable-box").title = counts.last_error ? `last: ${counts.last_error}` : "";
 }
 
-/** An equirectangular plot of the vehicles with a position, fitted to them. */
+/** An equirectangular plot of the vehicles with a position, fitted to them; only the dots of
+ * vehicles that changed are moved. */
+let mapScale = null;
 function drawMap() {
-  if (!mapDirty) return;
-  mapDirty = false;
-  const placed = [];
-  for (const entry of vehicles.values()) {
-    const r = entry.row;
-    if (r && r.lat != null && r.lon != null) placed.push(entry);
+  const now = Date.now() + skewMs;
+  let [placed, minLat, maxLat, minLon, maxLon] = [0, 90, -90, 180, -180];
+  for (const { row } of vehicles.values()) {
+    if (row.lat == null || row.lon == null) continue;
+    placed++;
+    if (row.lat < minLat) minLat = row.lat;
+    if (row.lat > maxLat) maxLat = row.lat;
+    if (row.lon < minLon) minLon = row.lon;
+    if (row.lon > maxLon) maxLon = row.lon;
   }
-  $("map-note").textContent = placed.length ? `${placed.length} of ${vehicles.size} vehicles placed` : "no positions yet";
-  if (!placed.length) return;
-  let [minLat, maxLat, minLon, maxLon] = [90, -90, 180, -180];
-  for (const { row } of placed) {
-    minLat = Math.min(minLat, row.lat); maxLat = Math.max(maxLat, row.lat);
-    minLon = Math.min(minLon, row.lon); maxLon = Math.max(maxLon, row.lon);
-  }
-  const k = Math.cos(((minLat + maxLat) / 2) * Math.PI / 180);
+  setText($("map-note"), placed ? `${placed} of ${vehicles.size} vehicles placed` : "no positions yet");
+  if (!placed) return;
+  // Longitudes are shrunk by the cosine of the fleet's middle latitude, fixed once, so that a
+  // moving fleet does not make every dot move.
+  const k = (mapScale ??= Math.cos(((minLat + maxLat) / 2) * Math.PI / 180));
   const w = Math.max((maxLon - minLon) * k, 0.01);
   const h = Math.max(maxLat - minLat, 0.01);
   const pad = Math.max(w, h) * 0.08;
   svg.setAttribute("viewBox", `${minLon * k - pad} ${-maxLat - pad} ${w + 2 * pad} ${h + 2 * pad}`);
-  const radius = String(Math.max(w, h) / 90);
-  const now = Date.now() + skewMs;
-  for (const entry of placed) {
-    if (!entry.dot) {
-      entry.dot = document.createElementNS(SVG_NS, "circle");
-      entry.dot.append(document.createElementNS(SVG_NS, "title"));
-      svg.append(entry.dot);
+  // Dots shrink as the fleet grows, so that a dense fleet stays readable.
+  svg.style.setProperty("--dot", `${Math.max(w, h) / (60 + 2 * Math.sqrt(placed))}px`);
+  for (const entry of vehicles.values()) {
+    const { row } = entry;
+    if (row.lat == null || row.lon == null) continue;
+    if (entry.mapDirty || !entry.dot) {
+      if (!entry.dot) {
+        entry.dot = document.createElementNS(SVG_NS, "circle");
+        entry.dot.append(document.createElementNS(SVG_NS, "title"));
+        svg.append(entry.dot);
+      }
+      entry.dot.setAttribute("cx", String(row.lon * k));
+      entry.dot.setAttribute("cy", String(-row.lat));
+      entry.dot.firstChild.textContent = `${row.name ?? row.id} ${position(row)}`;
+      entry.mapDirty = false;
     }
-    const { row, dot } = entry;
-    dot.setAttribute("cx", String(row.lon * k));
-    dot.setAttribute("cy", String(-row.lat));
-    dot.setAttribute("r", radius);
-    dot.classList.toggle("stale", now - (row.received_ms ?? 0) > staleAfterMs);
-    setText(dot.firstChild, `${row.name ?? row.id} ${position(row)}`);
+    const stale = now - (row.received_ms ?? 0) > staleAfterMs;
+    if (entry.dot.classList.contains("stale") !== stale) entry.dot.classList.toggle("stale", stale);
   }
 }
 
@@ -226,8 +268,7 @@ function apply(update) {
     $("notifications").replaceChildren();
     $("connection-log").replaceChildren();
   }
-  const now = Date.now() + skewMs;
-  for (const row of update.vehicles) updateRow(row, now);
+  for (const row of update.vehicles) updateRow(row);
   for (const note of update.notifications) addNote(note);
   for (const event of update.connection) {
     addLink(event);
@@ -236,11 +277,16 @@ function apply(update) {
   if (!update.connection.length) showState(update.state, $("connection").title);
   showCounts(update.counts, update.total_vehicles);
   $("empty").hidden = vehicles.size > 0;
+  queueRender();
 }
 
 const source = new EventSource("/events");
 source.onmessage = (message) => apply(JSON.parse(message.data));
 // The browser reconnects by itself; until then the page says it lost the dashboard.
 source.onerror = () => showState("offline", "lost the dashboard server; the browser retries");
-setInterval(refreshAges, 1000);
-setInterval(drawMap, MAP_EVERY_MS);
+scroller.addEventListener("scroll", queueRender, { passive: true });
+window.addEventListener("resize", queueRender);
+// Ages move on even when no frame arrives.
+setInterval(queueRender, 1000);
+setInterval(() => positionsDirty && ((positionsDirty = false), drawMap()), MAP_EVERY_MS);
+setInterval(drawMap, 10 * MAP_EVERY_MS);
