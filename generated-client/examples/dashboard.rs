@@ -161,7 +161,8 @@ fn auth(token: &str) -> AuthRequest {
 async fn start_mock(replay: Option<&str>, interval: Duration) -> Result<(MockBroker, ClientConfig), String> {
     let mut builder = MockBroker::builder().interval(interval).repeat(true);
     if let Some(path) = replay {
-        builder = builder.without_examples().recording(path).map_err(|e| format!("cannot read --replay {path}: {e}"))?;
+        builder =
+            builder.without_examples().recording(path).map_err(|e| format!("cannot read --replay {path}: {e}"))?;
     }
     let mock = builder.start().await.map_err(|e| format!("could not start the mock broker: {e}"))?;
     // The mock accepts the document's example credentials.

@@ -135,7 +135,13 @@ fn which(program: &str) -> Option<PathBuf> {
 async fn build_examples(root: &Path, names: &[&str]) -> anyhow::Result<Vec<PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    command.current_dir(root).args(["build", "--locked", "--message-format=json-render-diagnostics", "-p", "generated-client"]);
+    command.current_dir(root).args([
+        "build",
+        "--locked",
+        "--message-format=json-render-diagnostics",
+        "-p",
+        "generated-client",
+    ]);
     for name in names {
         command.args(["--example", name]);
     }
@@ -230,7 +236,8 @@ async fn mock_broker(env: &Env, args: &[&str]) -> anyhow::Result<(Proc, String, 
 
 /// The frames the mock broker pushes, as JSON.
 async fn mock_feed(env: &Env) -> anyhow::Result<Vec<Value>> {
-    let output = Command::new(&env.mock_broker).arg("--print-feed").output().await.context("mock_broker --print-feed")?;
+    let output =
+        Command::new(&env.mock_broker).arg("--print-feed").output().await.context("mock_broker --print-feed")?;
     ensure!(output.status.success(), "mock_broker --print-feed failed");
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -366,8 +373,7 @@ fn compare_row(id: &str, want: &Expected, cells: &Value) -> Vec<String> {
     // Numbers are shown rounded: each must be within half a unit of the last digit shown.
     let near = |col: &str, values: &[Option<f64>], tolerance: &[f64]| {
         let shown = numbers(&cell(col));
-        let want: Vec<(f64, f64)> =
-            values.iter().zip(tolerance).filter_map(|(v, t)| v.map(|v| (v, *t))).collect();
+        let want: Vec<(f64, f64)> = values.iter().zip(tolerance).filter_map(|(v, t)| v.map(|v| (v, *t))).collect();
         shown.len() == want.len() && shown.iter().zip(&want).all(|(s, (v, t))| (s - v).abs() <= t + 1e-9)
     };
     let soc = [field("state_of_charge_pct")];
@@ -426,8 +432,10 @@ async fn dashboard(env: &Env) -> anyhow::Result<()> {
         ensure!(problems.is_empty(), "the table differs from the feed:\n  {}", problems.join("\n  "));
         println!("     {} vehicles, {} frames, values of each vehicle's latest frame", vehicles.len(), feed.len());
         // The notifications, coloured by priority.
-        let notes: Vec<&Value> =
-            feed.iter().filter(|f| f.pointer("/header/channel").and_then(Value::as_str) == Some("notification")).collect();
+        let notes: Vec<&Value> = feed
+            .iter()
+            .filter(|f| f.pointer("/header/channel").and_then(Value::as_str) == Some("notification"))
+            .collect();
         let shown = page["notes"].as_array().cloned().unwrap_or_default();
         ensure!(!notes.is_empty(), "the mock's feed has no notification to show");
         ensure!(shown.len() == notes.len(), "{} notifications shown, the feed has {}", shown.len(), notes.len());
@@ -436,7 +444,9 @@ async fn dashboard(env: &Env) -> anyhow::Result<()> {
             let priority = note.pointer("/data/priority").and_then(Value::as_str).unwrap_or("-").to_lowercase();
             let class = format!("prio-{priority}");
             ensure!(
-                shown.iter().any(|s| s["cls"] == class.as_str() && s["text"].as_str().is_some_and(|t| t.contains(title))),
+                shown
+                    .iter()
+                    .any(|s| s["cls"] == class.as_str() && s["text"].as_str().is_some_and(|t| t.contains(title))),
                 "no notification `{title}` coloured as {class} on the page"
             );
         }
@@ -444,7 +454,8 @@ async fn dashboard(env: &Env) -> anyhow::Result<()> {
         ensure!(page["state"] == "connected", "the page shows `{}`, expected connected", page["state"]);
         // Frames the document does not describe, and frames that do not decode, are counted.
         ensure!(number(&page, "unknown") == 0 && number(&page, "undecodable") == 0, "counters not zero at the start");
-        mock.send(r#"push {"header":{"type":"API","channel":"vehicle/telemetry"},"data":{"vehicle_id":"veh_x"}}"#).await?;
+        mock.send(r#"push {"header":{"type":"API","channel":"vehicle/telemetry"},"data":{"vehicle_id":"veh_x"}}"#)
+            .await?;
         until("the unknown-frame counter at 1", STEP, || async {
             Ok((number(&read_page(&browser).await?, "unknown") == 1).then_some(()))
         })
@@ -466,7 +477,10 @@ async fn dashboard(env: &Env) -> anyhow::Result<()> {
             let seen = browser.execute("return window.seenStates", vec![]).await?;
             let states: Vec<String> =
                 seen.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect();
-            let back = states.iter().position(|s| s == "reconnecting").is_some_and(|i| states[i..].contains(&"connected".to_owned()));
+            let back = states
+                .iter()
+                .position(|s| s == "reconnecting")
+                .is_some_and(|i| states[i..].contains(&"connected".to_owned()));
             Ok(back.then_some(states))
         })
         .await?;
@@ -493,7 +507,8 @@ async fn dashboard(env: &Env) -> anyhow::Result<()> {
 /// A token the broker refuses: the page says rejected.
 async fn dashboard_rejected(env: &Env) -> anyhow::Result<()> {
     let (_mock, ws, _token) = mock_broker(env, &["--interval", "20"]).await?;
-    let (_dash, url) = dashboard_proc(env, "dashboard-rejected", &["--url", &ws, "--token", "not-a-valid-token"]).await?;
+    let (_dash, url) =
+        dashboard_proc(env, "dashboard-rejected", &["--url", &ws, "--token", "not-a-valid-token"]).await?;
     let browser = open(env, &url).await?;
     let outcome = until("the rejected state", STEP, || async {
         let page = read_page(&browser).await?;
@@ -619,7 +634,9 @@ mod tests {
     fn a_row_that_shows_other_values_is_reported() {
         let want = Expected {
             name: None,
-            status: Some(json!({"timestamp": "t", "speed": 12.34, "battery_main_voltage": 12.6, "battery_main_pct": 80})),
+            status: Some(
+                json!({"timestamp": "t", "speed": 12.34, "battery_main_voltage": 12.6, "battery_main_pct": 80}),
+            ),
         };
         let mut cells = json!({"name": "", "status": "–", "soc": "–", "battery": "12.6 V · 80 %",
             "speed": "12.3 km/h", "position": "–", "ignition": "–", "updated": "t"});

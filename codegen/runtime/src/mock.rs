@@ -14,11 +14,11 @@
 //! generated side receives, and the credentials it accepts by default are the examples of the
 //! first on-connect message.
 
+use std::collections::VecDeque;
 use std::io;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -187,10 +187,10 @@ impl Board {
     /// Changes `id`'s row (created when new) and moves it to the head of the change log.
     fn touch(&mut self, id: &str, change: impl FnOnce(&mut Row)) {
         let seq = self.next();
-        let entry = self.vehicles.entry(id.to_owned()).or_insert_with(|| Entry {
-            seq: 0,
-            row: Row { id: id.to_owned(), ..Row::default() },
-        });
+        let entry = self
+            .vehicles
+            .entry(id.to_owned())
+            .or_insert_with(|| Entry { seq: 0, row: Row { id: id.to_owned(), ..Row::default() } });
         change(&mut entry.row);
         let before = std::mem::replace(&mut entry.seq, seq);
         self.changed.remove(&before);
