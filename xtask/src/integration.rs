@@ -163,10 +163,10 @@ async fn build_examples(root: &Path, names: &[&str]) -> anyhow::Result<Vec<PathB
 }
 
 /// A child process: its standard output read line by line, its standard error in a log file,
-/// killed when dropped.
+/// killed when dropped (`kill_on_drop`).
 struct Proc {
     name: String,
-    child: Child,
+    _child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
     stdin: Option<ChildStdin>,
     log: PathBuf,
@@ -186,7 +186,7 @@ impl Proc {
             .with_context(|| format!("starting {}", program.display()))?;
         let stdout = child.stdout.take().context("the child's standard output is piped")?;
         let stdin = child.stdin.take();
-        Ok(Proc { name: name.to_owned(), child, stdout: BufReader::new(stdout).lines(), stdin, log })
+        Ok(Proc { name: name.to_owned(), _child: child, stdout: BufReader::new(stdout).lines(), stdin, log })
     }
 
     /// The next line of standard output that contains `needle`.
@@ -213,12 +213,6 @@ impl Proc {
         let stdin = self.stdin.as_mut().context("standard input is open")?;
         stdin.write_all(format!("{line}\n").as_bytes()).await?;
         stdin.flush().await.with_context(|| format!("writing to {}", self.name))
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
     }
 }
 
