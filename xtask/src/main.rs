@@ -1,8 +1,9 @@
 //! Repository chores: `cargo xtask regen [--check]` keeps `generated-client/` in step with the
-//! spec of record.
+//! spec of record; `corpus`, `bench` and `integration` check the generator and its output.
 
 mod bench;
 mod corpus;
+mod integration;
 mod schema_check;
 mod synth;
 
@@ -47,6 +48,12 @@ enum Command {
         /// The synthetic documents' channel counts [default: 100,1000,5000; quick: 100,1000].
         #[arg(long, value_delimiter = ',')]
         channels: Vec<usize>,
+    },
+    /// End-to-end checks with programs from outside the workspace (today: the dashboard example
+    /// in headless chromium); screenshots and logs in target/integration/.
+    Integration {
+        /// The checks to run [default: all]: dashboard, dashboard-rejected, dashboard-load.
+        checks: Vec<String>,
     },
 }
 
@@ -116,6 +123,7 @@ fn main() -> ExitCode {
             )
         }
         Command::Bench { quick, channels } => bench::run(&root, quick, &channels),
+        Command::Integration { checks } => integration::run(&root, &checks),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -14,14 +14,16 @@
 //! generated side receives, and the credentials it accepts by default are the examples of the
 //! first on-connect message.
 
+use std::collections::VecDeque;
 use std::io;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -190,6 +192,8 @@ impl<A: Api> MockBrokerBuilder<A> {
             unresponsive: self.unresponsive,
             on_connect: A::ON_CONNECT.len(),
             cursor: AtomicUsize::new(0),
+            pushed: Mutex::new(VecDeque::new()),
+            push_ready: Notify::new(),
             stats: Stats::default(),
         });
         let handler_shared = Arc::clone(&shared);
@@ -254,6 +258,16 @@ impl<A: Api> MockBroker<A> {
         self.server.drop_connections();
     }
 
+    /// Sends one raw frame (which need not be valid) now, ahead of the rest of the feed, to the
+    /// open connection whose turn it is, or to the next accepted connection when none is open.
+    /// Like every frame of the feed it goes out once; it counts towards `drop_after` and
+    /// [`sent`](Self::sent). For tests that need a frame at a moment of their choosing (an
+    /// unknown channel once the page is up, say), whatever the feed's pace.
+    pub fn push(&self, raw: impl Into<String>) {
+        self.shared.pushed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push_back(raw.into());
+        self.shared.push_ready.notify_one();
+    }
+
     /// WebSocket handshakes so far.
     pub fn connections(&self) -> usize {
         self.shared.stats.connections.load(Ordering::SeqCst)
@@ -292,10 +306,19 @@ struct Shared {
     /// How many on-connect messages a client sends first.
     on_connect: usize,
     cursor: AtomicUsize,
+    /// Frames handed to [`MockBroker::push`], not sent yet.
+    pushed: Mutex<VecDeque<String>>,
+    /// Wakes a feeding connection when a frame is pushed (a permit waits when none is feeding).
+    push_ready: Notify,
     stats: Stats,
 }
 
 impl Shared {
+    /// The oldest pushed frame not sent yet.
+    fn next_pushed(&self) -> Option<String> {
+        self.pushed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop_front()
+    }
+
     /// The next frame of the feed, if the feed is not exhausted.
     fn next_frame(&self) -> Option<&str> {
         let i = self.cursor.fetch_add(1, Ordering::SeqCst);
@@ -349,29 +372,36 @@ where
     let mut sent_here = 0;
     let mut next_due = Instant::now();
     loop {
-        tokio::select! {
-            biased;
-            item = conn.recv() => {
-                if item.is_none() {
-                    return;
-                }
-            }
-            () = due(next_due), if feeding => {
-                let Some(frame) = shared.next_frame() else {
-                    feeding = false;
+        // A pushed frame goes first; one that arrives while this connection waits wakes it.
+        let frame = match shared.next_pushed() {
+            Some(frame) => frame,
+            None => tokio::select! {
+                biased;
+                item = conn.recv() => {
+                    if item.is_none() {
+                        return;
+                    }
                     continue;
-                };
-                if sender.send_text(frame).await.is_err() {
-                    return;
                 }
-                shared.stats.sent.fetch_add(1, Ordering::SeqCst);
-                sent_here += 1;
-                next_due = Instant::now() + shared.interval;
-                if shared.drop_after == Some(sent_here) {
-                    conn.close(u16::from(CloseCode::Away), "dropped by the mock broker").await;
-                    return;
+                () = shared.push_ready.notified() => continue,
+                () = due(next_due), if feeding => {
+                    let Some(frame) = shared.next_frame() else {
+                        feeding = false;
+                        continue;
+                    };
+                    next_due = Instant::now() + shared.interval;
+                    frame.to_owned()
                 }
-            }
+            },
+        };
+        if sender.send_text(frame).await.is_err() {
+            return;
+        }
+        shared.stats.sent.fetch_add(1, Ordering::SeqCst);
+        sent_here += 1;
+        if shared.drop_after == Some(sent_here) {
+            conn.close(u16::from(CloseCode::Away), "dropped by the mock broker").await;
+            return;
         }
     }
 }
@@ -408,4 +438,44 @@ async fn authenticate<A: Api>(
         }
     }
     Ok(())
+}
+
+#[cfg(all(test, feature = "client"))]
+mod tests {
+    use std::time::Duration;
+
+    use super::MockBroker;
+    use crate::client::{Client, ClientConfig, Event};
+    use crate::test_api::{Frame, TestApi};
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    /// The next message the client receives, skipping lifecycle events.
+    async fn next_message(client: &mut Client<TestApi>) -> Frame {
+        loop {
+            let item = tokio::time::timeout(WAIT, client.recv()).await.expect("an event in time");
+            match item.expect("the client runs") {
+                Ok(Event::Message(frame)) => return frame,
+                Ok(_) => {}
+                Err(e) => panic!("unexpected error {e}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_pushed_frame_goes_out_now_and_one_pushed_before_any_connection_waits_for_it() {
+        let broker = MockBroker::<TestApi>::builder().without_examples().start().await.expect("the broker starts");
+        // Nobody is connected yet: the frame waits for the first accepted connection.
+        broker.push(r#"{"kind":"early"}"#);
+        let config = ClientConfig::<TestApi>::new(broker.url()).with_on_connect(Frame::Auth("good".into()));
+        let mut client = Client::connect(config).expect("valid configuration");
+        let Frame::Unknown(early) = next_message(&mut client).await else { panic!("expected the early frame") };
+        assert_eq!(early.tag.as_deref(), Some("early"));
+        // The feed is empty and the connection idle: a push wakes it.
+        broker.push(r#"{"kind":"ping"}"#);
+        assert_eq!(next_message(&mut client).await, Frame::Ping);
+        assert_eq!(broker.sent(), 2);
+        client.shutdown().await;
+        broker.shutdown().await;
+    }
 }
