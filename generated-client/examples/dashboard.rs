@@ -27,8 +27,6 @@
 
 #[path = "dashboard/board.rs"]
 mod board;
-#[path = "common/login.rs"]
-mod login;
 
 use std::convert::Infallible;
 use std::io::{IsTerminal as _, Write as _};
@@ -44,6 +42,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use board::{Board, Link};
+use ctechnology_rest::login::Login;
 use ctechnology_rt::MessageKind;
 use ctechnology_rt::client::{Client, ClientConfig, Error, Event};
 use ctechnology_rt::mock::MockBroker;
@@ -272,7 +271,7 @@ async fn run(args: Args) -> Result<(), String> {
     let config = match (args.token, args.email.zip(args.password)) {
         (Some(token), _) => service_config(args.url)?.with_on_connect(auth(&token)),
         (None, Some((email, password))) => {
-            let login = login::Login::new(&args.api, &email, &password)?;
+            let login = Login::new(&args.api, &email, &password)?;
             service_config(args.url)?.with_on_connect_fn(move |why| {
                 let login = login.clone();
                 async move { login.auth(why).await.map(|auth| vec![auth.into()]) }
