@@ -8,7 +8,8 @@
 //! declares, most first, (3) how many members it declares that the object lacks, fewest first,
 //! (4) document order. The alternatives are tried in that order and the first that decodes wins.
 //! Alternatives that are not objects (strings, arrays, maps, other unions) declare nothing and
-//! require nothing. A value that is not an object is tried in document order.
+//! require nothing. A value that is not an object is tried in document order. An alternative that
+//! takes any value (a JSON value) is tried last, whatever the value.
 
 use serde::Deserialize as _;
 use serde::de::{Deserializer, Error as _};
@@ -22,6 +23,8 @@ pub struct Alternative<T> {
     pub declared: &'static [&'static str],
     /// The members it cannot do without.
     pub required: &'static [&'static str],
+    /// Whether it takes any value at all (a JSON value): it is tried last.
+    pub fallback: bool,
     /// Decodes the value as this alternative.
     pub decode: fn(&Value) -> Result<T, serde_json::Error>,
 }
@@ -29,16 +32,15 @@ pub struct Alternative<T> {
 /// The order in which `alternatives` are tried for `value` (indices into `alternatives`).
 pub fn ranking<T>(value: &Value, alternatives: &[Alternative<T>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..alternatives.len()).collect();
-    if let Value::Object(object) = value {
-        // A stable sort keeps document order among alternatives that rank the same.
-        order.sort_by_key(|&i| {
-            let a = &alternatives[i];
-            let lacks_required = a.required.iter().any(|r| !object.contains_key(*r));
-            let present = a.declared.iter().filter(|d| object.contains_key(**d)).count();
-            let absent = a.declared.len() - present;
-            (lacks_required, std::cmp::Reverse(present), absent)
-        });
-    }
+    // A stable sort keeps document order among alternatives that rank the same.
+    order.sort_by_key(|&i| {
+        let a = &alternatives[i];
+        let Value::Object(object) = value else { return (a.fallback, false, std::cmp::Reverse(0), 0) };
+        let lacks_required = a.required.iter().any(|r| !object.contains_key(*r));
+        let present = a.declared.iter().filter(|d| object.contains_key(**d)).count();
+        let absent = a.declared.len() - present;
+        (a.fallback, lacks_required, std::cmp::Reverse(present), absent)
+    });
     order
 }
 
@@ -95,6 +97,7 @@ mod tests {
         WithKey2(WithKey2),
         Point(Point),
         Text(String),
+        Any(Value),
     }
 
     impl<'de> serde::Deserialize<'de> for Union {
@@ -107,21 +110,37 @@ mod tests {
                         name: "WithKey",
                         declared: &["key"],
                         required: &[],
+                        fallback: false,
                         decode: |v| WithKey::deserialize(v).map(Union::WithKey),
                     },
                     Alternative {
                         name: "WithKey2",
                         declared: &["key2"],
                         required: &[],
+                        fallback: false,
                         decode: |v| WithKey2::deserialize(v).map(Union::WithKey2),
                     },
                     Alternative {
                         name: "Point",
                         declared: &["x", "key"],
                         required: &["x"],
+                        fallback: false,
                         decode: |v| Point::deserialize(v).map(Union::Point),
                     },
-                    Alternative { name: "Text", declared: &[], required: &[], decode: |v| String::deserialize(v).map(Union::Text) },
+                    Alternative {
+                        name: "Any",
+                        declared: &[],
+                        required: &[],
+                        fallback: true,
+                        decode: |v| Value::deserialize(v).map(Union::Any),
+                    },
+                    Alternative {
+                        name: "Text",
+                        declared: &[],
+                        required: &[],
+                        fallback: false,
+                        decode: |v| String::deserialize(v).map(Union::Text),
+                    },
                 ],
             )
         }
@@ -145,8 +164,24 @@ mod tests {
     }
 
     #[test]
+    fn the_alternative_that_takes_any_value_comes_last() {
+        assert_eq!(round_trip("[1]"), Union::Any(serde_json::json!([1])));
+        // An object none declares anything of: the tightest object fit, before the JSON value.
+        let other: Union = serde_json::from_str(r#"{"other": 1}"#).expect("decodes");
+        assert_eq!(other, Union::WithKey(WithKey { key: None }));
+    }
+
+    #[test]
     fn a_value_no_alternative_takes_names_the_union() {
-        let err = serde_json::from_str::<Union>("[1]").expect_err("no alternative");
-        assert!(err.to_string().starts_with("no alternative of `Union` matches"), "{err}");
+        let strict = [Alternative {
+            name: "Point",
+            declared: &["x"],
+            required: &["x"],
+            fallback: false,
+            decode: |v| Point::deserialize(v),
+        }];
+        let mut de = serde_json::Deserializer::from_str(r#"{"x": "far"}"#);
+        let err = deserialize_union(&mut de, "Only", &strict).expect_err("no alternative");
+        assert!(err.to_string().starts_with("no alternative of `Only` matches (`Point`: invalid type"), "{err}");
     }
 }
