@@ -61,6 +61,48 @@ pub fn constant_type(name: &str, value: &Value, description: Option<&str>) -> Op
     })
 }
 
+/// Adds `Default` to every struct whose members all have an obvious default (`None`, or a
+/// constant type's one value), so that a message made only of those is built with
+/// `..Default::default()`, constants included; typify derives it only when no member is required.
+pub fn derive_default(file: &mut syn::File, constants: &std::collections::BTreeSet<String>) {
+    let implemented: std::collections::BTreeSet<String> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Impl(imp) if imp.trait_.as_ref().is_some_and(|t| is_named(&t.0, "Default")) => {
+                match &*imp.self_ty {
+                    syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    for item in &mut file.items {
+        let syn::Item::Struct(s) = item else { continue };
+        let syn::Fields::Named(fields) = &s.fields else { continue };
+        let obvious = fields.named.iter().all(|f| match &f.ty {
+            syn::Type::Path(p) => p.path.segments.last().is_some_and(|seg| {
+                let name = seg.ident.to_string();
+                name == "Option" || constants.contains(&name)
+            }),
+            _ => false,
+        });
+        let derives_it = s.attrs.iter().any(|a| {
+            a.path().is_ident("derive")
+                && a.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                    .is_ok_and(|paths| paths.iter().any(|p| is_named(p, "Default")))
+        });
+        if obvious && !derives_it && !implemented.contains(&s.ident.to_string()) {
+            s.attrs.push(syn::parse_quote!(#[derive(Default)]));
+        }
+    }
+}
+
+fn is_named(path: &syn::Path, name: &str) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == name)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -77,5 +119,22 @@ mod tests {
         assert!(text(json!(0.5)).contains("pub const VALUE : f64 = 0.5f64"));
         assert!(constant_type("C", &json!(null), None).is_none());
         assert!(constant_type("C", &json!([1]), None).is_none());
+    }
+
+    #[test]
+    fn structs_of_options_and_constants_derive_default() {
+        let mut file: syn::File = syn::parse_quote! {
+            #[derive(Clone)]
+            pub struct Ping { pub event: PingEvent, pub reqid: ::std::option::Option<i64> }
+            #[derive(Clone)]
+            pub struct Trade { pub event: PingEvent, pub price: f64 }
+            #[derive(Clone, Default)]
+            pub struct Empty {}
+        };
+        derive_default(&mut file, &std::collections::BTreeSet::from(["PingEvent".to_owned()]));
+        let text = quote!(#file).to_string();
+        assert!(text.contains("# [derive (Default)] pub struct Ping"), "{text}");
+        assert!(!text.contains("# [derive (Default)] pub struct Trade"), "{text}");
+        assert!(!text.contains("# [derive (Default)] pub struct Empty"), "{text}");
     }
 }
