@@ -94,8 +94,24 @@ pub fn derive_default(file: &mut syn::File, constants: &std::collections::BTreeS
                     .is_ok_and(|paths| paths.iter().any(|p| is_named(p, "Default")))
         });
         if obvious && !derives_it && !implemented.contains(&s.ident.to_string()) {
-            s.attrs.push(syn::parse_quote!(#[derive(Default)]));
+            add_derive(&mut s.attrs);
         }
+    }
+}
+
+/// Adds `Default` to the item's first `#[derive(...)]` list (or a list of its own).
+fn add_derive(attrs: &mut Vec<syn::Attribute>) {
+    let parse = |a: &syn::Attribute| {
+        a.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated).ok()
+    };
+    let first = attrs.iter().position(|a| a.path().is_ident("derive") && parse(a).is_some());
+    match first {
+        Some(i) => {
+            let mut paths = parse(&attrs[i]).unwrap_or_default();
+            paths.push(syn::parse_quote!(Default));
+            attrs[i] = syn::parse_quote!(#[derive(#paths)]);
+        }
+        None => attrs.push(syn::parse_quote!(#[derive(Default)])),
     }
 }
 
@@ -133,8 +149,8 @@ mod tests {
         };
         derive_default(&mut file, &std::collections::BTreeSet::from(["PingEvent".to_owned()]));
         let text = quote!(#file).to_string();
-        assert!(text.contains("# [derive (Default)] pub struct Ping"), "{text}");
-        assert!(!text.contains("# [derive (Default)] pub struct Trade"), "{text}");
-        assert!(!text.contains("# [derive (Default)] pub struct Empty"), "{text}");
+        assert!(text.contains("# [derive (Clone , Default)] pub struct Ping"), "{text}");
+        assert!(text.contains("# [derive (Clone)] pub struct Trade"), "{text}");
+        assert!(text.contains("# [derive (Clone , Default)] pub struct Empty"), "{text}");
     }
 }
