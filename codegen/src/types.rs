@@ -152,7 +152,8 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
 /// The items of `tokens` (nothing for `None`), parsed; `what` names them in the internal error.
 fn parse_items(tokens: Option<TokenStream>, what: &str) -> Result<Vec<syn::Item>> {
     let Some(tokens) = tokens else { return Ok(Vec::new()) };
-    let parsed: syn::File = syn::parse2(tokens).map_err(|e| Error::Internal(format!("{what} is not a list of items: {e}")))?;
+    let parsed: syn::File =
+        syn::parse2(tokens).map_err(|e| Error::Internal(format!("{what} is not a list of items: {e}")))?;
     Ok(parsed.items)
 }
 

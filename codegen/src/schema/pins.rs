@@ -80,9 +80,10 @@ fn pins_constant(schema: &Value, depth: usize) -> bool {
     if depth > super::MAX_STEPS || schema.get("$ref").is_some() {
         return false;
     }
-    schema.get("properties").and_then(Value::as_object).is_some_and(|props| {
-        props.values().any(|p| constant_value(p).is_some() || pins_constant(p, depth + 1))
-    })
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|props| props.values().any(|p| constant_value(p).is_some() || pins_constant(p, depth + 1)))
 }
 
 /// For `parts` that are one reference to an object definition and inline objects of which one

@@ -57,10 +57,13 @@ pub fn best_fit(file: &mut syn::File, constants: &BTreeMap<String, Value>) -> Ve
             continue;
         }
         let deny_unknown = has_serde_word(&e.attrs, "deny_unknown_fields");
-        let shapes: Vec<Option<Shape>> =
-            e.variants.iter().map(|v| variant_shape(v, &structs, constants)).collect();
-        let alternatives: Vec<TokenStream> =
-            e.variants.iter().zip(&shapes).map(|(v, shape)| alternative(&e.ident, v, shape.as_ref(), deny_unknown)).collect();
+        let shapes: Vec<Option<Shape>> = e.variants.iter().map(|v| variant_shape(v, &structs, constants)).collect();
+        let alternatives: Vec<TokenStream> = e
+            .variants
+            .iter()
+            .zip(&shapes)
+            .map(|(v, shape)| alternative(&e.ident, v, shape.as_ref(), deny_unknown))
+            .collect();
         remove_derive(&mut e.attrs, "Deserialize");
         let ident = &e.ident;
         let union = ident.to_string();
@@ -104,12 +107,13 @@ fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
 /// Drops `name` (however qualified) from the item's `#[derive(...)]` lists.
 fn remove_derive(attrs: &mut [syn::Attribute], name: &str) {
     for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) = attr.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        ) else {
+        let Ok(paths) =
+            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        else {
             continue;
         };
-        let kept: Vec<&syn::Path> = paths.iter().filter(|p| !p.segments.last().is_some_and(|s| s.ident == name)).collect();
+        let kept: Vec<&syn::Path> =
+            paths.iter().filter(|p| p.segments.last().is_none_or(|s| s.ident != name)).collect();
         *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
     }
 }
@@ -309,22 +313,21 @@ mod tests {
 
     fn run(source: &str) -> (String, Vec<UnionWarning>) {
         let mut file: syn::File = syn::parse_str(source).expect("valid Rust");
-        let constants = BTreeMap::from([("AKind".to_owned(), Value::from("a")), ("BKind".to_owned(), Value::from("b"))]);
+        let constants =
+            BTreeMap::from([("AKind".to_owned(), Value::from("a")), ("BKind".to_owned(), Value::from("b"))]);
         let warnings = best_fit(&mut file, &constants);
         (quote!(#file).to_string(), warnings)
     }
 
     #[test]
     fn untagged_enums_get_the_members_of_their_alternatives() {
-        let (out, warnings) = run(
-            r#"
+        let (out, warnings) = run(r#"
             pub struct WithKey { pub key: Option<String> }
             pub struct WithKey2 { #[serde(rename = "key-2")] pub key2: Option<String>, pub id: i64 }
             #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
             #[serde(untagged)]
             pub enum U { WithKey(WithKey), WithKey2(Box<WithKey2>), Any(::serde_json::Value) }
-            "#,
-        );
+            "#);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(out.contains("# [derive (:: serde :: Serialize , Clone)]"), "{out}");
         assert!(out.contains("declared : & [\"key\"] , required : & [] , fallback : false"), "{out}");
@@ -334,15 +337,13 @@ mod tests {
 
     #[test]
     fn alternatives_with_the_same_members_warn_unless_a_constant_tells_them_apart() {
-        let (_, warnings) = run(
-            r#"
+        let (_, warnings) = run(r#"
             pub struct A { pub x: i64, pub kind: AKind }
             pub struct B { pub x: i64, pub kind: BKind }
             pub struct C { pub x: i64, pub kind: AKind }
             #[serde(untagged)]
             pub enum U { A(A), B(B), C(C), Inline { x: i64, kind: AKind } }
-            "#,
-        );
+            "#);
         let texts: Vec<&str> = warnings.iter().map(|(_, w)| w.as_str()).collect();
         assert_eq!(texts.len(), 2, "{texts:?}");
         assert!(texts[0].contains("`A` and `C`"), "{texts:?}");

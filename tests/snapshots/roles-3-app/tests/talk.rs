@@ -28,7 +28,8 @@ async fn session(mut conn: Connection, logins: Arc<AtomicUsize>) {
         }
         _ => return conn.close(4001, "log in first").await,
     }
-    let quote = |price| server_types::QuotePayload { type_: server_types::QuotePayloadType, symbol: "BTC-EUR".into(), price };
+    let quote =
+        |price| server_types::QuotePayload { type_: server_types::QuotePayloadType, symbol: "BTC-EUR".into(), price };
     let sender = conn.sender();
     let pushed = async {
         sender.send(quote(1.0)).await?;
@@ -42,7 +43,8 @@ async fn session(mut conn: Connection, logins: Arc<AtomicUsize>) {
     while let Some(Ok(request)) = conn.recv().await {
         let answered = match &request {
             ServerIncoming::Ping(ping) => {
-                let pong = server_types::PongPayload { type_: server_types::PongPayloadType, id: ping.id.clone(), time: None };
+                let pong =
+                    server_types::PongPayload { type_: server_types::PongPayloadType, id: ping.id.clone(), time: None };
                 conn.reply(&request, pong).await
             }
             ServerIncoming::Subscribe(s) if s.symbol == "BTC-EUR" => {

@@ -3,10 +3,8 @@
 //!
 //! This file is hand-written; the snapshot harness does not touch it.
 
-use fixture_untagged_unions::types::{
-    KeyedPayloadValue, ObjectWithKey, ObjectWithKey2, ShapesPayloadShape,
-};
 use fixture_untagged_unions::Incoming;
+use fixture_untagged_unions::types::{KeyedPayloadValue, ObjectWithKey, ObjectWithKey2, ShapesPayloadShape};
 use serde_json::Value;
 
 fn same_json(a: &str, b: &str) {
