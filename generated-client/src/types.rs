@@ -1308,6 +1308,12 @@ impl NotificationPayloadHeaderChannel {
     pub const VALUE: &'static str = "notification";
 }
 
+impl ::std::fmt::Display for NotificationPayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&NotificationPayloadHeaderChannel::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for NotificationPayloadHeaderChannel {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1345,6 +1351,12 @@ pub struct VehicleActionPayloadHeaderChannel;
 impl VehicleActionPayloadHeaderChannel {
     /// `"vehicle/action"`, the value the document pins this member to.
     pub const VALUE: &'static str = "vehicle/action";
+}
+
+impl ::std::fmt::Display for VehicleActionPayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&VehicleActionPayloadHeaderChannel::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for VehicleActionPayloadHeaderChannel {
@@ -1386,6 +1398,12 @@ impl VehicleProfilePayloadHeaderChannel {
     pub const VALUE: &'static str = "vehicle/profile";
 }
 
+impl ::std::fmt::Display for VehicleProfilePayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&VehicleProfilePayloadHeaderChannel::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for VehicleProfilePayloadHeaderChannel {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1423,6 +1441,12 @@ pub struct VehicleStatusPayloadHeaderChannel;
 impl VehicleStatusPayloadHeaderChannel {
     /// `"vehicle/status"`, the value the document pins this member to.
     pub const VALUE: &'static str = "vehicle/status";
+}
+
+impl ::std::fmt::Display for VehicleStatusPayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&VehicleStatusPayloadHeaderChannel::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for VehicleStatusPayloadHeaderChannel {

@@ -2,7 +2,7 @@
 //! the value as `VALUE`, whose serde impls are the runtime's (`asyncapi_runtime::__private::
 //! {serialize_constant, deserialize_constant}`). It derives `Default`, so a message built in Rust
 //! gets the value without anyone writing it, and decoding another value is an error at the
-//! member's path.
+//! member's path; `Display` writes the value as text.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -38,6 +38,12 @@ pub fn constant_type(name: &str, value: &Value, description: Option<&str>) -> Op
         impl #ident {
             #[doc = #value_doc]
             pub const VALUE: #ty = #literal;
+        }
+
+        impl ::std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&#ident::VALUE, f)
+            }
         }
 
         impl ::serde::Serialize for #ident {

@@ -87,6 +87,12 @@ impl StatusPayloadType {
     pub const VALUE: &'static str = "status";
 }
 
+impl ::std::fmt::Display for StatusPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&StatusPayloadType::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for StatusPayloadType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -120,6 +126,12 @@ pub struct SubscribeRequestPayloadType;
 impl SubscribeRequestPayloadType {
     /// `"subscribe"`, the value the document pins this member to.
     pub const VALUE: &'static str = "subscribe";
+}
+
+impl ::std::fmt::Display for SubscribeRequestPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SubscribeRequestPayloadType::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for SubscribeRequestPayloadType {
@@ -159,6 +171,12 @@ pub struct TickPayloadType;
 impl TickPayloadType {
     /// `"tick"`, the value the document pins this member to.
     pub const VALUE: &'static str = "tick";
+}
+
+impl ::std::fmt::Display for TickPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TickPayloadType::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for TickPayloadType {

@@ -87,6 +87,12 @@ impl BatteryPayloadKind {
     pub const VALUE: &'static str = "battery";
 }
 
+impl ::std::fmt::Display for BatteryPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&BatteryPayloadKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for BatteryPayloadKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -118,6 +124,12 @@ pub struct PosePayloadKind;
 impl PosePayloadKind {
     /// `"pose"`, the value the document pins this member to.
     pub const VALUE: &'static str = "pose";
+}
+
+impl ::std::fmt::Display for PosePayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PosePayloadKind::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for PosePayloadKind {

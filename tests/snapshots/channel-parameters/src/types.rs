@@ -62,6 +62,12 @@ impl ReadingPayloadKind {
     pub const VALUE: &'static str = "reading";
 }
 
+impl ::std::fmt::Display for ReadingPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ReadingPayloadKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for ReadingPayloadKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -93,6 +99,12 @@ pub struct StatusPayloadKind;
 impl StatusPayloadKind {
     /// `"status"`, the value the document pins this member to.
     pub const VALUE: &'static str = "status";
+}
+
+impl ::std::fmt::Display for StatusPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&StatusPayloadKind::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for StatusPayloadKind {

@@ -125,6 +125,12 @@ impl PingPayloadEvent {
     pub const VALUE: &'static str = "ping";
 }
 
+impl ::std::fmt::Display for PingPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadEvent::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for PingPayloadEvent {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -156,6 +162,12 @@ pub struct PingPayloadVersion;
 impl PingPayloadVersion {
     /// `2`, the value the document pins this member to.
     pub const VALUE: i64 = 2i64;
+}
+
+impl ::std::fmt::Display for PingPayloadVersion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadVersion::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for PingPayloadVersion {
@@ -191,6 +203,12 @@ impl PingPayloadLive {
     pub const VALUE: bool = true;
 }
 
+impl ::std::fmt::Display for PingPayloadLive {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadLive::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for PingPayloadLive {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -222,6 +240,12 @@ pub struct PingPayloadRatio;
 impl PingPayloadRatio {
     /// `0.5`, the value the document pins this member to.
     pub const VALUE: f64 = 0.5f64;
+}
+
+impl ::std::fmt::Display for PingPayloadRatio {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadRatio::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for PingPayloadRatio {
@@ -257,6 +281,12 @@ pub struct StatusPayloadHeaderChannel;
 impl StatusPayloadHeaderChannel {
     /// `"system/status"`, the value the document pins this member to.
     pub const VALUE: &'static str = "system/status";
+}
+
+impl ::std::fmt::Display for StatusPayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&StatusPayloadHeaderChannel::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for StatusPayloadHeaderChannel {
@@ -296,6 +326,12 @@ pub struct TradePayloadHeaderChannel;
 impl TradePayloadHeaderChannel {
     /// `"market/trade"`, the value the document pins this member to.
     pub const VALUE: &'static str = "market/trade";
+}
+
+impl ::std::fmt::Display for TradePayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TradePayloadHeaderChannel::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for TradePayloadHeaderChannel {

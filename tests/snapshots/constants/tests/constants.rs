@@ -45,6 +45,7 @@ fn a_message_built_in_rust_writes_its_constants_by_itself() {
     let frame = Outgoing::from(all).to_frame().expect("encodes");
     assert_eq!(json(&frame), json!({"event": "ping", "version": 2, "live": true, "ratio": 0.5, "reqid": 7}));
     assert_eq!((PingPayloadEvent::VALUE, PingPayloadVersion::VALUE), ("ping", 2));
+    assert_eq!((PingPayloadEvent.to_string(), PingPayloadRatio.to_string()), ("ping".to_owned(), "0.5".to_owned()));
 }
 
 #[test]

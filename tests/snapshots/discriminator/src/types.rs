@@ -113,6 +113,12 @@ impl AdoptionPayloadKind {
     pub const VALUE: &'static str = "adoption";
 }
 
+impl ::std::fmt::Display for AdoptionPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&AdoptionPayloadKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for AdoptionPayloadKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -146,6 +152,12 @@ impl BirdKind {
     pub const VALUE: &'static str = "bird";
 }
 
+impl ::std::fmt::Display for BirdKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&BirdKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for BirdKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -177,6 +189,12 @@ pub struct SnakeKind;
 impl SnakeKind {
     /// `"snake"`, the value the document pins this member to.
     pub const VALUE: &'static str = "snake";
+}
+
+impl ::std::fmt::Display for SnakeKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SnakeKind::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for SnakeKind {

@@ -109,6 +109,12 @@ impl HandlerPayloadKind {
     pub const VALUE: &'static str = "handler";
 }
 
+impl ::std::fmt::Display for HandlerPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&HandlerPayloadKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for HandlerPayloadKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -142,6 +148,12 @@ impl IncomingKind {
     pub const VALUE: &'static str = "incoming";
 }
 
+impl ::std::fmt::Display for IncomingKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&IncomingKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for IncomingKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -173,6 +185,12 @@ pub struct ResultKind;
 impl ResultKind {
     /// `"result"`, the value the document pins this member to.
     pub const VALUE: &'static str = "result";
+}
+
+impl ::std::fmt::Display for ResultKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ResultKind::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for ResultKind {

@@ -84,6 +84,12 @@ impl OrderCancelledPayloadEvent {
     pub const VALUE: &'static str = "cancelled";
 }
 
+impl ::std::fmt::Display for OrderCancelledPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&OrderCancelledPayloadEvent::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for OrderCancelledPayloadEvent {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -119,6 +125,12 @@ pub struct OrderPlacedPayloadEvent;
 impl OrderPlacedPayloadEvent {
     /// `"placed"`, the value the document pins this member to.
     pub const VALUE: &'static str = "placed";
+}
+
+impl ::std::fmt::Display for OrderPlacedPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&OrderPlacedPayloadEvent::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for OrderPlacedPayloadEvent {

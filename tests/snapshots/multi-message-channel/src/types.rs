@@ -91,6 +91,12 @@ impl ErrorPayloadEvent {
     pub const VALUE: &'static str = "error";
 }
 
+impl ::std::fmt::Display for ErrorPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ErrorPayloadEvent::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for ErrorPayloadEvent {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -124,6 +130,12 @@ pub struct HeartbeatPayloadEvent;
 impl HeartbeatPayloadEvent {
     /// `"heartbeat"`, the value the document pins this member to.
     pub const VALUE: &'static str = "heartbeat";
+}
+
+impl ::std::fmt::Display for HeartbeatPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&HeartbeatPayloadEvent::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for HeartbeatPayloadEvent {
@@ -161,6 +173,12 @@ pub struct TradePayloadEvent;
 impl TradePayloadEvent {
     /// `"trade"`, the value the document pins this member to.
     pub const VALUE: &'static str = "trade";
+}
+
+impl ::std::fmt::Display for TradePayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TradePayloadEvent::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for TradePayloadEvent {

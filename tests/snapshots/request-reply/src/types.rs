@@ -73,6 +73,12 @@ impl PingPayloadType {
     pub const VALUE: &'static str = "ping";
 }
 
+impl ::std::fmt::Display for PingPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadType::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for PingPayloadType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -106,6 +112,12 @@ impl PongPayloadType {
     pub const VALUE: &'static str = "pong";
 }
 
+impl ::std::fmt::Display for PongPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PongPayloadType::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for PongPayloadType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -137,6 +149,12 @@ pub struct TickPayloadType;
 impl TickPayloadType {
     /// `"tick"`, the value the document pins this member to.
     pub const VALUE: &'static str = "tick";
+}
+
+impl ::std::fmt::Display for TickPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TickPayloadType::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for TickPayloadType {

@@ -63,6 +63,12 @@ impl OrderPayloadKind {
     pub const VALUE: &'static str = "order";
 }
 
+impl ::std::fmt::Display for OrderPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&OrderPayloadKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for OrderPayloadKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -94,6 +100,12 @@ pub struct PricePayloadKind;
 impl PricePayloadKind {
     /// `"price"`, the value the document pins this member to.
     pub const VALUE: &'static str = "price";
+}
+
+impl ::std::fmt::Display for PricePayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PricePayloadKind::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for PricePayloadKind {

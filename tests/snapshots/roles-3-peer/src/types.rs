@@ -109,6 +109,12 @@ impl LoginPayloadType {
     pub const VALUE: &'static str = "login";
 }
 
+impl ::std::fmt::Display for LoginPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&LoginPayloadType::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for LoginPayloadType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -140,6 +146,12 @@ pub struct PingPayloadType;
 impl PingPayloadType {
     /// `"ping"`, the value the document pins this member to.
     pub const VALUE: &'static str = "ping";
+}
+
+impl ::std::fmt::Display for PingPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadType::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for PingPayloadType {
@@ -175,6 +187,12 @@ impl PongPayloadType {
     pub const VALUE: &'static str = "pong";
 }
 
+impl ::std::fmt::Display for PongPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PongPayloadType::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for PongPayloadType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -206,6 +224,12 @@ pub struct QuotePayloadType;
 impl QuotePayloadType {
     /// `"quote"`, the value the document pins this member to.
     pub const VALUE: &'static str = "quote";
+}
+
+impl ::std::fmt::Display for QuotePayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&QuotePayloadType::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for QuotePayloadType {
@@ -241,6 +265,12 @@ impl RefusedPayloadType {
     pub const VALUE: &'static str = "refused";
 }
 
+impl ::std::fmt::Display for RefusedPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&RefusedPayloadType::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for RefusedPayloadType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -274,6 +304,12 @@ impl SubscribePayloadType {
     pub const VALUE: &'static str = "subscribe";
 }
 
+impl ::std::fmt::Display for SubscribePayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SubscribePayloadType::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for SubscribePayloadType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -305,6 +341,12 @@ pub struct SubscribedPayloadType;
 impl SubscribedPayloadType {
     /// `"subscribed"`, the value the document pins this member to.
     pub const VALUE: &'static str = "subscribed";
+}
+
+impl ::std::fmt::Display for SubscribedPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SubscribedPayloadType::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for SubscribedPayloadType {

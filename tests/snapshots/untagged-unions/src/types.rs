@@ -285,6 +285,12 @@ impl KeyedPayloadKind {
     pub const VALUE: &'static str = "keyed";
 }
 
+impl ::std::fmt::Display for KeyedPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&KeyedPayloadKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for KeyedPayloadKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -318,6 +324,12 @@ impl ShapesPayloadKind {
     pub const VALUE: &'static str = "shapes";
 }
 
+impl ::std::fmt::Display for ShapesPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ShapesPayloadKind::VALUE, f)
+    }
+}
+
 impl ::serde::Serialize for ShapesPayloadKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -349,6 +361,12 @@ pub struct TwinsPayloadKind;
 impl TwinsPayloadKind {
     /// `"twins"`, the value the document pins this member to.
     pub const VALUE: &'static str = "twins";
+}
+
+impl ::std::fmt::Display for TwinsPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TwinsPayloadKind::VALUE, f)
+    }
 }
 
 impl ::serde::Serialize for TwinsPayloadKind {
