@@ -75,11 +75,19 @@ pub fn type_admits(ty: Option<&Value>, value: &Value) -> bool {
 
 /// Gives every constant member of an object definition its own definition, named as typify
 /// names an inline type (`<Parent><Property>`, a number added when taken); the member refers to
-/// it. Returns the new definitions with their values, in the order they were made.
+/// it. A definition that is a constant itself is one too. Returns the constant definitions with
+/// their values, in the order they were found.
 pub fn hoist_constants(defs: &mut IndexMap<String, Value>) -> Constants {
     let mut found = Vec::new();
     let names: Vec<String> = defs.keys().cloned().collect();
     for parent in names {
+        // A definition that is itself a constant (a shared `{const: ping}` that members refer to).
+        if let Some(value) = defs.get(&parent).and_then(constant_value).cloned() {
+            let def = definition(&defs[&parent], &value);
+            defs.insert(parent.clone(), def);
+            found.push((parent, value));
+            continue;
+        }
         let Some(Value::Object(props)) = defs.get(&parent).and_then(|s| s.get("properties")) else { continue };
         let pinned: Vec<(String, Value)> = props
             .iter()
@@ -145,6 +153,7 @@ mod tests {
                 }}),
             ),
             ("PingEvent".to_owned(), json!({"type": "string"})),
+            ("Shared".to_owned(), json!({"const": "s", "description": "Shared."})),
         ]);
         let found = hoist_constants(&mut d);
         assert_eq!(
@@ -154,8 +163,10 @@ mod tests {
                 ("PingVersion".to_owned(), json!(2)),
                 ("PingFlag".to_owned(), json!(true)),
                 ("PingNullable".to_owned(), json!("x")),
+                ("Shared".to_owned(), json!("s")),
             ]
         );
+        assert_eq!(d["Shared"], json!({"description": "Shared.", "enum": ["s"]}));
         let props = &d["Ping"]["properties"];
         assert_eq!(props["event"], json!({"$ref": "#/definitions/PingEvent2"}));
         assert_eq!(d["PingEvent2"], json!({"description": "Always ping.", "enum": ["ping"]}));

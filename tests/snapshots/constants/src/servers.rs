@@ -22,7 +22,7 @@ pub const EXAMPLES: &[Example] = &[
         message: crate::MessageKind::Ping,
         name: "full",
         received: false,
-        json: "{\"event\":\"ping\",\"version\":2,\"live\":true,\"ratio\":0.5,\"reqid\":7}",
+        json: "{\"event\":\"ping\",\"version\":2,\"live\":true,\"ratio\":0.5,\"reqid\":7,\"source\":\"client\"}",
     },
     Example {
         message: crate::MessageKind::Ping,

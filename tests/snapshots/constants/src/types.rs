@@ -30,6 +30,8 @@ pub struct PingPayload {
     /// Echoed in the answer.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reqid: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub source: ::std::option::Option<Source>,
     pub version: PingPayloadVersion,
 }
 
@@ -269,6 +271,47 @@ impl<'de> ::serde::Deserialize<'de> for PingPayloadRatio {
                 ::asyncapi_runtime::__private::Constant::Float(PingPayloadRatio::VALUE),
             )
             .map(|()| PingPayloadRatio)
+    }
+}
+
+/// A shared constant that members refer to.
+///
+/// Always `"client"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Source;
+
+impl Source {
+    /// `"client"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "client";
+}
+
+impl ::std::fmt::Display for Source {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&Source::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for Source {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(Source::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Source {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(Source::VALUE),
+            )
+            .map(|()| Source)
     }
 }
 

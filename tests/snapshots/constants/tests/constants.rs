@@ -5,8 +5,8 @@
 //! This file is hand-written; the snapshot harness does not touch it.
 
 use fixture_constants::types::{
-    PingPayload, PingPayloadEvent, PingPayloadLive, PingPayloadRatio, PingPayloadVersion, Status, StatusPayload,
-    StatusPayloadHeader, StatusPayloadHeaderChannel, TradePayload,
+    PingPayload, PingPayloadEvent, PingPayloadLive, PingPayloadRatio, PingPayloadVersion, Source, Status,
+    StatusPayload, StatusPayloadHeader, StatusPayloadHeaderChannel, TradePayload,
 };
 use fixture_constants::{DecodeError, Incoming, Outgoing};
 use serde_json::{Value, json};
@@ -22,6 +22,7 @@ fn another_value_of_a_constant_is_refused_at_its_path() {
         (r#"{"event": "ping", "version": 3}"#, "version", "expected the constant 2"),
         (r#"{"event": "ping", "version": 2, "live": false}"#, "live", "expected the constant true"),
         (r#"{"event": "ping", "version": 2, "ratio": 1}"#, "ratio", "expected the constant 0.5"),
+        (r#"{"event": "ping", "version": 2, "source": "server"}"#, "source", r#"expected the constant "client""#),
     ];
     for (frame, at, expected) in cases {
         match Outgoing::decode(frame) {
@@ -41,9 +42,10 @@ fn a_message_built_in_rust_writes_its_constants_by_itself() {
     let ping = PingPayload { reqid: Some(7), ..Default::default() };
     let frame = Outgoing::from(ping.clone()).to_frame().expect("encodes");
     assert_eq!(json(&frame), json!({"event": "ping", "version": 2, "reqid": 7}));
-    let all = PingPayload { live: Some(PingPayloadLive), ratio: Some(PingPayloadRatio), ..ping };
+    let all = PingPayload { live: Some(PingPayloadLive), ratio: Some(PingPayloadRatio), source: Some(Source), ..ping };
     let frame = Outgoing::from(all).to_frame().expect("encodes");
-    assert_eq!(json(&frame), json!({"event": "ping", "version": 2, "live": true, "ratio": 0.5, "reqid": 7}));
+    let expected = json!({"event": "ping", "version": 2, "live": true, "ratio": 0.5, "reqid": 7, "source": "client"});
+    assert_eq!(json(&frame), expected);
     assert_eq!((PingPayloadEvent::VALUE, PingPayloadVersion::VALUE), ("ping", 2));
     assert_eq!((PingPayloadEvent.to_string(), PingPayloadRatio.to_string()), ("ping".to_owned(), "0.5".to_owned()));
 }

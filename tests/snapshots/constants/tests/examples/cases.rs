@@ -7,7 +7,7 @@
 
 #[test]
 fn ping_1_full() {
-    const FRAME: &str = "{\n  \"event\": \"ping\",\n  \"version\": 2,\n  \"live\": true,\n  \"ratio\": 0.5,\n  \"reqid\": 7\n}";
+    const FRAME: &str = "{\n  \"event\": \"ping\",\n  \"version\": 2,\n  \"live\": true,\n  \"ratio\": 0.5,\n  \"reqid\": 7,\n  \"source\": \"client\"\n}";
     let decoded = fixture_constants::Outgoing::decode(FRAME)
         .unwrap_or_else(|e| panic!("{}: {}", "example `full` of message `ping`", e));
     let fixture_constants::Outgoing::Ping(_) = &decoded else {
