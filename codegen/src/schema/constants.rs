@@ -3,8 +3,8 @@
 //! decoded member can only be that value and a message built in Rust writes it by itself.
 //!
 //! Only string, boolean and number constants are hoisted; `null`, objects and arrays keep the
-//! type typify gives them (a `null` constant is already `()`; an object or array constant is
-//! rare and a zero-sized type would need a deep comparison the runtime does not have).
+//! type typify gives them (they are rare as members, and an object or array constant would need
+//! a deep comparison the runtime's constant check does not make).
 //!
 //! Runs after `presence::hoist_property_objects`, so every object written inline as a property is
 //! a definition by then and its members are reached here.
