@@ -1,11 +1,12 @@
 //! JSON Schema analysis on the bundled definitions: which required properties carry a constant
 //! tag (for dispatch), and the normalisation that makes a schema easy for `typify`
-//! (flattening `allOf` of objects, relaxing a routed tag to a plain string, keeping date-times as
-//! text).
+//! (flattening `allOf` of objects with the constants they pin, keeping date-times as text).
 
+mod constants;
 pub mod depth;
 pub mod discriminator;
 mod merges;
+mod pins;
 mod presence;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::resolve::DATA_KEYWORDS;
 
+pub use constants::{Constants, hoist_constants};
 pub use merges::unmergeable;
 pub use presence::{document_optional_defaults, hoist_property_objects};
 
@@ -179,49 +181,6 @@ fn collect_tags(
             }
         }
         path.pop();
-    }
-}
-
-/// Rewrites the constant at `path` in the payload definition `name` into `{"type": "string"}`:
-/// the dispatcher has already checked it, and one shared type can then serve every message.
-pub fn relax_tag(defs: &mut IndexMap<String, Value>, name: &str, path: &[String]) {
-    let Some(mut schema) = defs.get(name).cloned() else {
-        return;
-    };
-    relax_in(&mut schema, path, 0);
-    defs.insert(name.to_owned(), schema);
-}
-
-fn relax_in(schema: &mut Value, path: &[String], steps: usize) {
-    if steps > MAX_STEPS {
-        return;
-    }
-    let Some((first, rest)) = path.split_first() else {
-        if let Some(obj) = schema.as_object_mut()
-            && (obj.remove("const").is_some()
-                || obj.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1))
-        {
-            obj.remove("enum");
-            obj.insert("type".into(), Value::String("string".into()));
-        }
-        return;
-    };
-    if schema.get("$ref").is_some() {
-        // Only inline parts are relaxed: a shared definition keeps its constant.
-        return;
-    }
-    if let Some(prop) = schema.get_mut("properties").and_then(|p| p.get_mut(first)) {
-        relax_in(prop, rest, steps + 1);
-        if let Some(all) = prop.get_mut("allOf").and_then(Value::as_array_mut) {
-            for part in all {
-                relax_in(part, rest, steps + 1);
-            }
-        }
-    }
-    if let Some(all) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
-        for part in all {
-            relax_in(part, path, steps + 1);
-        }
     }
 }
 
@@ -708,13 +667,20 @@ fn merge_property(defs: &IndexMap<String, Value>, parts: Vec<&Value>, depth: usi
         }
     }
     // An inline object part whose properties another part already declares with the same type
-    // adds nothing (the envelope's `header.channel` once its constant is relaxed).
+    // adds nothing (a part that repeats the shared header's `channel: {type: string}`).
     let snapshot = kept.clone();
     kept.retain(|p| !snapshot.iter().any(|q| !std::ptr::eq(*p, *q) && subsumes(defs, q, p)));
     match kept.as_slice() {
         [] => parts.first().map_or(Value::Object(Map::new()), |p| (*p).clone()),
         [one] => (*one).clone(),
         many => {
+            // A member pinned to a constant keeps its constant, in the type of each message.
+            if let Some(constant) = pins::merged_constant(many) {
+                return constant;
+            }
+            if let Some(merged) = pins::through_reference(defs, many) {
+                return normalize_schema(defs, &merged, depth + 1);
+            }
             let mut m = Map::new();
             m.insert("allOf".into(), Value::Array(many.iter().map(|p| (*p).clone()).collect()));
             // Parts that name definitions are left for typify to merge: flattening them here
@@ -862,12 +828,14 @@ mod tests {
     }
 
     #[test]
-    fn relaxed_envelope_flattens_to_shared_types() {
-        let mut d = defs();
-        relax_tag(&mut d, "StatusPayload", &["header".to_owned(), "channel".to_owned()]);
-        let (n, _) = normalize(&d);
+    fn a_pinned_envelope_flattens_into_a_header_that_keeps_its_constant() {
+        let (n, _) = normalize(&defs());
         let payload = &n["StatusPayload"];
-        assert_eq!(payload["properties"]["header"], json!({"$ref": "#/definitions/EnvelopeHeader"}));
+        let header = &payload["properties"]["header"];
+        assert_eq!(header["type"], "object");
+        assert_eq!(header["required"], json!(["channel"]));
+        assert_eq!(header["properties"]["channel"], json!({"type": "string", "enum": ["vehicle/status"]}));
+        assert_eq!(header["properties"]["uri"], json!({"type": "string"}));
         assert_eq!(payload["properties"]["data"], json!({"$ref": "#/definitions/Status"}));
         assert_eq!(payload["required"], json!(["header", "data"]));
     }

@@ -26,10 +26,12 @@ pub const VENDOR_DIR: &str = "vendor/asyncapi-runtime";
 pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/lib.rs", include_str!("../runtime/src/lib.rs")),
     ("src/address.rs", include_str!("../runtime/src/address.rs")),
+    ("src/constant.rs", include_str!("../runtime/src/constant.rs")),
     ("src/decode.rs", include_str!("../runtime/src/decode.rs")),
     ("src/fields.rs", include_str!("../runtime/src/fields.rs")),
     ("src/tag.rs", include_str!("../runtime/src/tag.rs")),
     ("src/testing.rs", include_str!("../runtime/src/testing.rs")),
+    ("src/union.rs", include_str!("../runtime/src/union.rs")),
     ("src/webhook.rs", include_str!("../runtime/src/webhook.rs")),
     ("src/test_api.rs", include_str!("../runtime/src/test_api.rs")),
     ("src/mock.rs", include_str!("../runtime/src/mock.rs")),

@@ -12,15 +12,17 @@ use quote::quote;
 use serde_json::Value;
 
 use crate::error::{Error, Result, Warning};
-use crate::ir::{Api, Dispatch};
+use crate::ir::Api;
 use crate::lower::SchemaBundle;
 use crate::naming::{self, Namespace};
 use crate::resolve::Model;
 use crate::schema;
 
+mod constants;
 mod fallback;
 pub mod run;
 mod tagged;
+mod unions;
 mod usage;
 
 /// The Rust types of one API.
@@ -45,15 +47,6 @@ pub struct Types {
 /// `runner` says where typify runs (see [`run::Runner`]).
 pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runner) -> Result<Types> {
     let mut defs = bundle.defs.clone();
-    for dispatch in [&api.routing.received, &api.routing.sent] {
-        if let Dispatch::Tagged { path, cases, .. } = dispatch {
-            for (_, index) in cases {
-                if let Some(name) = &api.messages[*index].payload {
-                    schema::relax_tag(&mut defs, name, path);
-                }
-            }
-        }
-    }
     // A discriminated base is an enum written here, not by typify; typify sees its own part.
     for hierarchy in &bundle.hierarchies {
         if let Some(base) = defs.get_mut(&hierarchy.base) {
@@ -66,6 +59,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
     schema::apply_unknown_fields(&mut defs, api.unknown_fields);
     schema::document_optional_defaults(&mut defs);
     schema::hoist_property_objects(&mut defs);
+    let constants = schema::hoist_constants(&mut defs);
     let open_enums = schema::hoist_open_enums(&mut defs);
     let mut warnings: Vec<Warning> = moved
         .into_iter()
@@ -97,7 +91,9 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
     }
 
     let open_names: Vec<String> = open_enums.iter().map(|(name, _)| name.clone()).collect();
-    let bases: Vec<String> = bundle.hierarchies.iter().map(|h| h.base.clone()).collect();
+    let mut bases: Vec<String> = bundle.hierarchies.iter().map(|h| h.base.clone()).collect();
+    // Constant types are written here too; typify refers to them.
+    bases.extend(constants.iter().map(|(name, _)| name.clone()));
     let check = |d: &IndexMap<String, Value>| to_schemars(d, bundle, model).map(drop);
     let typified = fallback::typify(runner, (&open_names, &bases), &mut defs, &mut fallbacks, check)?;
     let typified = typified.map_err(|e| typify_error(bundle, model, &defs, &e))?;
@@ -107,6 +103,16 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
     }));
     let open = open_enums.iter().map(|(name, values)| open_enum(name, values, defs.get(name)));
     let mut file = preserve_presence(typified.tokens, &schema::optional_nullable(&defs))?;
+    let constant_values: BTreeMap<String, Value> = constants.iter().cloned().collect();
+    for (union, message) in unions::best_fit(&mut file, &constant_values) {
+        let origin = origin_of(&union, bundle).cloned().unwrap_or_else(|| model.root());
+        warnings.push(Warning { location: model.location(&origin), message });
+    }
+    constants::derive_default(&mut file, &constant_values.keys().cloned().collect());
+    for (name, value) in &constants {
+        let description = defs.get(name).and_then(|s| s.get("description")).and_then(Value::as_str);
+        file.items.extend(parse_items(constants::constant_type(name, value, description), "constant type")?);
+    }
     for items in open {
         let parsed: syn::File =
             syn::parse2(items).map_err(|e| Error::Internal(format!("open enum is not a list of items: {e}")))?;
@@ -143,6 +149,20 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
         uses_chrono: typified.uses.2,
         fallbacks: fallbacks.into_keys().collect(),
     })
+}
+
+/// The items of `tokens` (nothing for `None`), parsed; `what` names them in the internal error.
+fn parse_items(tokens: Option<TokenStream>, what: &str) -> Result<Vec<syn::Item>> {
+    let Some(tokens) = tokens else { return Ok(Vec::new()) };
+    let parsed: syn::File =
+        syn::parse2(tokens).map_err(|e| Error::Internal(format!("{what} is not a list of items: {e}")))?;
+    Ok(parsed.items)
+}
+
+/// Where to point a warning about the type `name`: its definition, or else the definition whose
+/// name is the longest prefix of it (typify names an inline type after its parent).
+fn origin_of<'a>(name: &str, bundle: &'a SchemaBundle) -> Option<&'a crate::resolve::Ptr> {
+    (1..=name.len()).rev().filter(|&i| name.is_char_boundary(i)).find_map(|i| bundle.origins.get(&name[..i]))
 }
 
 /// An open string enum: a variant per listed value, plus a fallback variant that keeps an

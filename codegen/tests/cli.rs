@@ -93,6 +93,27 @@ fn json_messages_are_one_object_per_line() {
 }
 
 #[test]
+fn union_alternatives_that_no_member_tells_apart_are_a_located_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("crate");
+    let spec = "spec/fixtures/untagged-unions.yaml";
+    let o = codegen(&["generate", "--spec", spec, "--out", out.to_str().expect("utf-8"), "--message-format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let warnings: Vec<serde_json::Value> = stderr(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["level"] == "warning")
+        .collect();
+    let unions: Vec<&serde_json::Value> =
+        warnings.iter().filter(|w| w["message"].as_str().is_some_and(|m| m.contains("alternatives"))).collect();
+    assert_eq!(unions.len(), 1, "only the union whose alternatives declare the same members: {warnings:?}");
+    let message = unions[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`TwinsPayloadReading`, the alternatives `Celsius` and `Fahrenheit`"), "{message}");
+    assert_eq!(unions[0]["file"], spec);
+    assert_eq!(unions[0]["pointer"], "/components/messages/twins/payload");
+}
+
+#[test]
 fn warnings_do_not_change_the_exit_code_unless_denied() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("crate");

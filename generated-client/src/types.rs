@@ -104,7 +104,27 @@ pub struct Notification {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct NotificationPayload {
     pub data: Notification,
-    pub header: EnvelopeHeader,
+    pub header: NotificationPayloadHeader,
+}
+
+/// Header of every pushed frame (D1, D3). `channel` is the discriminator for `data`. The
+/// docs show all four fields (D3 only as generic strings, without enums); which ones are
+/// required is not stated. T1 treats all four as optional; they are probably always present
+/// (inferred). The REST header fields `status`, `message` and `permission_via` are not
+/// shown for WebSocket frames; unknown fields are allowed.
+///
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+pub struct NotificationPayloadHeader {
+    /// API version, same value as in REST headers.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub api_version: ::std::option::Option<::std::string::String>,
+    pub channel: NotificationPayloadHeaderChannel,
+    /// Frame type. Only `API` has ever been shown; its meaning is not explained.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// URL of the REST resource that returns the same data, so the client can re-fetch it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
 }
 
 /// One entry of the vehicle logbook (REST model, D10), e.g. the ignition being turned on.
@@ -154,7 +174,27 @@ pub struct VehicleAction {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VehicleActionPayload {
     pub data: VehicleAction,
-    pub header: EnvelopeHeader,
+    pub header: VehicleActionPayloadHeader,
+}
+
+/// Header of every pushed frame (D1, D3). `channel` is the discriminator for `data`. The
+/// docs show all four fields (D3 only as generic strings, without enums); which ones are
+/// required is not stated. T1 treats all four as optional; they are probably always present
+/// (inferred). The REST header fields `status`, `message` and `permission_via` are not
+/// shown for WebSocket frames; unknown fields are allowed.
+///
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+pub struct VehicleActionPayloadHeader {
+    /// API version, same value as in REST headers.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub api_version: ::std::option::Option<::std::string::String>,
+    pub channel: VehicleActionPayloadHeaderChannel,
+    /// Frame type. Only `API` has ever been shown; its meaning is not explained.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// URL of the REST resource that returns the same data, so the client can re-fetch it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
 }
 
 /// GUESSED payload of the configuration-change channel: the writable vehicle profile of
@@ -641,7 +681,27 @@ pub struct VehicleProfile {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VehicleProfilePayload {
     pub data: VehicleProfile,
-    pub header: EnvelopeHeader,
+    pub header: VehicleProfilePayloadHeader,
+}
+
+/// Header of every pushed frame (D1, D3). `channel` is the discriminator for `data`. The
+/// docs show all four fields (D3 only as generic strings, without enums); which ones are
+/// required is not stated. T1 treats all four as optional; they are probably always present
+/// (inferred). The REST header fields `status`, `message` and `permission_via` are not
+/// shown for WebSocket frames; unknown fields are allowed.
+///
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+pub struct VehicleProfilePayloadHeader {
+    /// API version, same value as in REST headers.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub api_version: ::std::option::Option<::std::string::String>,
+    pub channel: VehicleProfilePayloadHeaderChannel,
+    /// Frame type. Only `API` has ever been shown; its meaning is not explained.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// URL of the REST resource that returns the same data, so the client can re-fetch it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
 }
 
 /// Cleaned and enriched ("sanitized and augmented") status of one vehicle, derived from raw
@@ -1178,7 +1238,27 @@ pub struct VehicleStatusHd {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VehicleStatusPayload {
     pub data: VehicleStatus,
-    pub header: EnvelopeHeader,
+    pub header: VehicleStatusPayloadHeader,
+}
+
+/// Header of every pushed frame (D1, D3). `channel` is the discriminator for `data`. The
+/// docs show all four fields (D3 only as generic strings, without enums); which ones are
+/// required is not stated. T1 treats all four as optional; they are probably always present
+/// (inferred). The REST header fields `status`, `message` and `permission_via` are not
+/// shown for WebSocket frames; unknown fields are allowed.
+///
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+pub struct VehicleStatusPayloadHeader {
+    /// API version, same value as in REST headers.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub api_version: ::std::option::Option<::std::string::String>,
+    pub channel: VehicleStatusPayloadHeaderChannel,
+    /// Frame type. Only `API` has ever been shown; its meaning is not explained.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// URL of the REST resource that returns the same data, so the client can re-fetch it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
 }
 
 /// Error types.
@@ -1215,6 +1295,186 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
+///
+/// Always `"notification"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NotificationPayloadHeaderChannel;
+
+impl NotificationPayloadHeaderChannel {
+    /// `"notification"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "notification";
+}
+
+impl ::std::fmt::Display for NotificationPayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&NotificationPayloadHeaderChannel::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for NotificationPayloadHeaderChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(
+                NotificationPayloadHeaderChannel::VALUE,
+            ),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NotificationPayloadHeaderChannel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    NotificationPayloadHeaderChannel::VALUE,
+                ),
+            )
+            .map(|()| NotificationPayloadHeaderChannel)
+    }
+}
+
+/// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
+///
+/// Always `"vehicle/action"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VehicleActionPayloadHeaderChannel;
+
+impl VehicleActionPayloadHeaderChannel {
+    /// `"vehicle/action"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "vehicle/action";
+}
+
+impl ::std::fmt::Display for VehicleActionPayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&VehicleActionPayloadHeaderChannel::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for VehicleActionPayloadHeaderChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(
+                VehicleActionPayloadHeaderChannel::VALUE,
+            ),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VehicleActionPayloadHeaderChannel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    VehicleActionPayloadHeaderChannel::VALUE,
+                ),
+            )
+            .map(|()| VehicleActionPayloadHeaderChannel)
+    }
+}
+
+/// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
+///
+/// Always `"vehicle/profile"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VehicleProfilePayloadHeaderChannel;
+
+impl VehicleProfilePayloadHeaderChannel {
+    /// `"vehicle/profile"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "vehicle/profile";
+}
+
+impl ::std::fmt::Display for VehicleProfilePayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&VehicleProfilePayloadHeaderChannel::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for VehicleProfilePayloadHeaderChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(
+                VehicleProfilePayloadHeaderChannel::VALUE,
+            ),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VehicleProfilePayloadHeaderChannel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    VehicleProfilePayloadHeaderChannel::VALUE,
+                ),
+            )
+            .map(|()| VehicleProfilePayloadHeaderChannel)
+    }
+}
+
+/// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
+///
+/// Always `"vehicle/status"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VehicleStatusPayloadHeaderChannel;
+
+impl VehicleStatusPayloadHeaderChannel {
+    /// `"vehicle/status"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "vehicle/status";
+}
+
+impl ::std::fmt::Display for VehicleStatusPayloadHeaderChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&VehicleStatusPayloadHeaderChannel::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for VehicleStatusPayloadHeaderChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(
+                VehicleStatusPayloadHeaderChannel::VALUE,
+            ),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VehicleStatusPayloadHeaderChannel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    VehicleStatusPayloadHeaderChannel::VALUE,
+                ),
+            )
+            .map(|()| VehicleStatusPayloadHeaderChannel)
     }
 }
 

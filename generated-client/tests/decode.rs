@@ -2,7 +2,10 @@
 //! without a header, payloads of the wrong shape, and truncated JSON. Every case is a typed value
 //! or a typed error, never a panic.
 
-use ctechnology_rt::types::NotificationPriority;
+use ctechnology_rt::types::{
+    NotificationPriority, VehicleStatus, VehicleStatusPayload, VehicleStatusPayloadHeader,
+    VehicleStatusPayloadHeaderChannel,
+};
 use ctechnology_rt::{Channel, DecodeError, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
 
 const STATUS: &str = r#"{"header":{"type":"API","api_version":"v2.2","channel":"vehicle/status","uri":"https://api.ctechnology.io/api/v2.2/vehicle/veh_1/status"},"data":{"vehicle_id":"veh_1","timestamp":"2026-08-11T02:26:46Z","status":"CRUISING","speed":42.5,"latitude":47.5,"longitude":8.5,"battery_main_pct":null,"some_new_field":{"added":"by the server later"}}}"#;
@@ -10,12 +13,35 @@ const STATUS: &str = r#"{"header":{"type":"API","api_version":"v2.2","channel":"
 #[test]
 fn a_status_push_decodes_into_its_typed_variant() {
     let Incoming::VehicleStatus(status) = decode(STATUS).expect("valid frame") else { panic!("wrong variant") };
-    assert_eq!(status.header.channel, "vehicle/status");
+    // The channel is part of the type: a decoded `VehicleStatusPayload` can carry no other.
+    assert_eq!(status.header.channel, VehicleStatusPayloadHeaderChannel);
+    assert_eq!(VehicleStatusPayloadHeaderChannel::VALUE, "vehicle/status");
     assert_eq!(status.data.vehicle_id, "veh_1");
     assert_eq!(status.data.speed, Some(Some(42.5)));
     // Present but null, and absent, are different states of an optional, nullable field.
     assert_eq!(status.data.battery_main_pct, Some(None));
     assert_eq!(status.data.fuel_level_pct, None);
+}
+
+#[test]
+fn a_message_built_in_rust_writes_its_channel_by_itself() {
+    let data: VehicleStatus =
+        serde_json::from_str(r#"{"vehicle_id":"veh_1","timestamp":"2026-08-11T02:26:46Z"}"#).expect("valid data");
+    // No channel string anywhere: the header type writes it.
+    let message = Incoming::from(VehicleStatusPayload { header: VehicleStatusPayloadHeader::default(), data });
+    let frame = message.to_frame().expect("encodes");
+    let json: serde_json::Value = serde_json::from_str(&frame).expect("JSON");
+    assert_eq!(json["header"], serde_json::json!({"channel": "vehicle/status"}));
+    assert_eq!(decode(&frame).expect("decodes"), message);
+}
+
+#[test]
+fn a_payload_with_another_channel_is_refused_at_header_channel() {
+    let frame = r#"{"header":{"channel":"notification"},"data":{"vehicle_id":"veh_1","timestamp":"t"}}"#;
+    let mut de = serde_json::Deserializer::from_str(frame);
+    let err = serde_path_to_error::deserialize::<_, VehicleStatusPayload>(&mut de).expect_err("another channel");
+    assert_eq!(err.path().to_string(), "header.channel");
+    assert!(err.inner().to_string().contains(r#"expected the constant "vehicle/status""#), "{err}");
 }
 
 #[test]

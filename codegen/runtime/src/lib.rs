@@ -3,8 +3,8 @@
 //! A generated crate holds what is particular to one AsyncAPI document: its payload types, its
 //! channels, its `Incoming` and `Outgoing` message enums and how a frame is routed to one of them.
 //! Everything that is the same for every document lives here, written and tested once: decoding
-//! support with located errors, the WebSocket [`client`] and [`server`], the local [`mock`]
-//! broker (a handler of the server) and [`webhook`] decoding.
+//! support with located errors, constant members and best-fit unions, the WebSocket [`client`]
+//! and [`server`], the local [`mock`] broker (a handler of the server) and [`webhook`] decoding.
 //!
 //! The two meet through a few traits the generated code implements: [`Api`] (the document: its
 //! messages, servers, examples and on-connect messages), [`Message`] (one direction's message
@@ -20,10 +20,12 @@
 #![forbid(unsafe_code)]
 
 mod address;
+mod constant;
 mod decode;
 mod fields;
 mod tag;
 mod testing;
+mod union;
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -129,8 +131,10 @@ pub struct Example<K: 'static> {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::address::{fill_template, match_template};
+    pub use crate::constant::{Constant, deserialize_constant, serialize_constant};
     pub use crate::decode::{check_json, parse};
     pub use crate::fields::{correlation_of, deserialize_open, present};
     pub use crate::tag::peek_tag;
     pub use crate::testing::assert_same_json;
+    pub use crate::union::{Alternative, deserialize_union, ranking};
 }

@@ -12,9 +12,8 @@ pub struct StatusPayload {
     )]
     pub detail: ::std::option::Option<::std::option::Option<::std::string::String>>,
     pub state: StatusPayloadState,
-    /// Discriminator.
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: StatusPayloadType,
 }
 
 /// Payload of `subscribeRequest` (sent on `ticker`).
@@ -22,68 +21,8 @@ pub struct StatusPayload {
 pub struct SubscribeRequestPayload {
     /// Instruments to stream.
     pub symbols: ::std::vec::Vec<::std::string::String>,
-    /// Request kind.
     #[serde(rename = "type")]
     pub type_: SubscribeRequestPayloadType,
-}
-
-/// Request kind.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum SubscribeRequestPayloadType {
-    #[serde(rename = "subscribe")]
-    Subscribe,
-}
-
-impl ::std::fmt::Display for SubscribeRequestPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Subscribe => f.write_str("subscribe"),
-        }
-    }
-}
-
-impl ::std::str::FromStr for SubscribeRequestPayloadType {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "subscribe" => Ok(Self::Subscribe),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for SubscribeRequestPayloadType {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for SubscribeRequestPayloadType {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 
 /// Payload of `tick` (received on `ticker`).
@@ -96,9 +35,8 @@ pub struct TickPayload {
     /// Exchange time of the price.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
-    /// Discriminator.
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: TickPayloadType,
 }
 
 /// Error types.
@@ -135,6 +73,133 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Discriminator.
+///
+/// Always `"status"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatusPayloadType;
+
+impl StatusPayloadType {
+    /// `"status"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "status";
+}
+
+impl ::std::fmt::Display for StatusPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&StatusPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for StatusPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(StatusPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for StatusPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(StatusPayloadType::VALUE),
+            )
+            .map(|()| StatusPayloadType)
+    }
+}
+
+/// Request kind.
+///
+/// Always `"subscribe"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscribeRequestPayloadType;
+
+impl SubscribeRequestPayloadType {
+    /// `"subscribe"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "subscribe";
+}
+
+impl ::std::fmt::Display for SubscribeRequestPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SubscribeRequestPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for SubscribeRequestPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(
+                SubscribeRequestPayloadType::VALUE,
+            ),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SubscribeRequestPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    SubscribeRequestPayloadType::VALUE,
+                ),
+            )
+            .map(|()| SubscribeRequestPayloadType)
+    }
+}
+
+/// Discriminator.
+///
+/// Always `"tick"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TickPayloadType;
+
+impl TickPayloadType {
+    /// `"tick"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "tick";
+}
+
+impl ::std::fmt::Display for TickPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TickPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for TickPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TickPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
+            )
+            .map(|()| TickPayloadType)
     }
 }
 

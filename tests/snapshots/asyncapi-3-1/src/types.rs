@@ -11,7 +11,7 @@ pub struct BatteryPayload {
         deserialize_with = "::asyncapi_runtime::__private::present"
     )]
     pub charging: ::std::option::Option<::std::option::Option<bool>>,
-    pub kind: ::std::string::String,
+    pub kind: BatteryPayloadKind,
     pub percent: i64,
 }
 
@@ -26,7 +26,7 @@ pub struct PoseHeaders {
 /// Payload of `pose` (received on `turtle/pose`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PosePayload {
-    pub kind: ::std::string::String,
+    pub kind: PosePayloadKind,
     /// Heading in radians.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub theta: ::std::option::Option<f64>,
@@ -75,5 +75,83 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"battery"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BatteryPayloadKind;
+
+impl BatteryPayloadKind {
+    /// `"battery"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "battery";
+}
+
+impl ::std::fmt::Display for BatteryPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&BatteryPayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for BatteryPayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(BatteryPayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BatteryPayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(BatteryPayloadKind::VALUE),
+            )
+            .map(|()| BatteryPayloadKind)
+    }
+}
+
+/// Always `"pose"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PosePayloadKind;
+
+impl PosePayloadKind {
+    /// `"pose"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "pose";
+}
+
+impl ::std::fmt::Display for PosePayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PosePayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for PosePayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(PosePayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PosePayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(PosePayloadKind::VALUE),
+            )
+            .map(|()| PosePayloadKind)
     }
 }

@@ -4,14 +4,14 @@
 /// Payload of `reading` (received on `vehicles/{vehicleId}/sensors/{sensor-id}`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReadingPayload {
-    pub kind: ::std::string::String,
+    pub kind: ReadingPayloadKind,
     pub value: f64,
 }
 
 /// Payload of `status` (received on `vehicles/{vehicleId}/status`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct StatusPayload {
-    pub kind: ::std::string::String,
+    pub kind: StatusPayloadKind,
     /// Speed in km/h.
     pub speed: f64,
 }
@@ -50,5 +50,83 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"reading"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReadingPayloadKind;
+
+impl ReadingPayloadKind {
+    /// `"reading"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "reading";
+}
+
+impl ::std::fmt::Display for ReadingPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ReadingPayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for ReadingPayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(ReadingPayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReadingPayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(ReadingPayloadKind::VALUE),
+            )
+            .map(|()| ReadingPayloadKind)
+    }
+}
+
+/// Always `"status"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatusPayloadKind;
+
+impl StatusPayloadKind {
+    /// `"status"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "status";
+}
+
+impl ::std::fmt::Display for StatusPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&StatusPayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for StatusPayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(StatusPayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for StatusPayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(StatusPayloadKind::VALUE),
+            )
+            .map(|()| StatusPayloadKind)
     }
 }

@@ -9,130 +9,12 @@ pub struct AdoptionPayload {
     pub pets: ::std::vec::Vec<Animal>,
 }
 
-/// `AdoptionPayloadKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum AdoptionPayloadKind {
-    #[serde(rename = "adoption")]
-    Adoption,
-}
-
-impl ::std::fmt::Display for AdoptionPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Adoption => f.write_str("adoption"),
-        }
-    }
-}
-
-impl ::std::str::FromStr for AdoptionPayloadKind {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "adoption" => Ok(Self::Adoption),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for AdoptionPayloadKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for AdoptionPayloadKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `Bird`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Bird {
     pub kind: BirdKind,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub wingspan: ::std::option::Option<f64>,
-}
-
-/// `BirdKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum BirdKind {
-    #[serde(rename = "bird")]
-    Bird,
-}
-
-impl ::std::fmt::Display for BirdKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Bird => f.write_str("bird"),
-        }
-    }
-}
-
-impl ::std::str::FromStr for BirdKind {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "bird" => Ok(Self::Bird),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for BirdKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for BirdKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 
 /// `Box`
@@ -178,70 +60,11 @@ pub struct Letter {
 }
 
 /// `Snake`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Snake {
     pub kind: SnakeKind,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub length: ::std::option::Option<f64>,
-}
-
-/// `SnakeKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum SnakeKind {
-    #[serde(rename = "snake")]
-    Snake,
-}
-
-impl ::std::fmt::Display for SnakeKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Snake => f.write_str("snake"),
-        }
-    }
-}
-
-impl ::std::str::FromStr for SnakeKind {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "snake" => Ok(Self::Snake),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for SnakeKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for SnakeKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 
 /// Error types.
@@ -278,6 +101,123 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"adoption"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AdoptionPayloadKind;
+
+impl AdoptionPayloadKind {
+    /// `"adoption"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "adoption";
+}
+
+impl ::std::fmt::Display for AdoptionPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&AdoptionPayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for AdoptionPayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(AdoptionPayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AdoptionPayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(AdoptionPayloadKind::VALUE),
+            )
+            .map(|()| AdoptionPayloadKind)
+    }
+}
+
+/// Always `"bird"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BirdKind;
+
+impl BirdKind {
+    /// `"bird"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "bird";
+}
+
+impl ::std::fmt::Display for BirdKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&BirdKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for BirdKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(BirdKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BirdKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(BirdKind::VALUE),
+            )
+            .map(|()| BirdKind)
+    }
+}
+
+/// Always `"snake"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SnakeKind;
+
+impl SnakeKind {
+    /// `"snake"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "snake";
+}
+
+impl ::std::fmt::Display for SnakeKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SnakeKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for SnakeKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(SnakeKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SnakeKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(SnakeKind::VALUE),
+            )
+            .map(|()| SnakeKind)
     }
 }
 

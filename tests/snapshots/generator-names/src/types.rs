@@ -16,19 +16,19 @@ pub struct Box {
 }
 
 /// Payload of `handler` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct HandlerPayload {
-    pub kind: ::std::string::String,
+    pub kind: HandlerPayloadKind,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub on_unknown: ::std::option::Option<::std::string::String>,
 }
 
 /// Payload of `incoming` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Incoming {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api: ::std::option::Option<Api>,
-    pub kind: ::std::string::String,
+    pub kind: IncomingKind,
 }
 
 /// `Option`
@@ -45,11 +45,11 @@ pub struct Option {
 }
 
 /// Payload of `unknown` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Result {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub boxed: ::std::option::Option<Box>,
-    pub kind: ::std::string::String,
+    pub kind: ResultKind,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -97,5 +97,122 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"handler"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HandlerPayloadKind;
+
+impl HandlerPayloadKind {
+    /// `"handler"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "handler";
+}
+
+impl ::std::fmt::Display for HandlerPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&HandlerPayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for HandlerPayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(HandlerPayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for HandlerPayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(HandlerPayloadKind::VALUE),
+            )
+            .map(|()| HandlerPayloadKind)
+    }
+}
+
+/// Always `"incoming"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncomingKind;
+
+impl IncomingKind {
+    /// `"incoming"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "incoming";
+}
+
+impl ::std::fmt::Display for IncomingKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&IncomingKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for IncomingKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(IncomingKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for IncomingKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(IncomingKind::VALUE),
+            )
+            .map(|()| IncomingKind)
+    }
+}
+
+/// Always `"result"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResultKind;
+
+impl ResultKind {
+    /// `"result"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "result";
+}
+
+impl ::std::fmt::Display for ResultKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ResultKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for ResultKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(ResultKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResultKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(ResultKind::VALUE),
+            )
+            .map(|()| ResultKind)
     }
 }

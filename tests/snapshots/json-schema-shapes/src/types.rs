@@ -33,7 +33,7 @@ pub struct All {
 }
 
 /// `AllAny`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum AllAny {
     Integer(i64),
@@ -56,7 +56,7 @@ impl ::std::convert::From<i64> for AllAny {
 }
 
 /// `AllLabelsValue`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum AllLabelsValue {
     Variant0(::std::string::String),
@@ -111,5 +111,71 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AllAny {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_union(
+            deserializer,
+            "AllAny",
+            &[
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Integer",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <i64 as ::serde::Deserialize>::deserialize(v)
+                            .map(AllAny::Integer)
+                    },
+                },
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "String",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <::std::string::String as ::serde::Deserialize>::deserialize(v)
+                            .map(AllAny::String)
+                    },
+                },
+            ],
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AllLabelsValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_union(
+            deserializer,
+            "AllLabelsValue",
+            &[
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Variant0",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <::std::string::String as ::serde::Deserialize>::deserialize(v)
+                            .map(AllLabelsValue::Variant0)
+                    },
+                },
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Variant1",
+                    declared: &[],
+                    required: &[],
+                    fallback: true,
+                    decode: |v| {
+                        <::serde_json::Value as ::serde::Deserialize>::deserialize(v)
+                            .map(AllLabelsValue::Variant1)
+                    },
+                },
+            ],
+        )
     }
 }

@@ -15,7 +15,7 @@ pub struct OrderCancelledHeaders {
 /// Payload of `orderCancelled` (received on `orders`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderCancelledPayload {
-    pub event: ::std::string::String,
+    pub event: OrderCancelledPayloadEvent,
     pub id: ::std::string::String,
 }
 
@@ -34,7 +34,7 @@ pub struct OrderPlacedHeaders {
 /// Payload of `orderPlaced` (received on `orders`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
-    pub event: ::std::string::String,
+    pub event: OrderPlacedPayloadEvent,
     pub id: ::std::string::String,
 }
 
@@ -72,5 +72,89 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"cancelled"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrderCancelledPayloadEvent;
+
+impl OrderCancelledPayloadEvent {
+    /// `"cancelled"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "cancelled";
+}
+
+impl ::std::fmt::Display for OrderCancelledPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&OrderCancelledPayloadEvent::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for OrderCancelledPayloadEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(
+                OrderCancelledPayloadEvent::VALUE,
+            ),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for OrderCancelledPayloadEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    OrderCancelledPayloadEvent::VALUE,
+                ),
+            )
+            .map(|()| OrderCancelledPayloadEvent)
+    }
+}
+
+/// Always `"placed"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrderPlacedPayloadEvent;
+
+impl OrderPlacedPayloadEvent {
+    /// `"placed"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "placed";
+}
+
+impl ::std::fmt::Display for OrderPlacedPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&OrderPlacedPayloadEvent::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for OrderPlacedPayloadEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(OrderPlacedPayloadEvent::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for OrderPlacedPayloadEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    OrderPlacedPayloadEvent::VALUE,
+                ),
+            )
+            .map(|()| OrderPlacedPayloadEvent)
     }
 }

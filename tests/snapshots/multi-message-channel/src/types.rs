@@ -7,8 +7,7 @@
 pub struct ErrorPayload {
     /// Numeric error code.
     pub code: i64,
-    /// Discriminator.
-    pub event: ::std::string::String,
+    pub event: ErrorPayloadEvent,
     /// Human-readable explanation.
     pub message: ::std::string::String,
     /// Suggested wait before retrying, in milliseconds.
@@ -20,8 +19,7 @@ pub struct ErrorPayload {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatPayload {
-    /// Discriminator.
-    pub event: ::std::string::String,
+    pub event: HeartbeatPayloadEvent,
     /// Monotonic frame counter.
     pub sequence: i64,
     /// Server clock at send time.
@@ -33,8 +31,7 @@ pub struct HeartbeatPayload {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TradePayload {
-    /// Discriminator.
-    pub event: ::std::string::String,
+    pub event: TradePayloadEvent,
     /// Execution price in quote currency.
     pub price: f64,
     /// Executed quantity in base currency.
@@ -80,5 +77,130 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Discriminator.
+///
+/// Always `"error"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ErrorPayloadEvent;
+
+impl ErrorPayloadEvent {
+    /// `"error"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "error";
+}
+
+impl ::std::fmt::Display for ErrorPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ErrorPayloadEvent::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for ErrorPayloadEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(ErrorPayloadEvent::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ErrorPayloadEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(ErrorPayloadEvent::VALUE),
+            )
+            .map(|()| ErrorPayloadEvent)
+    }
+}
+
+/// Discriminator.
+///
+/// Always `"heartbeat"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HeartbeatPayloadEvent;
+
+impl HeartbeatPayloadEvent {
+    /// `"heartbeat"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "heartbeat";
+}
+
+impl ::std::fmt::Display for HeartbeatPayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&HeartbeatPayloadEvent::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for HeartbeatPayloadEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(HeartbeatPayloadEvent::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for HeartbeatPayloadEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    HeartbeatPayloadEvent::VALUE,
+                ),
+            )
+            .map(|()| HeartbeatPayloadEvent)
+    }
+}
+
+/// Discriminator.
+///
+/// Always `"trade"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TradePayloadEvent;
+
+impl TradePayloadEvent {
+    /// `"trade"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "trade";
+}
+
+impl ::std::fmt::Display for TradePayloadEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TradePayloadEvent::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for TradePayloadEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(TradePayloadEvent::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TradePayloadEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(TradePayloadEvent::VALUE),
+            )
+            .map(|()| TradePayloadEvent)
     }
 }

@@ -36,7 +36,7 @@ impl ::std::convert::From<
 }
 
 /// `DictionaryValue`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum DictionaryValue {
     String(::std::string::String),
@@ -50,7 +50,7 @@ impl ::std::convert::From<Dictionary> for DictionaryValue {
 }
 
 /// A number, or an operation on two expressions.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum Expression {
     Number(f64),
@@ -78,7 +78,7 @@ pub struct Group {
 }
 
 /// A number, a string or a list of more of them.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum Json {
     Number(f64),
@@ -129,7 +129,7 @@ impl ::std::convert::From<
 }
 
 /// `LabelsValue`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum LabelsValue {
     Variant0(Labels),
@@ -223,5 +223,146 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DictionaryValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_union(
+            deserializer,
+            "DictionaryValue",
+            &[
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "String",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <::std::string::String as ::serde::Deserialize>::deserialize(v)
+                            .map(DictionaryValue::String)
+                    },
+                },
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Dictionary",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <Dictionary as ::serde::Deserialize>::deserialize(v)
+                            .map(DictionaryValue::Dictionary)
+                    },
+                },
+            ],
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Expression {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_union(
+            deserializer,
+            "Expression",
+            &[
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Number",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <f64 as ::serde::Deserialize>::deserialize(v)
+                            .map(Expression::Number)
+                    },
+                },
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Operation",
+                    declared: &["left", "op", "right"],
+                    required: &["left", "op", "right"],
+                    fallback: false,
+                    decode: |v| {
+                        <Operation as ::serde::Deserialize>::deserialize(v)
+                            .map(Expression::Operation)
+                    },
+                },
+            ],
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Json {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_union(
+            deserializer,
+            "Json",
+            &[
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Number",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <f64 as ::serde::Deserialize>::deserialize(v).map(Json::Number)
+                    },
+                },
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "String",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <::std::string::String as ::serde::Deserialize>::deserialize(v)
+                            .map(Json::String)
+                    },
+                },
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Array",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <::std::vec::Vec<Json> as ::serde::Deserialize>::deserialize(v)
+                            .map(Json::Array)
+                    },
+                },
+            ],
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for LabelsValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_union(
+            deserializer,
+            "LabelsValue",
+            &[
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Variant0",
+                    declared: &[],
+                    required: &[],
+                    fallback: false,
+                    decode: |v| {
+                        <Labels as ::serde::Deserialize>::deserialize(v)
+                            .map(LabelsValue::Variant0)
+                    },
+                },
+                ::asyncapi_runtime::__private::Alternative {
+                    name: "Variant1",
+                    declared: &[],
+                    required: &[],
+                    fallback: true,
+                    decode: |v| {
+                        <::serde_json::Value as ::serde::Deserialize>::deserialize(v)
+                            .map(LabelsValue::Variant1)
+                    },
+                },
+            ],
+        )
     }
 }

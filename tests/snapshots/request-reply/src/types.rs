@@ -9,65 +9,6 @@ pub struct PingPayload {
     pub type_: PingPayloadType,
 }
 
-/// `PingPayloadType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum PingPayloadType {
-    #[serde(rename = "ping")]
-    Ping,
-}
-
-impl ::std::fmt::Display for PingPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Ping => f.write_str("ping"),
-        }
-    }
-}
-
-impl ::std::str::FromStr for PingPayloadType {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ping" => Ok(Self::Ping),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for PingPayloadType {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for PingPayloadType {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Payload of `pong` (received on `rpc`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PongPayload {
@@ -75,7 +16,7 @@ pub struct PongPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub latency_ms: ::std::option::Option<f64>,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: PongPayloadType,
 }
 
 /// Payload of `tick` (received on `rpc`).
@@ -83,7 +24,7 @@ pub struct PongPayload {
 pub struct TickPayload {
     pub n: i64,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: TickPayloadType,
 }
 
 /// Error types.
@@ -120,5 +61,122 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"ping"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PingPayloadType;
+
+impl PingPayloadType {
+    /// `"ping"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "ping";
+}
+
+impl ::std::fmt::Display for PingPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for PingPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PingPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
+            )
+            .map(|()| PingPayloadType)
+    }
+}
+
+/// Always `"pong"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PongPayloadType;
+
+impl PongPayloadType {
+    /// `"pong"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "pong";
+}
+
+impl ::std::fmt::Display for PongPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PongPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for PongPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PongPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
+            )
+            .map(|()| PongPayloadType)
+    }
+}
+
+/// Always `"tick"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TickPayloadType;
+
+impl TickPayloadType {
+    /// `"tick"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "tick";
+}
+
+impl ::std::fmt::Display for TickPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&TickPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for TickPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TickPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
+            )
+            .map(|()| TickPayloadType)
     }
 }

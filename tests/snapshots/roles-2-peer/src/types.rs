@@ -9,130 +9,12 @@ pub struct OrderPayload {
     pub symbol: ::std::string::String,
 }
 
-/// `OrderPayloadKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum OrderPayloadKind {
-    #[serde(rename = "order")]
-    Order,
-}
-
-impl ::std::fmt::Display for OrderPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Order => f.write_str("order"),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OrderPayloadKind {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "order" => Ok(Self::Order),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for OrderPayloadKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for OrderPayloadKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Payload of `price` (received on `prices`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PricePayload {
     pub kind: PricePayloadKind,
     pub price: f64,
     pub symbol: ::std::string::String,
-}
-
-/// `PricePayloadKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-pub enum PricePayloadKind {
-    #[serde(rename = "price")]
-    Price,
-}
-
-impl ::std::fmt::Display for PricePayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Price => f.write_str("price"),
-        }
-    }
-}
-
-impl ::std::str::FromStr for PricePayloadKind {
-    type Err = self::error::ConversionError;
-
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "price" => Ok(Self::Price),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for PricePayloadKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for PricePayloadKind {
-    type Error = self::error::ConversionError;
-
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 
 /// Error types.
@@ -169,5 +51,83 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"order"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrderPayloadKind;
+
+impl OrderPayloadKind {
+    /// `"order"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "order";
+}
+
+impl ::std::fmt::Display for OrderPayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&OrderPayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for OrderPayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(OrderPayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for OrderPayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(OrderPayloadKind::VALUE),
+            )
+            .map(|()| OrderPayloadKind)
+    }
+}
+
+/// Always `"price"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PricePayloadKind;
+
+impl PricePayloadKind {
+    /// `"price"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "price";
+}
+
+impl ::std::fmt::Display for PricePayloadKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PricePayloadKind::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for PricePayloadKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(PricePayloadKind::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PricePayloadKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(PricePayloadKind::VALUE),
+            )
+            .map(|()| PricePayloadKind)
     }
 }

@@ -6,7 +6,7 @@
 pub struct LoginPayload {
     pub token: ::std::string::String,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: LoginPayloadType,
 }
 
 /// Payload of `ping` (received on `/`).
@@ -14,7 +14,7 @@ pub struct LoginPayload {
 pub struct PingPayload {
     pub id: ::std::string::String,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: PingPayloadType,
 }
 
 /// Payload of `pong` (sent on `/`).
@@ -24,7 +24,7 @@ pub struct PongPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: PongPayloadType,
 }
 
 /// Payload of `quote` (sent on `/`).
@@ -33,7 +33,7 @@ pub struct QuotePayload {
     pub price: f64,
     pub symbol: ::std::string::String,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: QuotePayloadType,
 }
 
 /// Payload of `refused` (sent on `/`).
@@ -42,7 +42,7 @@ pub struct RefusedPayload {
     pub id: ::std::string::String,
     pub reason: ::std::string::String,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: RefusedPayloadType,
 }
 
 /// Payload of `subscribe` (received on `/`).
@@ -51,7 +51,7 @@ pub struct SubscribePayload {
     pub id: ::std::string::String,
     pub symbol: ::std::string::String,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: SubscribePayloadType,
 }
 
 /// Payload of `subscribed` (sent on `/`).
@@ -60,7 +60,7 @@ pub struct SubscribedPayload {
     pub id: ::std::string::String,
     pub symbol: ::std::string::String,
     #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+    pub type_: SubscribedPayloadType,
 }
 
 /// Error types.
@@ -97,5 +97,280 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+
+/// Always `"login"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LoginPayloadType;
+
+impl LoginPayloadType {
+    /// `"login"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "login";
+}
+
+impl ::std::fmt::Display for LoginPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&LoginPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for LoginPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(LoginPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for LoginPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(LoginPayloadType::VALUE),
+            )
+            .map(|()| LoginPayloadType)
+    }
+}
+
+/// Always `"ping"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PingPayloadType;
+
+impl PingPayloadType {
+    /// `"ping"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "ping";
+}
+
+impl ::std::fmt::Display for PingPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PingPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for PingPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PingPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
+            )
+            .map(|()| PingPayloadType)
+    }
+}
+
+/// Always `"pong"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PongPayloadType;
+
+impl PongPayloadType {
+    /// `"pong"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "pong";
+}
+
+impl ::std::fmt::Display for PongPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&PongPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for PongPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PongPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
+            )
+            .map(|()| PongPayloadType)
+    }
+}
+
+/// Always `"quote"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QuotePayloadType;
+
+impl QuotePayloadType {
+    /// `"quote"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "quote";
+}
+
+impl ::std::fmt::Display for QuotePayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&QuotePayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for QuotePayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(QuotePayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuotePayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(QuotePayloadType::VALUE),
+            )
+            .map(|()| QuotePayloadType)
+    }
+}
+
+/// Always `"refused"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RefusedPayloadType;
+
+impl RefusedPayloadType {
+    /// `"refused"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "refused";
+}
+
+impl ::std::fmt::Display for RefusedPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&RefusedPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for RefusedPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(RefusedPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RefusedPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(RefusedPayloadType::VALUE),
+            )
+            .map(|()| RefusedPayloadType)
+    }
+}
+
+/// Always `"subscribe"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscribePayloadType;
+
+impl SubscribePayloadType {
+    /// `"subscribe"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "subscribe";
+}
+
+impl ::std::fmt::Display for SubscribePayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SubscribePayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for SubscribePayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(SubscribePayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SubscribePayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(SubscribePayloadType::VALUE),
+            )
+            .map(|()| SubscribePayloadType)
+    }
+}
+
+/// Always `"subscribed"`: the type holds no data, writes the value by itself and accepts no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscribedPayloadType;
+
+impl SubscribedPayloadType {
+    /// `"subscribed"`, the value the document pins this member to.
+    pub const VALUE: &'static str = "subscribed";
+}
+
+impl ::std::fmt::Display for SubscribedPayloadType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&SubscribedPayloadType::VALUE, f)
+    }
+}
+
+impl ::serde::Serialize for SubscribedPayloadType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::asyncapi_runtime::__private::serialize_constant(
+            ::asyncapi_runtime::__private::Constant::Str(SubscribedPayloadType::VALUE),
+            serializer,
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SubscribedPayloadType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::asyncapi_runtime::__private::deserialize_constant(
+                deserializer,
+                ::asyncapi_runtime::__private::Constant::Str(
+                    SubscribedPayloadType::VALUE,
+                ),
+            )
+            .map(|()| SubscribedPayloadType)
     }
 }

@@ -28,7 +28,8 @@ async fn session(mut conn: Connection, logins: Arc<AtomicUsize>) {
         }
         _ => return conn.close(4001, "log in first").await,
     }
-    let quote = |price| server_types::QuotePayload { type_: "quote".into(), symbol: "BTC-EUR".into(), price };
+    let quote =
+        |price| server_types::QuotePayload { type_: server_types::QuotePayloadType, symbol: "BTC-EUR".into(), price };
     let sender = conn.sender();
     let pushed = async {
         sender.send(quote(1.0)).await?;
@@ -42,12 +43,13 @@ async fn session(mut conn: Connection, logins: Arc<AtomicUsize>) {
     while let Some(Ok(request)) = conn.recv().await {
         let answered = match &request {
             ServerIncoming::Ping(ping) => {
-                let pong = server_types::PongPayload { type_: "pong".into(), id: ping.id.clone(), time: None };
+                let pong =
+                    server_types::PongPayload { type_: server_types::PongPayloadType, id: ping.id.clone(), time: None };
                 conn.reply(&request, pong).await
             }
             ServerIncoming::Subscribe(s) if s.symbol == "BTC-EUR" => {
                 let ok = server_types::SubscribedPayload {
-                    type_: "subscribed".into(),
+                    type_: server_types::SubscribedPayloadType,
                     id: s.id.clone(),
                     symbol: s.symbol.clone(),
                 };
@@ -55,7 +57,7 @@ async fn session(mut conn: Connection, logins: Arc<AtomicUsize>) {
             }
             ServerIncoming::Subscribe(s) => {
                 let no = server_types::RefusedPayload {
-                    type_: "refused".into(),
+                    type_: server_types::RefusedPayloadType,
                     id: s.id.clone(),
                     reason: format!("unknown symbol {}", s.symbol),
                 };
@@ -85,7 +87,7 @@ async fn next_quote(client: &mut Client) -> f64 {
 }
 
 fn subscribe(id: &str, symbol: &str) -> types::SubscribePayload {
-    types::SubscribePayload { type_: "subscribe".into(), id: id.into(), symbol: symbol.into() }
+    types::SubscribePayload { type_: types::SubscribePayloadType, id: id.into(), symbol: symbol.into() }
 }
 
 #[tokio::test]
@@ -96,7 +98,7 @@ async fn a_generated_client_and_server_talk() {
         .serve(([127, 0, 0, 1], 0).into(), move |conn| session(conn, Arc::clone(&counted)))
         .await
         .expect("the server starts");
-    let login = types::LoginPayload { type_: "login".into(), token: "good-token".into() };
+    let login = types::LoginPayload { type_: types::LoginPayloadType, token: "good-token".into() };
     let config = ClientConfig::new(server.url())
         .with_on_connect(login)
         .with_backoff(Duration::from_millis(10), Duration::from_millis(50));
@@ -114,7 +116,7 @@ async fn a_generated_client_and_server_talk() {
     }
     assert_eq!(next_quote(&mut client).await, 2.0);
 
-    let ping = types::PingPayload { type_: "ping".into(), id: "r-7".into() };
+    let ping = types::PingPayload { type_: types::PingPayloadType, id: "r-7".into() };
     let pong = tokio::time::timeout(WAIT, client.request_ping(ping)).await.expect("in time").expect("a pong");
     assert_eq!(pong.id, "r-7");
     assert_eq!(MessageKind::Pong.name(), "pong");
