@@ -15,7 +15,7 @@ use std::fmt;
 use std::time::Duration;
 
 use ctechnology_rt::Incoming;
-use ctechnology_rt::types::{EnvelopeHeader, VehicleStatus, VehicleStatusPayload};
+use ctechnology_rt::types::{self, VehicleStatus, VehicleStatusPayload, VehicleStatusPayloadHeader};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
@@ -23,9 +23,6 @@ use crate::login::{Login, LoginError};
 
 /// The API version every path of this crate uses (D2).
 const VERSION_PATH: &str = "/api/v2.2";
-
-/// The channel of vehicle status frames, for re-read statuses.
-const STATUS_CHANNEL: &str = "vehicle/status";
 
 /// How [`Rest`] authenticates.
 #[derive(Clone, Debug)]
@@ -265,11 +262,10 @@ impl Rest {
     pub async fn vehicle_status(&self, vehicle_id: &str) -> Result<VehicleStatusPayload, Error> {
         let url = self.status_url(vehicle_id)?;
         let answer: Answer<VehicleStatus> = self.read(url.clone()).await?;
-        let header = EnvelopeHeader {
+        let header = VehicleStatusPayloadHeader {
             api_version: answer.header.api_version,
-            channel: STATUS_CHANNEL.to_owned(),
-            type_: None,
             uri: Some(url.to_string()),
+            ..VehicleStatusPayloadHeader::default()
         };
         Ok(VehicleStatusPayload { data: answer.data, header })
     }
@@ -277,44 +273,25 @@ impl Rest {
     /// The resource `message` was pushed from, read again at its `header.uri`: the same message
     /// with the REST answer's `data` (the rest of the header as pushed).
     pub async fn reread(&self, message: &Incoming) -> Result<Incoming, Error> {
-        fn uri(header: &EnvelopeHeader) -> Result<&str, Error> {
-            header.uri.as_deref().ok_or_else(|| {
-                Error::NoResource(format!("the `{}` frame carries no `header.uri` to re-read", header.channel))
-            })
-        }
-        fn with_version(header: &EnvelopeHeader, rest: Header) -> EnvelopeHeader {
-            EnvelopeHeader { api_version: rest.api_version.or_else(|| header.api_version.clone()), ..header.clone() }
+        // Every pushed message has a header type of its own (its `channel` is a constant) with
+        // the same members; the REST answer replaces `data` and fills in a missing `api_version`.
+        macro_rules! reread {
+            ($variant:ident, $payload:ident, $m:expr) => {{
+                let header = &$m.header;
+                let uri = header.uri.as_deref().ok_or_else(|| {
+                    Error::NoResource(format!("the `{}` frame carries no `header.uri` to re-read", header.channel))
+                })?;
+                let answer = self.get(uri).await?;
+                let mut header = header.clone();
+                header.api_version = answer.header.api_version.or(header.api_version);
+                Incoming::$variant(Box::new(types::$payload { data: answer.data, header }))
+            }};
         }
         Ok(match message {
-            Incoming::VehicleStatus(m) => {
-                let answer = self.get(uri(&m.header)?).await?;
-                let header = with_version(&m.header, answer.header);
-                Incoming::VehicleStatus(Box::new(VehicleStatusPayload { data: answer.data, header }))
-            }
-            Incoming::Notification(m) => {
-                let answer = self.get(uri(&m.header)?).await?;
-                let header = with_version(&m.header, answer.header);
-                Incoming::Notification(Box::new(ctechnology_rt::types::NotificationPayload {
-                    data: answer.data,
-                    header,
-                }))
-            }
-            Incoming::VehicleProfile(m) => {
-                let answer = self.get(uri(&m.header)?).await?;
-                let header = with_version(&m.header, answer.header);
-                Incoming::VehicleProfile(Box::new(ctechnology_rt::types::VehicleProfilePayload {
-                    data: answer.data,
-                    header,
-                }))
-            }
-            Incoming::VehicleAction(m) => {
-                let answer = self.get(uri(&m.header)?).await?;
-                let header = with_version(&m.header, answer.header);
-                Incoming::VehicleAction(Box::new(ctechnology_rt::types::VehicleActionPayload {
-                    data: answer.data,
-                    header,
-                }))
-            }
+            Incoming::VehicleStatus(m) => reread!(VehicleStatus, VehicleStatusPayload, m),
+            Incoming::Notification(m) => reread!(Notification, NotificationPayload, m),
+            Incoming::VehicleProfile(m) => reread!(VehicleProfile, VehicleProfilePayload, m),
+            Incoming::VehicleAction(m) => reread!(VehicleAction, VehicleActionPayload, m),
             other => {
                 let name = other.kind().map_or("unknown", |k| k.name());
                 return Err(Error::NoResource(format!("a `{name}` message has no REST resource to re-read")));

@@ -31,7 +31,7 @@ async fn a_status_decodes_into_the_payload_type_of_the_pushed_message() {
             panic!("example {n} is a vehicle status frame");
         };
         assert_eq!(status.data, pushed.data, "example {n}: the REST `data` is the pushed `data`");
-        assert_eq!(status.header.channel, "vehicle/status");
+        assert_eq!(status.header.channel.to_string(), "vehicle/status");
         assert_eq!(status.header.uri, Some(format!("{}/api/v2.2/vehicle/{id}/status", server.url)));
         assert_eq!(status.header.api_version.as_deref(), Some("v2.2"));
         assert_eq!(server.log(|l| l.authorizations.clone()), ["Token abc"]);
