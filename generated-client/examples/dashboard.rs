@@ -27,6 +27,8 @@
 
 #[path = "dashboard/board.rs"]
 mod board;
+#[path = "common/service.rs"]
+mod service;
 
 use std::convert::Infallible;
 use std::io::{IsTerminal as _, Write as _};
@@ -46,7 +48,7 @@ use ctechnology_rest::login::Login;
 use ctechnology_rt::MessageKind;
 use ctechnology_rt::client::{Client, ClientConfig, Error, Event};
 use ctechnology_rt::mock::MockBroker;
-use ctechnology_rt::servers::{EXAMPLES, SERVERS};
+use ctechnology_rt::servers::EXAMPLES;
 use ctechnology_rt::types::AuthRequest;
 use futures_util::stream::Stream;
 use tokio::sync::watch;
@@ -82,19 +84,15 @@ struct Args {
     interval: Duration,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         stale: 15 * 60,
-        url: env("CTECH_URL"),
-        token: env("CTECH_TOKEN"),
-        email: env("CTECH_EMAIL"),
-        password: env("CTECH_PASSWORD"),
-        api: env("CTECH_API").unwrap_or_else(|| API.to_owned()),
+        url: service::env("CTECH_URL"),
+        token: service::env("CTECH_TOKEN"),
+        email: service::env("CTECH_EMAIL"),
+        password: service::env("CTECH_PASSWORD"),
+        api: service::env("CTECH_API").unwrap_or_else(|| API.to_owned()),
         replay: None,
         interval: Duration::from_millis(500),
     };
@@ -137,23 +135,6 @@ fn parse_args() -> Result<Args, String> {
         return Err(format!("--url needs credentials: pass --token or --email and --password\n{USAGE}"));
     }
     Ok(args)
-}
-
-/// The client of the real service at `url` (or the document's first server), with the handshake
-/// headers the document names (the service refuses a handshake without `Origin`).
-fn service_config(url: Option<String>) -> Result<ClientConfig, String> {
-    let url = url
-        .or_else(|| SERVERS.first().map(|s| s.url.to_owned()))
-        .ok_or(format!("no server URL: pass --url\n{USAGE}"))?;
-    let headers = SERVERS.first().map(|s| s.headers).unwrap_or_default();
-    Ok(headers.iter().fold(ClientConfig::new(url), |config, (name, value)| config.with_header(*name, *value)))
-}
-
-/// The auth frame for `token` (`Token ` is added unless the value already has it).
-fn auth(token: &str) -> AuthRequest {
-    let token = token.trim();
-    let value = if token.starts_with("Token ") { token.to_owned() } else { format!("Token {token}") };
-    AuthRequest { authorization: value }
 }
 
 /// The in-process mock broker, pushing the document's examples or the recording at `replay`.
@@ -269,10 +250,10 @@ async fn run(args: Args) -> Result<(), String> {
     // The mock broker lives as long as `run`, when it is used.
     let mut broker = None;
     let config = match (args.token, args.email.zip(args.password)) {
-        (Some(token), _) => service_config(args.url)?.with_on_connect(auth(&token)),
+        (Some(token), _) => service::config(args.url, USAGE)?.with_on_connect(service::auth(&token)),
         (None, Some((email, password))) => {
             let login = Login::new(&args.api, &email, &password)?;
-            service_config(args.url)?.with_on_connect_fn(move |why| {
+            service::config(args.url, USAGE)?.with_on_connect_fn(move |why| {
                 let login = login.clone();
                 async move { login.auth(why).await.map(|auth| vec![auth.into()]) }
             })

@@ -28,6 +28,8 @@
 //! This file is hand-written; `cargo xtask regen` does not touch `examples/`.
 
 mod common;
+#[path = "common/service.rs"]
+mod service;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -40,7 +42,7 @@ use ctechnology_rest::{Credentials, Rest, Token};
 use ctechnology_rt::MessageKind;
 use ctechnology_rt::client::{Client, ClientConfig};
 use ctechnology_rt::mock::MockBroker;
-use ctechnology_rt::servers::{EXAMPLES, SERVERS};
+use ctechnology_rt::servers::EXAMPLES;
 use ctechnology_rt::types::AuthRequest;
 use tracing_subscriber::filter::LevelFilter;
 
@@ -62,17 +64,13 @@ struct Args {
     resync_every: Option<Duration>,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        url: env("CTECH_URL"),
-        token: env("CTECH_TOKEN"),
-        email: env("CTECH_EMAIL"),
-        password: env("CTECH_PASSWORD"),
-        api: env("CTECH_API").unwrap_or_else(|| API.to_owned()),
+        url: service::env("CTECH_URL"),
+        token: service::env("CTECH_TOKEN"),
+        email: service::env("CTECH_EMAIL"),
+        password: service::env("CTECH_PASSWORD"),
+        api: service::env("CTECH_API").unwrap_or_else(|| API.to_owned()),
         resync: false,
         resync_every: None,
     };
@@ -107,22 +105,6 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// The client of the real service at `url` (or the document's first server).
-fn service_config(url: Option<String>) -> Result<ClientConfig, String> {
-    let url = url
-        .or_else(|| SERVERS.first().map(|s| s.url.to_owned()))
-        .ok_or(format!("no server URL: pass --url\n{USAGE}"))?;
-    // The service refuses a handshake without the headers its document names (`Origin`), also
-    // on a URL other than the document's, such as a staging server.
-    let headers = SERVERS.first().map(|s| s.headers).unwrap_or_default();
-    Ok(headers.iter().fold(ClientConfig::new(url), |config, (name, value)| config.with_header(*name, *value)))
-}
-
-/// The auth frame for `token` (`Token ` is added unless the value already has it).
-fn auth(token: &str) -> AuthRequest {
-    let token = token.trim();
-    let value = if token.starts_with("Token ") { token.to_owned() } else { format!("Token {token}") };
-    AuthRequest { authorization: value }
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -142,13 +124,13 @@ async fn main() -> ExitCode {
     let mut broker = None;
     let mut standin = None;
     let setup = match (args.token, args.email.zip(args.password), args.url) {
-        (Some(token), _, url) => service_config(url).and_then(|config| {
+        (Some(token), _, url) => service::config(url, USAGE).and_then(|config| {
             let rest = rest(args.resync, &args.api, Token::new(&token))?;
-            Ok((config.with_on_connect(auth(&token)), rest))
+            Ok((config.with_on_connect(service::auth(&token)), rest))
         }),
         (None, Some((email, password)), url) => Login::new(&args.api, &email, &password).and_then(|login| {
             let rest = rest(args.resync, &args.api, login.clone())?;
-            let config = service_config(url)?.with_on_connect_fn(move |why| {
+            let config = service::config(url, USAGE)?.with_on_connect_fn(move |why| {
                 let login = login.clone();
                 async move { login.auth(why).await.map(|auth| vec![auth.into()]) }
             });
