@@ -1,4 +1,4 @@
-//! `asyncapi-codegen`: turns an AsyncAPI 2.x or 3.0 document into a typed Rust client crate.
+//! `asyncapi-codegen`: turns an AsyncAPI 2.x, 3.0 or 3.1 document into a typed Rust client crate.
 //!
 //! The pipeline, one module per stage: [`load`] → [`resolve`] → [`validate`] → [`lower`] (to the [`ir`]) →
 //! [`types`] (typify) → [`emit`] (quote) → [`format`](mod@format) (prettyplease) → [`write`](mod@write).

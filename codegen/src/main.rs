@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use asyncapi_codegen::{Error, Settings, diagnostics, generate, write};
 use clap::{Parser, Subcommand};
 
-/// Generate a typed Rust client crate from an AsyncAPI 2.x or 3.0 document.
+/// Generate a typed Rust client crate from an AsyncAPI 2.x, 3.0 or 3.1 document.
 #[derive(Parser)]
 #[command(name = "asyncapi-codegen", version, about)]
 struct Cli {
