@@ -10,47 +10,10 @@ use std::time::Duration;
 use ctechnology_rt::client::{Client, ClientConfig, Error, Event};
 use ctechnology_rt::mock::{MockBroker, REJECTED};
 use ctechnology_rt::servers::{EXAMPLES, SERVERS};
-use ctechnology_rt::types::AuthRequest;
 use ctechnology_rt::{DecodeError, Incoming, decode};
 
-/// The longest any single step may take before the test fails (never reached when it passes).
-const WAIT: Duration = Duration::from_secs(10);
-const GOOD: &str = r#"{"Authorization": "Token good-3f9a7c"}"#;
-const BAD: &str = r#"{"Authorization": "Token wrong-51be0d"}"#;
-
-fn credentials(frame: &str) -> AuthRequest {
-    serde_json::from_str(frame).expect("the test's credential frames are valid")
-}
-
-fn config(broker: &MockBroker, frame: &str) -> ClientConfig {
-    ClientConfig::new(broker.url())
-        .with_on_connect(credentials(frame))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .with_ping_interval(Duration::from_millis(100))
-}
-
-/// The frames of the document's examples of received messages.
-fn received_examples() -> Vec<&'static str> {
-    EXAMPLES.iter().filter(|e| e.received).map(|e| e.json).collect()
-}
-
-/// A broker that accepts `GOOD` and pushes `frames` as fast as the socket takes them.
-async fn broker_with(frames: &[&str]) -> MockBroker {
-    MockBroker::builder()
-        .accept_frame(GOOD)
-        .frames(frames.iter().copied())
-        .interval(Duration::ZERO)
-        .start()
-        .await
-        .expect("the mock broker starts")
-}
-
-async fn next(client: &mut Client) -> Result<Event, Error> {
-    tokio::time::timeout(WAIT, client.recv())
-        .await
-        .expect("an event arrives in time")
-        .expect("the client is still running")
-}
+mod support;
+use support::{BAD, GOOD, WAIT, broker_with, config, credentials, next, received_examples};
 
 /// The next message, skipping lifecycle events.
 async fn next_message(client: &mut Client) -> Incoming {
@@ -377,49 +340,6 @@ async fn a_recorded_stream_is_replayed_in_order() {
 }
 
 /// A log sink the test can read back.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn credentials_never_appear_in_logs() {
-    use tracing_subscriber::util::SubscriberInitExt as _;
-    let sink = Captured::default();
-    let writer = sink.clone();
-    // The runtime has one thread, so the client's and the broker's tasks log here too.
-    let _guard = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
-        .with_ansi(false)
-        .set_default();
-    let examples = received_examples();
-    let broker = broker_with(&examples[..1]).await;
-    for frame in [GOOD, BAD] {
-        let mut client = Client::connect(config(&broker, frame)).expect("valid configuration");
-        loop {
-            match next(&mut client).await {
-                Ok(Event::Message(_)) | Err(Error::Rejected { .. }) => break,
-                Ok(_) => {}
-                Err(error) => panic!("unexpected {error}"),
-            }
-        }
-        client.shutdown().await;
-    }
-    broker.shutdown().await;
-    let logs = String::from_utf8_lossy(&sink.0.lock().expect("not poisoned")).into_owned();
-    assert!(logs.contains("connected"), "the test captured the client's logs: {logs}");
-    assert!(!logs.contains("good-3f9a7c") && !logs.contains("wrong-51be0d"), "{logs}");
-}
-
 #[tokio::test]
 async fn a_server_that_never_answers_the_handshake_times_out_and_is_retried() {
     // Accepts TCP connections and then says nothing.
