@@ -28,7 +28,7 @@ pub use error::{Error, Location, Result, Warning};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use templates::Runtime;
+pub use templates::{Runtime, TypesFrom};
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -41,6 +41,7 @@ pub struct Settings {
     spec_display: Option<String>,
     regen_command: String,
     runtime: Runtime,
+    types_from: Option<TypesFrom>,
     references: resolve::Options,
     typify: types::run::Runner,
 }
@@ -57,6 +58,7 @@ impl Settings {
             spec_display: None,
             regen_command: "asyncapi-codegen generate".into(),
             runtime: Runtime::default(),
+            types_from: None,
             references: resolve::Options::default(),
             typify: types::run::Runner::InProcess,
         }
@@ -66,6 +68,15 @@ impl Settings {
     /// [`Runtime::Vendored`]).
     pub fn with_runtime(mut self, runtime: Runtime) -> Self {
         self.runtime = runtime;
+        self
+    }
+
+    /// Takes the payload types from `from`, a crate generated from the same document (usually
+    /// for the other role), instead of generating them again: the generated `types` module
+    /// re-exports that crate's, so values pass between the two sides as they are, and fails to
+    /// compile if that crate's types are no longer the ones this crate was generated for.
+    pub fn with_types_from(mut self, from: TypesFrom) -> Self {
+        self.types_from = Some(from);
         self
     }
 
@@ -215,7 +226,11 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut files = BTreeMap::new();
     let rust = |tokens, what: &str| format::rust_file(tokens, &banner, what);
     files.insert(PathBuf::from("src/lib.rs"), rust(modules.lib, "src/lib.rs")?);
-    files.insert(PathBuf::from("src/types.rs"), format::syntax_file(types.file, &banner));
+    let types_rs = match &settings.types_from {
+        None => format::syntax_file(types.file, &banner),
+        Some(from) => rust(emit::shared_types(from, types.fingerprint), "src/types.rs")?,
+    };
+    files.insert(PathBuf::from("src/types.rs"), types_rs);
     for (name, tokens) in modules.files {
         let path = format!("src/{name}.rs");
         files.insert(PathBuf::from(&path), rust(tokens, &path)?);
@@ -235,19 +250,22 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
         files.extend(templates::vendored_runtime(&banner)?);
     }
     let spec_display = settings.spec_display();
+    let own_types = settings.types_from.is_none();
     let cx = templates::Context {
         crate_name: &crate_name,
         lib_name: &lib_name,
         spec: &spec_display,
         regen_command: &settings.regen_command,
         api: &lowered.api,
-        uses_uuid: types.uses_uuid,
-        uses_regress: types.uses_regress,
-        uses_chrono: types.uses_chrono,
+        // Types re-exported from another crate need nothing here.
+        uses_uuid: types.uses_uuid && own_types,
+        uses_regress: types.uses_regress && own_types,
+        uses_chrono: types.uses_chrono && own_types,
         has_example_tests,
         channel_rows: templates::ChannelRow::of(&lowered.api),
         runtime: settings.runtime.describe(),
         runtime_dependency: settings.runtime.dependency(),
+        types_from: settings.types_from.as_ref().map(|from| (from.package.clone(), from.dependency())),
         keep_below: write::KEEP_BELOW,
     };
     files.insert(PathBuf::from("Cargo.toml"), templates::cargo_toml(&cx)?);

@@ -69,9 +69,15 @@ struct Generate {
     ref_map: Vec<(String, PathBuf)>,
     /// How the crate reaches the `asyncapi-runtime` crate: `vendored` (its sources are written
     /// into the crate, which then builds on its own and offline), `crates-io`, or `path:<DIR>`
-    /// (a checkout, relative to the generated crate's directory).
-    #[arg(long, default_value = "vendored", value_parser = parse_runtime)]
-    runtime: asyncapi_codegen::Runtime,
+    /// (a checkout, relative to the generated crate's directory) [default: vendored; with
+    /// --types-from, the runtime that crate uses, so that both share one].
+    #[arg(long, value_parser = parse_runtime)]
+    runtime: Option<asyncapi_codegen::Runtime>,
+    /// Take the payload types from the crate in DIR (relative to --out), generated from the same
+    /// document (usually for the other --role), instead of generating them again: this crate's
+    /// `types` re-exports that crate's, so values pass between the two sides as they are.
+    #[arg(long, value_name = "DIR")]
+    types_from: Option<String>,
     /// Write nothing; print a diff of every file that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
@@ -157,7 +163,14 @@ fn parse_ref_map(entry: &str) -> Result<(String, PathBuf), String> {
 }
 
 fn run(args: &Generate) -> anyhow::Result<ExitCode> {
-    let mut settings = Settings::new(&args.spec).with_runtime(args.runtime.clone());
+    let mut settings = Settings::new(&args.spec);
+    let mut runtime = args.runtime.clone();
+    if let Some(dir) = &args.types_from {
+        let (from, theirs) = asyncapi_codegen::TypesFrom::read(&args.out, dir)?;
+        runtime = runtime.or(theirs);
+        settings = settings.with_types_from(from);
+    }
+    settings = settings.with_runtime(runtime.unwrap_or_default());
     // typify runs in a child process of this binary: a schema it recurses on without end then
     // degrades to a JSON value instead of aborting the run.
     if let Ok(exe) = std::env::current_exe() {

@@ -201,3 +201,78 @@ fn two_processes_write_the_same_bytes() {
     assert!(!trees[0].is_empty());
     assert_eq!(trees[0], trees[1]);
 }
+
+/// `cargo build --offline` of the crate in `dir`, sharing this workspace's target directory.
+fn cargo_build(dir: &Path) -> Output {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target"))
+        .args(["build", "--quiet", "--offline"])
+        .output()
+        .expect("cargo runs")
+}
+
+#[test]
+fn both_sides_share_one_set_of_types_and_a_stale_one_does_not_compile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("quotes.yaml");
+    let document = std::fs::read_to_string(workspace().join("spec/fixtures/roles-3.yaml")).expect("fixture");
+    std::fs::write(&spec, &document).expect("writable");
+    let generate = |role: &str, extra: &[&str]| {
+        let out = dir.path().join(role);
+        let name = format!("quotes-{role}");
+        let mut args = vec!["generate", "--spec", spec.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")];
+        args.extend(["--role", role, "--crate-name", &name]);
+        args.extend_from_slice(extra);
+        let o = codegen(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    generate("peer", &[]);
+    generate("app", &["--types-from", "../peer"]);
+
+    let app = dir.path().join("app");
+    let types = std::fs::read_to_string(app.join("src/types.rs")).expect("written");
+    assert!(types.contains("pub use ::quotes_peer::types::*;"), "{types}");
+    let manifest = std::fs::read_to_string(app.join("Cargo.toml")).expect("written");
+    // One runtime for both: the one vendored into the peer's crate.
+    assert!(manifest.contains(r#"path = "../peer/vendor/asyncapi-runtime""#), "{manifest}");
+    assert!(manifest.contains(r#"quotes-peer = { path = "../peer", default-features = false }"#), "{manifest}");
+    assert!(!app.join("vendor").exists(), "the app crate carries no second copy of the runtime");
+    let build = cargo_build(&app);
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+
+    // The document changes and only the peer is regenerated: the app no longer compiles, and
+    // says why.
+    let changed =
+        document.replacen("price: {type: number}", "price: {type: number}\n          venue: {type: string}", 1);
+    assert_ne!(changed, document, "the fixture still has the quote's price");
+    std::fs::write(&spec, changed).expect("writable");
+    generate("peer", &[]);
+    let stale = cargo_build(&app);
+    let errors = String::from_utf8_lossy(&stale.stderr);
+    assert!(!stale.status.success(), "the stale app crate built");
+    assert!(
+        errors.contains("the payload types of `quotes-peer` are not the ones this crate was generated for"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn types_from_a_crate_that_is_not_there_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("app");
+    let o = codegen(&[
+        "generate",
+        "--spec",
+        "spec/fixtures/roles-3.yaml",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--types-from",
+        "../peer",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let message = stderr(&o);
+    assert!(message.contains("--types-from ../peer") && message.contains("cannot be read"), "{message}");
+    assert!(!out.exists(), "nothing is written");
+}

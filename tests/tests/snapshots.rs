@@ -7,7 +7,8 @@
 //!
 //! A fixture whose first lines hold `# snapshot-roles: peer, app` is generated once per role,
 //! into `tests/snapshots/<fixture>-<role>/`; the others once, with the role the document chooses
-//! (or the default).
+//! (or the default). The roles after the first take their payload types from the first
+//! (`--types-from`), so the two sides share one `types` module.
 //!
 //! `BLESS=1 cargo test -p snapshot-tests` rewrites the expectations.
 
@@ -15,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use asyncapi_codegen::ir::Role;
-use asyncapi_codegen::{Runtime, Settings, generate, write};
+use asyncapi_codegen::{Runtime, Settings, TypesFrom, generate, write};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
@@ -40,34 +41,49 @@ fn stem(path: &Path) -> String {
     path.file_stem().expect("file has a name").to_string_lossy().into_owned()
 }
 
-/// The snapshots of a fixture: (directory name, the role to generate it with).
-fn cases(fixture: &Path) -> Vec<(String, Option<Role>)> {
+/// One snapshot of a fixture.
+struct Case {
+    /// Its directory under `tests/snapshots/`.
+    name: String,
+    role: Option<Role>,
+    /// The snapshot it takes its payload types from (`--types-from`).
+    types_from: Option<String>,
+}
+
+/// The snapshots of a fixture. The roles of a `# snapshot-roles` fixture after the first take
+/// their payload types from the first, as a user who generates both sides would.
+fn cases(fixture: &Path) -> Vec<Case> {
     let text = std::fs::read_to_string(fixture).unwrap_or_default();
     let roles = text.lines().take_while(|l| l.starts_with('#')).find_map(|l| l.strip_prefix("# snapshot-roles:"));
-    match roles {
-        None => vec![(stem(fixture), None)],
-        Some(roles) => roles
-            .split(',')
-            .map(|r| {
-                let role = Role::parse(r.trim()).unwrap_or_else(|| panic!("{}: unknown role `{r}`", fixture.display()));
-                (format!("{}-{}", stem(fixture), role.name()), Some(role))
-            })
-            .collect(),
+    let Some(roles) = roles else {
+        return vec![Case { name: stem(fixture), role: None, types_from: None }];
+    };
+    let mut out: Vec<Case> = Vec::new();
+    for r in roles.split(',') {
+        let role = Role::parse(r.trim()).unwrap_or_else(|| panic!("{}: unknown role `{r}`", fixture.display()));
+        let types_from = out.first().map(|first| first.name.clone());
+        out.push(Case { name: format!("{}-{}", stem(fixture), role.name()), role: Some(role), types_from });
     }
+    out
 }
 
 fn settings(root: &Path, fixture: &Path) -> Settings {
-    settings_for(root, fixture, &stem(fixture), None)
+    settings_for(root, fixture, &Case { name: stem(fixture), role: None, types_from: None })
 }
 
-fn settings_for(root: &Path, fixture: &Path, name: &str, role: Option<Role>) -> Settings {
+fn settings_for(root: &Path, fixture: &Path, case: &Case) -> Settings {
     let shown = fixture.strip_prefix(root).unwrap_or(fixture).display().to_string();
-    let settings = match role {
-        Some(role) => Settings::new(fixture).with_role(role),
-        None => Settings::new(fixture),
-    };
+    let mut settings = Settings::new(fixture);
+    if let Some(role) = case.role {
+        settings = settings.with_role(role);
+    }
+    if let Some(first) = &case.types_from {
+        let package = format!("fixture-{first}");
+        let lib = package.replace('-', "_");
+        settings = settings.with_types_from(TypesFrom { package, lib, path: format!("../{first}") });
+    }
     settings
-        .with_crate_name(format!("fixture-{name}"))
+        .with_crate_name(format!("fixture-{}", case.name))
         .with_spec_display(shown)
         .with_regen_command("BLESS=1 cargo test -p snapshot-tests")
         // The one copy of the runtime in this repository, seen from `tests/snapshots/<fixture>/`.
@@ -80,14 +96,15 @@ fn fixtures_match_their_snapshots() {
     let mut failures = BTreeMap::new();
     let fixtures = documents(&root.join("spec/fixtures"));
     assert!(fixtures.len() >= 7, "expected the fixture set, found {fixtures:?}");
-    for (fixture, (name, role)) in fixtures.iter().flat_map(|f| cases(f).into_iter().map(move |c| (f, c))) {
-        let generated = match generate(&settings_for(&root, fixture, &name, role)) {
+    for (fixture, case) in fixtures.iter().flat_map(|f| cases(f).into_iter().map(move |c| (f, c))) {
+        let generated = match generate(&settings_for(&root, fixture, &case)) {
             Ok(g) => g,
             Err(e) => {
-                failures.insert(name, format!("generation failed: {e}"));
+                failures.insert(case.name, format!("generation failed: {e}"));
                 continue;
             }
         };
+        let name = case.name;
         let out = root.join("tests/snapshots").join(&name);
         let result = if bless() { write::write(&out, &generated.files) } else { write::check(&out, &generated.files) };
         match result {

@@ -21,6 +21,7 @@ use quote::{format_ident, quote};
 
 use crate::doc_text::doc_lines;
 use crate::ir::Api;
+use crate::templates::TypesFrom;
 use crate::types::Types;
 
 /// The Rust modules of a generated crate, before formatting.
@@ -72,6 +73,28 @@ pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
         ],
         exports,
         example_tests: examples::emit(api, crate_ident),
+    }
+}
+
+/// The `types` module of a crate whose payload types come from `from` (`--types-from`): a
+/// re-export, and a compile-time check that they are still the types of this document.
+pub fn shared_types(from: &TypesFrom, fingerprint: u64) -> TokenStream {
+    let lib = syn::Ident::new(&from.lib, proc_macro2::Span::call_site());
+    let value = proc_macro2::Literal::u64_suffixed(fingerprint);
+    let doc = [
+        format!(" The payload types, re-exported from `{}`, which was generated from the same", from.package),
+        " document: a value of one crate is a value of the other.".to_owned(),
+    ];
+    let mismatch = format!(
+        "the payload types of `{}` are not the ones this crate was generated for: regenerate both from the same document",
+        from.package
+    );
+    quote! {
+        #(#![doc = #doc])*
+
+        pub use ::#lib::types::*;
+
+        const _: () = ::core::assert!(::#lib::types::__TYPES_FINGERPRINT == #value, #mismatch);
     }
 }
 

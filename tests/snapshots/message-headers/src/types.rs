@@ -158,3 +158,8 @@ impl<'de> ::serde::Deserialize<'de> for OrderPlacedPayloadEvent {
             .map(|()| OrderPlacedPayloadEvent)
     }
 }
+
+/// What this module's code is, docs aside: a crate that re-exports these types
+/// (`--types-from`) checks at compile time that it was generated for the same ones.
+#[doc(hidden)]
+pub const __TYPES_FINGERPRINT: u64 = 1760934234883796168u64;

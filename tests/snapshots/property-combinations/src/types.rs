@@ -3212,3 +3212,8 @@ impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemOptNullDefaultEnu
         )
     }
 }
+
+/// What this module's code is, docs aside: a crate that re-exports these types
+/// (`--types-from`) checks at compile time that it was generated for the same ones.
+#[doc(hidden)]
+pub const __TYPES_FINGERPRINT: u64 = 11026375834322460703u64;

@@ -180,3 +180,8 @@ impl<'de> ::serde::Deserialize<'de> for TickPayloadType {
             .map(|()| TickPayloadType)
     }
 }
+
+/// What this module's code is, docs aside: a crate that re-exports these types
+/// (`--types-from`) checks at compile time that it was generated for the same ones.
+#[doc(hidden)]
+pub const __TYPES_FINGERPRINT: u64 = 4560312072991195907u64;

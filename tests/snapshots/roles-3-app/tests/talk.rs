@@ -1,5 +1,8 @@
 //! Both sides of one document over a real socket on 127.0.0.1: the server generated with
-//! `--role app` (this crate) and the client generated with `--role peer` (`fixture-roles-3-peer`).
+//! `--role app` (this crate) and the client generated with `--role peer` (`fixture-roles-3-peer`),
+//! whose payload types this crate re-exports (`--types-from`): a quote the server builds is
+//! compared as it is with the one the client receives.
+//!
 //! The client logs in on every connection, receives pushes, a message the document does not
 //! describe and a malformed frame, makes typed requests that the server answers by correlation
 //! id (one with a single declared reply, one with two), and reconnects after the server drops it.
@@ -28,8 +31,6 @@ async fn session(mut conn: Connection, logins: Arc<AtomicUsize>) {
         }
         _ => return conn.close(4001, "log in first").await,
     }
-    let quote =
-        |price| server_types::QuotePayload { type_: server_types::QuotePayloadType, symbol: "BTC-EUR".into(), price };
     let sender = conn.sender();
     let pushed = async {
         sender.send(quote(1.0)).await?;
@@ -77,11 +78,17 @@ async fn next(client: &mut Client) -> Result<Event, Error> {
     }
 }
 
-/// The next quote's price, skipping lifecycle events.
-async fn next_quote(client: &mut Client) -> f64 {
+/// A quote as the server builds it: with the server crate's type, which is the client crate's
+/// too (the server crate was generated with `--types-from` the client's).
+fn quote(price: f64) -> server_types::QuotePayload {
+    server_types::QuotePayload { type_: server_types::QuotePayloadType, symbol: "BTC-EUR".into(), price }
+}
+
+/// The next quote, skipping lifecycle events.
+async fn next_quote(client: &mut Client) -> types::QuotePayload {
     loop {
         if let Ok(Event::Message(Incoming::Quote(quote))) = next(client).await {
-            return quote.price;
+            return *quote;
         }
     }
 }
@@ -105,7 +112,7 @@ async fn a_generated_client_and_server_talk() {
     let mut client = Client::connect(config).expect("valid configuration");
 
     assert!(matches!(next(&mut client).await, Ok(Event::Connected)));
-    assert_eq!(next_quote(&mut client).await, 1.0);
+    assert_eq!(next_quote(&mut client).await, quote(1.0));
     match next(&mut client).await {
         Ok(Event::Message(Incoming::Unknown(frame))) => assert_eq!(frame.tag.as_deref(), Some("news")),
         other => panic!("expected the undescribed frame, got {other:?}"),
@@ -114,7 +121,7 @@ async fn a_generated_client_and_server_talk() {
         Err(e) => assert!(!e.is_fatal(), "a malformed frame does not stop the client: {e}"),
         other => panic!("expected the malformed frame's error, got {other:?}"),
     }
-    assert_eq!(next_quote(&mut client).await, 2.0);
+    assert_eq!(next_quote(&mut client).await, quote(2.0));
 
     let ping = types::PingPayload { type_: types::PingPayloadType, id: "r-7".into() };
     let pong = tokio::time::timeout(WAIT, client.request_ping(ping)).await.expect("in time").expect("a pong");
@@ -135,7 +142,7 @@ async fn a_generated_client_and_server_talk() {
         }
     }
     assert!(reconnected.iter().any(|e| e.starts_with("Ok(Disconnected")), "{reconnected:?}");
-    assert_eq!(next_quote(&mut client).await, 1.0, "a new session starts over");
+    assert_eq!(next_quote(&mut client).await, quote(1.0), "a new session starts over");
     assert_eq!(logins.load(Ordering::SeqCst), 2, "the client logs in again on the new connection");
     client.shutdown().await;
     server.shutdown().await;
