@@ -226,9 +226,12 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     let mut files = BTreeMap::new();
     let rust = |tokens, what: &str| format::rust_file(tokens, &banner, what);
     files.insert(PathBuf::from("src/lib.rs"), rust(modules.lib, "src/lib.rs")?);
+    let own = format::syntax_file(types.file, &banner);
+    let fingerprint = types::fingerprint(&own);
     let types_rs = match &settings.types_from {
-        None => format::syntax_file(types.file, &banner),
-        Some(from) => rust(emit::shared_types(from, types.fingerprint), "src/types.rs")?,
+        // `rust` of the item alone starts with the blank line between items.
+        None => own + &format::rust_file(types::fingerprint_item(fingerprint), "", "the types fingerprint")?,
+        Some(from) => rust(emit::shared_types(from, fingerprint), "src/types.rs")?,
     };
     files.insert(PathBuf::from("src/types.rs"), types_rs);
     for (name, tokens) in modules.files {

@@ -111,7 +111,7 @@ pub fn vendored_runtime(banner: &str) -> Result<BTreeMap<PathBuf, String>> {
 
 /// Payload types taken from another crate generated from the same document, usually for the
 /// other role (`asyncapi-codegen --types-from`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TypesFrom {
     /// Its package name: the dependency's key in `Cargo.toml`.
     pub package: String,

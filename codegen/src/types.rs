@@ -29,8 +29,6 @@ mod usage;
 pub struct Types {
     /// The `types` module (structs, enums, impls), already parsed: it is formatted as it is.
     pub file: syn::File,
-    /// [`fingerprint`] of `file` before `__TYPES_FINGERPRINT` was added to it.
-    pub fingerprint: u64,
     /// Definition name → the Rust type, as a path relative to the crate's `types` module.
     pub paths: BTreeMap<String, TokenStream>,
     /// Findings about the schemas that did not stop generation.
@@ -142,20 +140,8 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
             syn::parse2(items).map_err(|e| Error::Internal(format!("tagged enum is not a list of items: {e}")))?;
         file.items.extend(parsed.items);
     }
-    let fingerprint = fingerprint(&file);
-    let value = proc_macro2::Literal::u64_suffixed(fingerprint);
-    file.items.extend(parse_items(
-        Some(quote! {
-            /// What this module's code is, docs aside: a crate that re-exports these types
-            /// (`--types-from`) checks at compile time that it was generated for the same ones.
-            #[doc(hidden)]
-            pub const __TYPES_FINGERPRINT: u64 = #value;
-        }),
-        "types fingerprint",
-    )?);
     Ok(Types {
         file,
-        fingerprint,
         paths,
         warnings,
         uses_uuid: typified.uses.0,
@@ -165,27 +151,30 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
     })
 }
 
-/// A hash of the code of `file`, its doc comments left out: the same for every role of one
-/// document (whose docs differ), and different as soon as a type, field or impl does. FNV-1a
-/// over the formatted code, so the value is the same on every platform and in every run.
-pub fn fingerprint(file: &syn::File) -> u64 {
+/// A hash of the code of the formatted `types` module, its comment lines (the banner and the
+/// docs) left out: the same for every role of one document (whose docs differ), and different as
+/// soon as a type, field or impl does. FNV-1a, so the value is the same on every platform and in
+/// every run. It is taken from the text written anyway, so the module is formatted once.
+pub fn fingerprint(formatted: &str) -> u64 {
     use std::hash::Hasher as _;
-    use syn::visit_mut::VisitMut;
-
-    struct NoDocs;
-    impl VisitMut for NoDocs {
-        fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
-            attrs.retain(|a| !a.path().is_ident("doc"));
-            for attr in attrs {
-                self.visit_attribute_mut(attr);
-            }
-        }
-    }
-    let mut code = file.clone();
-    NoDocs.visit_file_mut(&mut code);
     let mut hasher = fnv::FnvHasher::default();
-    hasher.write(prettyplease::unparse(&code).as_bytes());
+    for line in formatted.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        hasher.write(line.as_bytes());
+        hasher.write_u8(b'\n');
+    }
     hasher.finish()
+}
+
+/// The item a `types` module ends with, which records its [`fingerprint`]; a crate that
+/// re-exports the module (`--types-from`) compares it with its own at compile time.
+pub fn fingerprint_item(fingerprint: u64) -> TokenStream {
+    let value = proc_macro2::Literal::u64_suffixed(fingerprint);
+    quote! {
+        /// What this module's code is, docs aside: a crate that re-exports these types
+        /// (`--types-from`) checks at compile time that it was generated for the same ones.
+        #[doc(hidden)]
+        pub const __TYPES_FINGERPRINT: u64 = #value;
+    }
 }
 
 /// The items of `tokens` (nothing for `None`), parsed; `what` names them in the internal error.
@@ -396,18 +385,15 @@ fn typify_error(bundle: &SchemaBundle, model: &Model, defs: &IndexMap<String, Va
 mod tests {
     use super::fingerprint;
 
-    fn file(code: &str) -> syn::File {
-        syn::parse_str(code).expect("valid Rust")
-    }
-
     #[test]
-    fn the_fingerprint_ignores_docs_and_sees_code() {
-        let base = fingerprint(&file("/// Sent on `a`.\npub struct Quote { /// The price.\n pub price: f64 }"));
-        let other_docs = fingerprint(&file("/// Received on `a`.\npub struct Quote { pub price: f64 }"));
-        let other_field = fingerprint(&file("/// Sent on `a`.\npub struct Quote { pub price: f32 }"));
+    fn the_fingerprint_ignores_comments_and_sees_code() {
+        let base = fingerprint(
+            "// banner\n\n/// Sent on `a`.\npub struct Quote {\n    /// The price.\n    pub price: f64,\n}\n",
+        );
+        let other_docs =
+            fingerprint("// other banner\n\n/// Received on `a`.\npub struct Quote {\n    pub price: f64,\n}\n");
+        let other_field = fingerprint("/// Sent on `a`.\npub struct Quote {\n    pub price: f32,\n}\n");
         assert_eq!(base, other_docs);
         assert_ne!(base, other_field);
-        // The same on every run and platform: FNV-1a of the formatted code.
-        assert_eq!(base, fingerprint(&file("pub struct Quote { pub price: f64 }")));
     }
 }

@@ -166,13 +166,7 @@ fn the_generated_crate_builds_outside_the_workspace() {
         "standalone",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let build = Command::new(cargo)
-        .current_dir(&out)
-        .env("CARGO_TARGET_DIR", workspace().join("target"))
-        .args(["build", "--quiet", "--offline"])
-        .output()
-        .expect("cargo runs");
+    let build = cargo_build(&out);
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
 }
 

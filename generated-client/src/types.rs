@@ -1662,4 +1662,4 @@ impl<'de> ::serde::Deserialize<'de> for VehicleStatusStatus {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 18193515646454831038u64;
+pub const __TYPES_FINGERPRINT: u64 = 5605324025870622360u64;

@@ -74,4 +74,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 5800145697760156745u64;
+pub const __TYPES_FINGERPRINT: u64 = 1017176880585405285u64;

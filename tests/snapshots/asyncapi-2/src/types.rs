@@ -288,4 +288,4 @@ impl<'de> ::serde::Deserialize<'de> for StatusPayloadState {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 6130547810438674471u64;
+pub const __TYPES_FINGERPRINT: u64 = 780635423350129289u64;

@@ -159,4 +159,4 @@ impl<'de> ::serde::Deserialize<'de> for PosePayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 13346025485484161431u64;
+pub const __TYPES_FINGERPRINT: u64 = 14966245043950631453u64;

@@ -134,4 +134,4 @@ impl<'de> ::serde::Deserialize<'de> for StatusPayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 7451571706292703185u64;
+pub const __TYPES_FINGERPRINT: u64 = 71099097498289541u64;

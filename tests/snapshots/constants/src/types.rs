@@ -408,4 +408,4 @@ impl<'de> ::serde::Deserialize<'de> for TradePayloadHeaderChannel {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 8422639746497059949u64;
+pub const __TYPES_FINGERPRINT: u64 = 3180682581400242645u64;

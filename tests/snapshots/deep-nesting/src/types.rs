@@ -595,4 +595,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 1170373356608677098u64;
+pub const __TYPES_FINGERPRINT: u64 = 9975084824607617528u64;

@@ -437,4 +437,4 @@ impl<'de> ::serde::Deserialize<'de> for ShipmentPayload {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 18203747484845739896u64;
+pub const __TYPES_FINGERPRINT: u64 = 15850199273233303568u64;

@@ -255,4 +255,4 @@ impl<'de> ::serde::Deserialize<'de> for OrderUpdateCancelReason {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 6771944482815219653u64;
+pub const __TYPES_FINGERPRINT: u64 = 14252814474383010553u64;

@@ -206,4 +206,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 12598542038614558853u64;
+pub const __TYPES_FINGERPRINT: u64 = 1965393982289716771u64;

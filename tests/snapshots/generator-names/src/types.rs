@@ -220,4 +220,4 @@ impl<'de> ::serde::Deserialize<'de> for ResultKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 17748541623343603194u64;
+pub const __TYPES_FINGERPRINT: u64 = 14512125624349301314u64;

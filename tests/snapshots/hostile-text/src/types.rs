@@ -162,4 +162,4 @@ impl<'de> ::serde::Deserialize<'de> for WeirdKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 17133213508372276943u64;
+pub const __TYPES_FINGERPRINT: u64 = 7715721992345815235u64;

@@ -183,4 +183,4 @@ impl<'de> ::serde::Deserialize<'de> for AllLabelsValue {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4952341514052038586u64;
+pub const __TYPES_FINGERPRINT: u64 = 8342791701012929160u64;

@@ -162,4 +162,4 @@ impl<'de> ::serde::Deserialize<'de> for OrderPlacedPayloadEvent {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 1760934234883796168u64;
+pub const __TYPES_FINGERPRINT: u64 = 4122823799011044456u64;

@@ -208,4 +208,4 @@ impl<'de> ::serde::Deserialize<'de> for TradePayloadEvent {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 2499083785823253988u64;
+pub const __TYPES_FINGERPRINT: u64 = 3697918029354479060u64;

@@ -86,4 +86,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 9830185174285627193u64;
+pub const __TYPES_FINGERPRINT: u64 = 16141659152674833763u64;

@@ -61,4 +61,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 12169482838657677163u64;
+pub const __TYPES_FINGERPRINT: u64 = 4864144518919883425u64;

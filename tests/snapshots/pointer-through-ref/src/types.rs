@@ -47,4 +47,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 17940138099465187016u64;
+pub const __TYPES_FINGERPRINT: u64 = 13798643902551947124u64;

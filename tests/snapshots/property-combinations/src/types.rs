@@ -3216,4 +3216,4 @@ impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemOptNullDefaultEnu
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 11026375834322460703u64;
+pub const __TYPES_FINGERPRINT: u64 = 14506001860715616797u64;

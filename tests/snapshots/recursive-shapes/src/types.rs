@@ -370,4 +370,4 @@ impl<'de> ::serde::Deserialize<'de> for LabelsValue {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 2539101365701838709u64;
+pub const __TYPES_FINGERPRINT: u64 = 6916383456124984769u64;

@@ -105,4 +105,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 2868261504061336774u64;
+pub const __TYPES_FINGERPRINT: u64 = 7609789107464051166u64;

@@ -184,4 +184,4 @@ impl<'de> ::serde::Deserialize<'de> for TickPayloadType {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4560312072991195907u64;
+pub const __TYPES_FINGERPRINT: u64 = 14126061009133431435u64;

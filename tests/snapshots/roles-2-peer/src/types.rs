@@ -135,4 +135,4 @@ impl<'de> ::serde::Deserialize<'de> for PricePayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 2857575978840978628u64;
+pub const __TYPES_FINGERPRINT: u64 = 4258739646473277124u64;

@@ -378,4 +378,4 @@ impl<'de> ::serde::Deserialize<'de> for SubscribedPayloadType {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 583077582903858032u64;
+pub const __TYPES_FINGERPRINT: u64 = 13865863046421375142u64;

@@ -252,4 +252,4 @@ impl<'de> ::serde::Deserialize<'de> for OptionMultiplier {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 11089945881569441283u64;
+pub const __TYPES_FINGERPRINT: u64 = 5309471488740334059u64;

@@ -128,4 +128,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 15322977754330982067u64;
+pub const __TYPES_FINGERPRINT: u64 = 9854741010762248805u64;

@@ -61,4 +61,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3340237695972130092u64;
+pub const __TYPES_FINGERPRINT: u64 = 16529954869844455040u64;

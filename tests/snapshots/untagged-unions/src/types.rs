@@ -396,4 +396,4 @@ impl<'de> ::serde::Deserialize<'de> for TwinsPayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 2242105003585673416u64;
+pub const __TYPES_FINGERPRINT: u64 = 11169183731778787228u64;
