@@ -155,6 +155,22 @@ pub struct Generated {
     /// The schemas typed as `serde_json::Value` because no Rust type could be made for them
     /// (each also has a warning).
     pub fallbacks: Vec<String>,
+    /// How long each stage of the pipeline took, in order (`--timings`).
+    pub timings: Timings,
+}
+
+/// The wall-clock time of each stage of one run, in the order they ran. Measured, never part of
+/// the output: the files stay byte-deterministic.
+#[derive(Clone, Debug, Default)]
+pub struct Timings(pub Vec<(&'static str, std::time::Duration)>);
+
+impl Timings {
+    /// Records that `stage` ended now, `since` the end of the previous one; the next starts now.
+    fn lap(&mut self, stage: &'static str, since: &mut std::time::Instant) {
+        let now = std::time::Instant::now();
+        self.0.push((stage, now - *since));
+        *since = now;
+    }
 }
 
 /// The document read, checked, lowered and typed: what both kinds of output are made from.
@@ -163,12 +179,17 @@ struct Analysed {
     types: types::Types,
     /// Every file the document set reached.
     inputs: Vec<PathBuf>,
+    timings: Timings,
 }
 
 /// load → resolve → validate → lower → types.
 fn analyse(settings: &Settings) -> Result<Analysed> {
+    let mut timings = Timings::default();
+    let mut lap = std::time::Instant::now();
     let model = resolve::resolve(&settings.spec, &settings.references)?;
+    timings.lap("resolve", &mut lap);
     let mut problems = validate::validate(&model);
+    timings.lap("validate", &mut lap);
     match problems.len() {
         0 => {}
         1 => return Err(problems.remove(0)),
@@ -178,9 +199,11 @@ fn analyse(settings: &Settings) -> Result<Analysed> {
     if let Some(policy) = settings.unknown_fields {
         lowered.api.unknown_fields = policy;
     }
+    timings.lap("lower", &mut lap);
     let types = types::build(&lowered.api, &lowered.schemas, &model, &settings.typify)?;
+    timings.lap("types", &mut lap);
     let inputs = model.paths().map(Path::to_path_buf).collect();
-    Ok(Analysed { lowered, types, inputs })
+    Ok(Analysed { lowered, types, inputs, timings })
 }
 
 impl Settings {
@@ -218,10 +241,12 @@ impl Settings {
 
 /// Runs the whole pipeline for `settings`, in memory: the files of a crate.
 pub fn generate(settings: &Settings) -> Result<Generated> {
-    let Analysed { lowered, types, inputs: _ } = analyse(settings)?;
+    let Analysed { lowered, types, inputs: _, mut timings } = analyse(settings)?;
+    let mut lap = std::time::Instant::now();
     let (crate_name, lib_name) = settings.names(&lowered.api)?;
     let banner = settings.banner();
     let modules = emit::emit(&lowered.api, &types, &lib_name);
+    timings.lap("emit", &mut lap);
 
     let mut files = BTreeMap::new();
     let rust = |tokens, what: &str| format::rust_file(tokens, &banner, what);
@@ -249,6 +274,7 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
         files.insert(PathBuf::from("tests/examples.rs"), rust(entry, "tests/examples.rs")?);
         files.insert(PathBuf::from("tests/examples/cases.rs"), rust(tests, "tests/examples/cases.rs")?);
     }
+    timings.lap("format", &mut lap);
     if settings.runtime == Runtime::Vendored {
         files.extend(templates::vendored_runtime(&banner)?);
     }
@@ -273,15 +299,16 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
     };
     files.insert(PathBuf::from("Cargo.toml"), templates::cargo_toml(&cx)?);
     files.insert(PathBuf::from("README.md"), templates::readme(&cx)?);
+    timings.lap("templates", &mut lap);
     let mut warnings = lowered.warnings;
     warnings.extend(types.warnings);
-    Ok(Generated { files, warnings, api: lowered.api, fallbacks: types.fallbacks })
+    Ok(Generated { files, warnings, api: lowered.api, fallbacks: types.fallbacks, timings })
 }
 
 /// One Rust file with every module inline, for `include!` at the root of a crate (the
 /// [`build`] mode), and the files the document set reached.
 fn generate_single_file(settings: &Settings, modules: &[&str]) -> Result<(String, Vec<Warning>, Vec<PathBuf>)> {
-    let Analysed { lowered, types, inputs } = analyse(settings)?;
+    let Analysed { lowered, types, inputs, timings: _ } = analyse(settings)?;
     let emitted = emit::emit(&lowered.api, &types, "unused");
     let file = format::inline_modules(types.file, emitted, modules)?;
     let mut warnings = lowered.warnings;

@@ -10,6 +10,12 @@ use anyhow::Context as _;
 use asyncapi_codegen::{Error, Settings, diagnostics, generate, write};
 use clap::{Parser, Subcommand};
 
+/// Most of the generator's time went to the system allocator (malloc, free, memmove); mimalloc
+/// is made for many small, short-lived allocations such as token trees.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Generate a typed Rust client crate from an AsyncAPI 2.x, 3.0 or 3.1 document.
 #[derive(Parser)]
 #[command(name = "asyncapi-codegen", version, about)]
@@ -91,6 +97,10 @@ struct Generate {
     /// Print the intermediate representation as JSON to stdout and write nothing.
     #[arg(long)]
     emit_ir: bool,
+    /// Print how long each stage took (resolve, validate, lower, types, emit, format,
+    /// templates, write) to stderr at the end.
+    #[arg(long)]
+    timings: bool,
     /// The command the generated banners name for regenerating.
     #[arg(long, hide = true)]
     regen_command: Option<String>,
@@ -200,7 +210,8 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     if let Some(role) = args.role.as_deref().and_then(asyncapi_codegen::ir::Role::parse) {
         settings = settings.with_role(role);
     }
-    let generated = generate(&settings)?;
+    let started = std::time::Instant::now();
+    let mut generated = generate(&settings)?;
     print_summary(&generated.api, args.message_format);
     for warning in &generated.warnings {
         match args.message_format {
@@ -234,7 +245,9 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
+    let writing = std::time::Instant::now();
     let report = write::write(&args.out, &generated.files)?;
+    generated.timings.0.push(("write", writing.elapsed()));
     eprintln!(
         "generated {} ({} file(s) written, {} unchanged, {} stale removed)",
         args.out.display(),
@@ -242,5 +255,24 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
         generated.files.len() - report.changed.len(),
         report.removed.len()
     );
+    if args.timings {
+        print_timings(&generated.timings, started.elapsed(), args.message_format);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--timings`: one line, each stage in milliseconds, then the whole run.
+fn print_timings(timings: &asyncapi_codegen::Timings, total: std::time::Duration, format: MessageFormat) {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    match format {
+        MessageFormat::Json => {
+            let stages: serde_json::Map<_, _> =
+                timings.0.iter().map(|(stage, d)| ((*stage).to_owned(), serde_json::json!(ms(*d)))).collect();
+            eprintln!("{}", serde_json::json!({"level": "note", "timings_ms": stages, "total_ms": ms(total)}));
+        }
+        MessageFormat::Human => {
+            let stages: Vec<String> = timings.0.iter().map(|(stage, d)| format!("{stage} {:.1}", ms(*d))).collect();
+            eprintln!("note: timings (ms): {}; total {:.1}", stages.join(", "), ms(total));
+        }
+    }
 }

@@ -270,3 +270,32 @@ fn types_from_a_crate_that_is_not_there_is_a_clear_error() {
     assert!(message.contains("--types-from ../peer") && message.contains("cannot be read"), "{message}");
     assert!(!out.exists(), "nothing is written");
 }
+
+#[test]
+fn timings_name_every_stage_of_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("timed");
+    let o = codegen(&[
+        "generate",
+        "--spec",
+        "spec/fixtures/nested-objects.yaml",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--timings",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stderr(&o);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("note: timings (ms): "))
+        .unwrap_or_else(|| panic!("no timings line in {text}"));
+    let stages: Vec<&str> = line["note: timings (ms): ".len()..]
+        .split([',', ';'])
+        .filter_map(|part| part.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        stages,
+        ["resolve", "validate", "lower", "types", "emit", "format", "templates", "write", "total"],
+        "{line}"
+    );
+}

@@ -49,6 +49,15 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         channels: Vec<usize>,
     },
+    /// Write the synthetic document of the benchmarks with N channels (to profile the generator
+    /// on it, for example).
+    Synth {
+        /// Its number of channels.
+        channels: usize,
+        /// Where to write it [default: standard output].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// End-to-end checks with programs from outside the workspace (today: the dashboard example
     /// in headless chromium); screenshots and logs in target/integration/.
     Integration {
@@ -110,6 +119,19 @@ fn regen(root: &Path, check: bool) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// `cargo xtask synth`: the document goes to `out`, or to standard output.
+fn write_synth(channels: usize, out: Option<&Path>) -> anyhow::Result<bool> {
+    let text = synth::document(channels);
+    match out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(text.as_bytes()).context("writing to standard output")?;
+        }
+    }
+    Ok(true)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
@@ -123,6 +145,7 @@ fn main() -> ExitCode {
             )
         }
         Command::Bench { quick, channels } => bench::run(&root, quick, &channels),
+        Command::Synth { channels, out } => write_synth(channels, out.as_deref()),
         Command::Integration { checks } => integration::run(&root, &checks),
     };
     match result {
