@@ -156,15 +156,7 @@ fn the_generated_crate_builds_outside_the_workspace() {
     // target directory so that dependencies are not built twice.
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("standalone");
-    let o = codegen(&[
-        "generate",
-        "--spec",
-        "spec/fixtures/nested-objects.yaml",
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--crate-name",
-        "standalone",
-    ]);
+    let o = generate_nested_objects(&out, &["--crate-name", "standalone"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let build = cargo_build(&out);
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
@@ -194,6 +186,14 @@ fn two_processes_write_the_same_bytes() {
     }
     assert!(!trees[0].is_empty());
     assert_eq!(trees[0], trees[1]);
+}
+
+/// `generate` of the nested-objects fixture into `out`, with `extra` arguments.
+fn generate_nested_objects(out: &Path, extra: &[&str]) -> Output {
+    let mut args =
+        vec!["generate", "--spec", "spec/fixtures/nested-objects.yaml", "--out", out.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    codegen(&args)
 }
 
 /// `cargo build --offline` of the crate in `dir`, sharing this workspace's target directory.
@@ -275,14 +275,7 @@ fn types_from_a_crate_that_is_not_there_is_a_clear_error() {
 fn timings_name_every_stage_of_the_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("timed");
-    let o = codegen(&[
-        "generate",
-        "--spec",
-        "spec/fixtures/nested-objects.yaml",
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--timings",
-    ]);
+    let o = generate_nested_objects(&out, &["--timings"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stderr(&o);
     let line = text
