@@ -98,7 +98,7 @@ struct Generate {
     #[arg(long)]
     emit_ir: bool,
     /// Print how long each stage took (resolve, validate, lower, types, emit, format,
-    /// templates, write) to stderr at the end.
+    /// templates, then write unless --check) to stderr at the end.
     #[arg(long)]
     timings: bool,
     /// The command the generated banners name for regenerating.
@@ -229,6 +229,9 @@ fn run(args: &Generate) -> anyhow::Result<ExitCode> {
     }
     if args.check {
         let report = write::check(&args.out, &generated.files)?;
+        if args.timings {
+            print_timings(&generated.timings, started.elapsed(), args.message_format);
+        }
         if report.is_clean() {
             eprintln!("{} is up to date", args.out.display());
             return Ok(ExitCode::SUCCESS);

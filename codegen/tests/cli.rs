@@ -291,4 +291,9 @@ fn timings_name_every_stage_of_the_run() {
         ["resolve", "validate", "lower", "types", "emit", "format", "templates", "write", "total"],
         "{line}"
     );
+
+    // A check writes nothing and still says where its time went.
+    let o = generate_nested_objects(&out, &["--check", "--timings"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("note: timings (ms): resolve"), "{}", stderr(&o));
 }
