@@ -37,6 +37,18 @@ pub struct Api {
     pub role_chosen: bool,
 }
 
+impl Api {
+    /// Whether a server of the document speaks MQTT: the crate then has the `mqtt` client.
+    pub fn uses_mqtt(&self) -> bool {
+        self.servers.iter().any(|s| is_mqtt(&s.protocol))
+    }
+
+    /// Whether a server of the document speaks NATS: the crate then has the `nats` client.
+    pub fn uses_nats(&self) -> bool {
+        self.servers.iter().any(|s| s.protocol == "nats")
+    }
+}
+
 /// Which application a generated crate is. A document describes one application: what it sends
 /// and receives (3.0 `send`/`receive`, 2.x `subscribe`/`publish`, the same reading for both).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -128,6 +140,77 @@ pub struct Server {
     pub description: Option<String>,
     /// Handshake headers from the `ws` binding, with their example or default value.
     pub headers: Vec<(String, Option<String>)>,
+    /// The run-time part of its `mqtt` binding.
+    pub bindings: ServerBindings,
+}
+
+/// What a server's protocol bindings say about a connection to it (`bindings.mqtt`).
+#[derive(Debug, Default, Serialize)]
+pub struct ServerBindings {
+    /// `clientId`.
+    pub mqtt_client_id: Option<String>,
+    /// `cleanSession`.
+    pub mqtt_clean_session: Option<bool>,
+    /// `keepAlive`, in seconds.
+    pub mqtt_keep_alive: Option<u16>,
+}
+
+/// What an operation's protocol bindings say about sending or receiving its messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Bindings {
+    /// `bindings.mqtt.qos`.
+    pub mqtt_qos: Option<u8>,
+    /// `bindings.mqtt.retain`.
+    pub mqtt_retain: bool,
+    /// `bindings.nats.queue`.
+    pub nats_queue: Option<String>,
+}
+
+/// Whether `protocol` (a server's `protocol`) is a broker's, where a message's channel is the
+/// topic or subject it travels on rather than something in the frame.
+pub fn is_broker(protocol: &str) -> bool {
+    matches!(
+        protocol,
+        "mqtt"
+            | "mqtts"
+            | "secure-mqtt"
+            | "mqtt5"
+            | "nats"
+            | "kafka"
+            | "kafka-secure"
+            | "amqp"
+            | "amqps"
+            | "jms"
+            | "sns"
+            | "sqs"
+            | "stomp"
+            | "stomps"
+            | "redis"
+            | "pulsar"
+            | "solace"
+            | "googlepubsub"
+            | "ibmmq"
+            | "anypointmq"
+    )
+}
+
+/// What the generated crate cannot do with a server of `protocol`, for a warning; `None` where
+/// the runtime has a client for it (`ws`, `wss`, `mqtt`, `nats`) or it is HTTP (webhooks).
+pub fn transport_gap(protocol: &str) -> Option<&'static str> {
+    match protocol {
+        "ws" | "wss" | "mqtt" | "nats" | "http" | "https" => None,
+        "mqtts" | "secure-mqtt" => Some(
+            "the generated MQTT client connects over plain TCP only (no TLS yet); the types and decoding are there",
+        ),
+        _ => Some(
+            "the runtime has no transport for it, so the crate has its types and decoding but no client for this server",
+        ),
+    }
+}
+
+/// Whether `protocol` is MQTT's, which the runtime's `mqtt` client speaks.
+pub fn is_mqtt(protocol: &str) -> bool {
+    matches!(protocol, "mqtt" | "mqtts" | "secure-mqtt")
 }
 
 /// A channel.
@@ -207,6 +290,8 @@ pub struct Message {
     pub correlation: Option<String>,
     /// The messages (indices into [`Api::messages`]) that answer this one (3.0 `reply`).
     pub replies: Vec<usize>,
+    /// Its operation's protocol bindings.
+    pub bindings: Bindings,
 }
 
 /// One example payload.
@@ -226,6 +311,10 @@ pub struct Routing {
     pub received: Dispatch,
     /// Frames the generated side sends.
     pub sent: Dispatch,
+    /// For each channel (by index into [`Api::channels`]): how a frame that arrived on its
+    /// address is routed among its own messages, received then sent (broker transports, where
+    /// the address is the topic or subject).
+    pub by_channel: Vec<[Dispatch; 2]>,
 }
 
 impl Routing {
@@ -235,6 +324,11 @@ impl Routing {
             Direction::Receive => &self.received,
             Direction::Send => &self.sent,
         }
+    }
+
+    /// The routing of `direction` among the messages of channel `channel`.
+    pub fn of_channel(&self, channel: usize, direction: Direction) -> &Dispatch {
+        &self.by_channel[channel][usize::from(direction == Direction::Send)]
     }
 }
 

@@ -291,6 +291,8 @@ pub fn generate(settings: &Settings) -> Result<Generated> {
         uses_regress: types.uses_regress && own_types,
         uses_chrono: types.uses_chrono && own_types,
         has_example_tests,
+        uses_mqtt: lowered.api.uses_mqtt(),
+        uses_nats: lowered.api.uses_nats(),
         channel_rows: templates::ChannelRow::of(&lowered.api),
         runtime: settings.runtime.describe(),
         runtime_dependency: settings.runtime.dependency(),

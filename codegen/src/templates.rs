@@ -39,6 +39,9 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/client/mod.rs", include_str!("../runtime/src/client/mod.rs")),
     ("src/client/config.rs", include_str!("../runtime/src/client/config.rs")),
     ("src/client/error.rs", include_str!("../runtime/src/client/error.rs")),
+    ("src/broker.rs", include_str!("../runtime/src/broker.rs")),
+    ("src/mqtt.rs", include_str!("../runtime/src/mqtt.rs")),
+    ("src/nats.rs", include_str!("../runtime/src/nats.rs")),
 ];
 
 /// How a generated crate reaches the `asyncapi-runtime` crate it is written against.
@@ -182,6 +185,10 @@ pub struct Context<'a> {
     pub uses_chrono: bool,
     /// Whether the crate has example tests.
     pub has_example_tests: bool,
+    /// Whether a server of the document speaks MQTT, so that the `mqtt` feature is a default.
+    pub uses_mqtt: bool,
+    /// Whether a server of the document speaks NATS, so that the `nats` feature is a default.
+    pub uses_nats: bool,
     /// One row per channel: its messages by direction (computed here, not in the template, whose
     /// nested loops would be quadratic in the number of channels).
     pub channel_rows: Vec<ChannelRow>,

@@ -114,6 +114,33 @@ fn union_alternatives_that_no_member_tells_apart_are_a_located_warning() {
 }
 
 #[test]
+fn a_server_whose_protocol_has_no_transport_is_a_located_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = "spec/fixtures/asyncapi-3-1.yaml";
+    let ros = dir.path().join("ros");
+    let o = codegen(&["generate", "--spec", spec, "--out", ros.to_str().expect("utf-8"), "--message-format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let warnings: Vec<serde_json::Value> = stderr(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["message"].as_str().is_some_and(|m| m.contains("no transport")))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&o));
+    assert!(
+        warnings[0]["message"].as_str().unwrap_or_default().starts_with("server `robot` speaks `ros2`"),
+        "{warnings:?}"
+    );
+    assert_eq!(warnings[0]["pointer"], "/servers/robot/protocol");
+    // The MQTT and NATS fixtures have clients, so no such warning.
+    for spec in ["spec/fixtures/mqtt.yaml", "spec/fixtures/nats.yaml"] {
+        let out = dir.path().join(spec.rsplit('/').next().unwrap_or(spec));
+        let o = codegen(&["generate", "--spec", spec, "--out", out.to_str().expect("utf-8")]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("no transport"), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn warnings_do_not_change_the_exit_code_unless_denied() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("crate");

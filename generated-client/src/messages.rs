@@ -67,6 +67,18 @@ impl ::asyncapi_runtime::MessageKind for MessageKind {
     fn name(self) -> &'static str {
         MessageKind::name(self)
     }
+
+    fn is_received(self) -> bool {
+        MessageKind::is_received(self)
+    }
+
+    fn address(self) -> &'static str {
+        self.channel().address()
+    }
+
+    fn bindings(self) -> ::asyncapi_runtime::Bindings {
+        ::asyncapi_runtime::Bindings::NONE
+    }
 }
 
 impl ::std::fmt::Display for MessageKind {
@@ -172,6 +184,34 @@ impl Incoming {
         }
     }
 
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "vehicle/status" {
+            return ::asyncapi_runtime::__private::parse(frame, "vehicleStatus")
+                .map(Self::VehicleStatus);
+        }
+        if address == "notification" {
+            return ::asyncapi_runtime::__private::parse(frame, "notification")
+                .map(Self::Notification);
+        }
+        if address == "vehicle/profile" {
+            return ::asyncapi_runtime::__private::parse(frame, "vehicleProfile")
+                .map(Self::VehicleProfile);
+        }
+        if address == "vehicle/action" {
+            return ::asyncapi_runtime::__private::parse(frame, "vehicleAction")
+                .map(Self::VehicleAction);
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
@@ -222,6 +262,13 @@ impl ::asyncapi_runtime::Message for Incoming {
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
+    }
+
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode_at(address, frame)
     }
 
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
@@ -295,6 +342,22 @@ impl Outgoing {
         ::asyncapi_runtime::__private::parse(frame, "authRequest").map(Self::AuthRequest)
     }
 
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "auth" {
+            return ::asyncapi_runtime::__private::parse(frame, "authRequest")
+                .map(Self::AuthRequest);
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
@@ -338,6 +401,13 @@ impl ::asyncapi_runtime::Message for Outgoing {
         Outgoing::decode(frame)
     }
 
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode_at(address, frame)
+    }
+
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         Outgoing::to_frame(self)
     }
@@ -377,6 +447,8 @@ impl ::asyncapi_runtime::Api for Api {
     type Outgoing = Outgoing;
 
     const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const KINDS: &'static [MessageKind] = MessageKind::ALL;
 
     const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
 

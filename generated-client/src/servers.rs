@@ -13,6 +13,7 @@ pub const SERVERS: &[Server] = &[
         url: "wss://api.ctechnology.io/api/v2.2/ws/ws-main",
         protocol: "wss",
         headers: &[("Origin", "https://api.ctechnology.io")],
+        bindings: ::asyncapi_runtime::ServerBindings::NONE,
     },
 ];
 

@@ -4,10 +4,10 @@
 //!
 //! Each check is a named async function in [`CHECKS`]; it starts what it needs on 127.0.0.1
 //! port 0, waits on what a person would see (with a timeout, never a fixed sleep), and stops
-//! it all when it ends (child processes are killed when dropped). Broker tests (mosquitto,
-//! nats-server) join the table the same way, with the programs they need in `needs`.
+//! it all when it ends (child processes are killed when dropped).
 //!
-//! Today's checks drive the dashboard example (`generated-client/examples/dashboard.rs`) in
+//! The broker checks (`brokers.rs`) generate crates from a published MQTT document in both
+//! roles and run them through Debian's `mosquitto`. The browser checks drive the dashboard example (`generated-client/examples/dashboard.rs`) in
 //! Debian's headless `chromium` through `chromedriver` (WebDriver, with `fantoccini`), against
 //! the mock broker example (`examples/mock_broker.rs`), which a check commands over its standard
 //! input. Screenshots and logs go to `target/integration/` under the workspace root.
@@ -24,6 +24,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+mod brokers;
 
 /// Where screenshots, logs and generated recordings go, under the workspace root.
 pub const OUT_DIR: &str = "target/integration";
@@ -62,14 +64,48 @@ const CHECKS: &[Check] = &[
         needs: &["chromium", "chromedriver"],
         run: |env| Box::pin(dashboard_load(env)),
     },
+    Check {
+        name: "mqtt-streetlights",
+        what: "the Streetlights MQTT document in both roles through mosquitto, across a broker restart",
+        needs: &["mosquitto", "mosquitto_passwd"],
+        run: |env| Box::pin(brokers::mqtt_streetlights(env)),
+    },
+    Check {
+        name: "nats",
+        what: "the NATS fixture in both roles through nats-server: subjects, a queue group, a restart, credentials",
+        needs: &["nats-server"],
+        run: |env| Box::pin(brokers::nats_fixture(env)),
+    },
 ];
 
-/// What the checks share: the built examples, the WebDriver server, the output folder.
+/// The Debian package that installs `program`.
+fn package_of(program: &str) -> &str {
+    match program {
+        "chromedriver" => "chromium-driver",
+        "mosquitto_passwd" => "mosquitto",
+        other => other,
+    }
+}
+
+/// What the checks share: the workspace root, the output folder, and for the browser checks
+/// the built examples and the WebDriver server.
 struct Env {
+    root: PathBuf,
     out: PathBuf,
+    browsing: Option<Browsing>,
+}
+
+/// What the browser checks need, started only when one of them runs.
+struct Browsing {
     dashboard: PathBuf,
     mock_broker: PathBuf,
     webdriver: String,
+}
+
+impl Env {
+    fn browsing(&self) -> anyhow::Result<&Browsing> {
+        self.browsing.as_ref().context("the browser was not started for this check")
+    }
 }
 
 /// Runs the checks named in `only` (all when empty); `Ok(false)` when one failed.
@@ -86,8 +122,9 @@ pub fn run(root: &Path, only: &[String]) -> anyhow::Result<bool> {
         for program in check.needs {
             ensure!(
                 which(program).is_some(),
-                "check `{}` needs `{program}` on PATH; on Debian: apt-get install -y chromium chromium-driver",
-                check.name
+                "check `{}` needs `{program}` on PATH; on Debian: apt-get install -y {}",
+                check.name,
+                package_of(program)
             );
         }
     }
@@ -95,16 +132,23 @@ pub fn run(root: &Path, only: &[String]) -> anyhow::Result<bool> {
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     runtime.block_on(async {
-        let built = build_examples(root, &["dashboard", "mock_broker"]).await?;
-        let mut driver = Proc::spawn("chromedriver", Path::new("chromedriver"), &["--port=0"], &out).await?;
-        let line = driver.line_with("was started successfully on port ").await?;
-        let port = line.rsplit(' ').next().unwrap_or_default().trim_end_matches('.');
-        let env = Env {
-            webdriver: format!("http://127.0.0.1:{port}"),
-            dashboard: built[0].clone(),
-            mock_broker: built[1].clone(),
-            out,
+        let browser = chosen.iter().any(|c| c.needs.contains(&"chromium"));
+        let mut driver = None;
+        let browsing = if browser {
+            let built = build_examples(root, &["dashboard", "mock_broker"]).await?;
+            let mut chromedriver = Proc::spawn("chromedriver", Path::new("chromedriver"), &["--port=0"], &out).await?;
+            let line = chromedriver.line_with("was started successfully on port ").await?;
+            let port = line.rsplit(' ').next().unwrap_or_default().trim_end_matches('.').to_owned();
+            driver = Some(chromedriver);
+            Some(Browsing {
+                webdriver: format!("http://127.0.0.1:{port}"),
+                dashboard: built[0].clone(),
+                mock_broker: built[1].clone(),
+            })
+        } else {
+            None
         };
+        let env = Env { root: root.to_owned(), out, browsing };
         let (mut passed, mut failed) = (0, 0);
         for check in chosen {
             println!("== {}: {}", check.name, check.what);
@@ -166,7 +210,7 @@ async fn build_examples(root: &Path, names: &[&str]) -> anyhow::Result<Vec<PathB
 /// killed when dropped (`kill_on_drop`).
 struct Proc {
     name: String,
-    _child: Child,
+    child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
     stdin: Option<ChildStdin>,
     log: PathBuf,
@@ -186,7 +230,7 @@ impl Proc {
             .with_context(|| format!("starting {}", program.display()))?;
         let stdout = child.stdout.take().context("the child's standard output is piped")?;
         let stdin = child.stdin.take();
-        Ok(Proc { name: name.to_owned(), _child: child, stdout: BufReader::new(stdout).lines(), stdin, log })
+        Ok(Proc { name: name.to_owned(), child, stdout: BufReader::new(stdout).lines(), stdin, log })
     }
 
     /// The next line of standard output that contains `needle`.
@@ -208,6 +252,11 @@ impl Proc {
         }
     }
 
+    /// Waits for it to end.
+    async fn wait(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        self.child.wait().await.with_context(|| format!("waiting for {}", self.name))
+    }
+
     /// Writes one command line to its standard input.
     async fn send(&mut self, line: &str) -> anyhow::Result<()> {
         let stdin = self.stdin.as_mut().context("standard input is open")?;
@@ -218,7 +267,7 @@ impl Proc {
 
 /// The mock broker example, started with `args`: the process, its URL and a token it accepts.
 async fn mock_broker(env: &Env, args: &[&str]) -> anyhow::Result<(Proc, String, String)> {
-    let mut mock = Proc::spawn("mock_broker", &env.mock_broker, args, &env.out).await?;
+    let mut mock = Proc::spawn("mock_broker", &env.browsing()?.mock_broker, args, &env.out).await?;
     let listening = mock.line_with("mock broker listening on ").await?;
     let url = listening.rsplit(' ').next().unwrap_or_default().to_owned();
     let credentials = mock.line_with("credentials ").await?;
@@ -230,8 +279,11 @@ async fn mock_broker(env: &Env, args: &[&str]) -> anyhow::Result<(Proc, String, 
 
 /// The frames the mock broker pushes, as JSON.
 async fn mock_feed(env: &Env) -> anyhow::Result<Vec<Value>> {
-    let output =
-        Command::new(&env.mock_broker).arg("--print-feed").output().await.context("mock_broker --print-feed")?;
+    let output = Command::new(&env.browsing()?.mock_broker)
+        .arg("--print-feed")
+        .output()
+        .await
+        .context("mock_broker --print-feed")?;
     ensure!(output.status.success(), "mock_broker --print-feed failed");
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -243,7 +295,7 @@ async fn mock_feed(env: &Env) -> anyhow::Result<Vec<Value>> {
 async fn dashboard_proc(env: &Env, name: &str, args: &[&str]) -> anyhow::Result<(Proc, String)> {
     let mut all = vec!["--listen", "127.0.0.1:0"];
     all.extend_from_slice(args);
-    let mut dash = Proc::spawn(name, &env.dashboard, &all, &env.out).await?;
+    let mut dash = Proc::spawn(name, &env.browsing()?.dashboard, &all, &env.out).await?;
     let line = dash.line_with("dashboard listening on ").await?;
     let url = line.rsplit(' ').next().unwrap_or_default().to_owned();
     Ok((dash, url))
@@ -259,7 +311,7 @@ async fn open(env: &Env, url: &str) -> anyhow::Result<Browser> {
     capabilities.insert("goog:chromeOptions".into(), options);
     let browser = ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities)
-        .connect(&env.webdriver)
+        .connect(&env.browsing()?.webdriver)
         .await
         .context("opening a chromium session through chromedriver")?;
     browser.goto(url).await.with_context(|| format!("loading {url}"))?;

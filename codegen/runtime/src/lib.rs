@@ -13,13 +13,16 @@
 //! generic types for its document (`pub type Client = asyncapi_runtime::client::Client<Api>;`),
 //! so that its users never need to name this crate.
 //!
-//! Features: `client` (default), `server`, and `mock` (which needs `server`). Items in `__private` are for generated code only and
+//! Features: `client` (default), `server`, `mock` (which needs `server`), `mqtt` (the
+//! [`mqtt`] client, over `rumqttc`) and `nats` (the [`nats`] client, over `async-nats`). Items in `__private` are for generated code only and
 //! are not part of the stable API.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod address;
+#[cfg(any(feature = "mqtt", feature = "nats"))]
+mod broker;
 mod constant;
 mod decode;
 mod fields;
@@ -31,6 +34,10 @@ mod union;
 pub mod client;
 #[cfg(feature = "mock")]
 pub mod mock;
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
+#[cfg(feature = "nats")]
+pub mod nats;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod webhook;
@@ -52,6 +59,33 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub trait MessageKind: Copy + Eq + Hash + Debug + Send + Sync + 'static {
     /// The message's name in the AsyncAPI document (its `name`, `messageId` or key).
     fn name(self) -> &'static str;
+
+    /// Whether the generated side receives this message (else it sends it).
+    fn is_received(self) -> bool;
+
+    /// The address of the message's channel as the document writes it, parameters in braces
+    /// (`vehicles/{vehicle_id}/status`); for a channel without an address, its key. Broker
+    /// transports publish and subscribe on it: the topic or subject.
+    fn address(self) -> &'static str;
+
+    /// What the document's protocol bindings say about sending or receiving this message.
+    fn bindings(self) -> Bindings;
+}
+
+/// The run-time part of an operation's protocol bindings (`bindings.mqtt`, `bindings.nats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Bindings {
+    /// MQTT `qos` (0, 1 or 2); the transport's default when `None`.
+    pub mqtt_qos: Option<u8>,
+    /// MQTT `retain`: whether the broker keeps the last message for new subscribers.
+    pub mqtt_retain: bool,
+    /// NATS `queue`: the queue group a subscriber joins.
+    pub nats_queue: Option<&'static str>,
+}
+
+impl Bindings {
+    /// No bindings.
+    pub const NONE: Bindings = Bindings { mqtt_qos: None, mqtt_retain: false, nats_queue: None };
 }
 
 /// The messages of one direction (the generated `Incoming` or `Outgoing`): how a text frame
@@ -63,6 +97,11 @@ pub trait Message: Sized + Clone + Debug + Send + Sync + 'static {
     /// Decodes one text frame. A well-formed frame that matches no message of this direction is
     /// kept whole as the enum's `Unknown` variant, not an error.
     fn decode(frame: &str) -> Result<Self, DecodeError>;
+
+    /// Decodes one message that arrived on `address` (a broker's topic or subject): the address
+    /// picks the channel, then the frame's tag the message among that channel's. A frame on an
+    /// address no channel of this direction matches is kept whole as `Unknown`.
+    fn decode_at(address: &str, frame: &str) -> Result<Self, DecodeError>;
 
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     fn to_frame(&self) -> Result<String, serde_json::Error>;
@@ -87,6 +126,8 @@ pub trait Api: Send + Sync + 'static {
     /// The messages the generated side sends first on every new connection (usually the
     /// credentials), in order.
     const ON_CONNECT: &'static [Self::Kind];
+    /// Every message of the document, both directions, in document order.
+    const KINDS: &'static [Self::Kind];
     /// The document's servers, in document order.
     const SERVERS: &'static [Server];
     /// The document's message examples, in document order.
@@ -111,6 +152,25 @@ pub struct Server {
     pub protocol: &'static str,
     /// Handshake headers the server requires, with the document's value (may be empty).
     pub headers: &'static [(&'static str, &'static str)],
+    /// What the server's protocol bindings say about a connection to it.
+    pub bindings: ServerBindings,
+}
+
+/// The run-time part of a server's protocol bindings (`bindings.mqtt`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ServerBindings {
+    /// MQTT `clientId`.
+    pub mqtt_client_id: Option<&'static str>,
+    /// MQTT `cleanSession`.
+    pub mqtt_clean_session: Option<bool>,
+    /// MQTT `keepAlive`, in seconds.
+    pub mqtt_keep_alive: Option<u16>,
+}
+
+impl ServerBindings {
+    /// No bindings.
+    pub const NONE: ServerBindings =
+        ServerBindings { mqtt_client_id: None, mqtt_clean_session: None, mqtt_keep_alive: None };
 }
 
 /// One message example of the document.
@@ -130,7 +190,7 @@ pub struct Example<K: 'static> {
 /// needs it to, with the generator's own version.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::address::{fill_template, match_template};
+    pub use crate::address::{fill_template, match_template, matches_address};
     pub use crate::constant::{Constant, deserialize_constant, serialize_constant};
     pub use crate::decode::{check_json, parse};
     pub use crate::fields::{correlation_of, deserialize_open, present};

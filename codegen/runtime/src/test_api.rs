@@ -2,7 +2,7 @@
 //! for a document with three messages routed by a `kind` member.
 
 use crate::__private::peek_tag;
-use crate::{Api, DecodeError, Example, Message, MessageKind, Server, UnknownFrame};
+use crate::{Api, Bindings, DecodeError, Example, Message, MessageKind, Server, ServerBindings, UnknownFrame};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -17,6 +17,25 @@ impl MessageKind for Kind {
             Kind::Ping => "ping",
             Kind::Pong => "pong",
             Kind::Auth => "auth",
+        }
+    }
+
+    fn is_received(self) -> bool {
+        self != Kind::Auth
+    }
+
+    fn address(self) -> &'static str {
+        match self {
+            Kind::Ping => "test/{room}/ping",
+            Kind::Pong => "test/pong",
+            Kind::Auth => "test/auth",
+        }
+    }
+
+    fn bindings(self) -> Bindings {
+        match self {
+            Kind::Ping => Bindings { mqtt_qos: Some(1), nats_queue: Some("pingers"), ..Bindings::NONE },
+            Kind::Pong | Kind::Auth => Bindings::NONE,
         }
     }
 }
@@ -44,6 +63,13 @@ impl Message for Frame {
             Some(other) => Frame::Unknown(UnknownFrame::new(Some(other), frame)),
             None => return Err(DecodeError::MissingTag { path: "kind" }),
         })
+    }
+
+    fn decode_at(address: &str, frame: &str) -> Result<Self, DecodeError> {
+        let known = [Kind::Ping, Kind::Pong, Kind::Auth]
+            .iter()
+            .any(|k| crate::__private::matches_address(k.address(), address));
+        if known { Frame::decode(frame) } else { Ok(Frame::Unknown(UnknownFrame::new(None, frame))) }
     }
 
     fn to_frame(&self) -> Result<String, serde_json::Error> {
@@ -78,11 +104,13 @@ impl Api for TestApi {
     type Outgoing = Frame;
 
     const ON_CONNECT: &'static [Kind] = &[Kind::Auth];
+    const KINDS: &'static [Kind] = &[Kind::Ping, Kind::Pong, Kind::Auth];
     const SERVERS: &'static [Server] = &[Server {
         name: "local",
         url: "ws://127.0.0.1:9/",
         protocol: "ws",
         headers: &[("Origin", "http://localhost")],
+        bindings: ServerBindings::NONE,
     }];
     const EXAMPLES: &'static [Example<Kind>] = &[
         Example { message: Kind::Auth, name: "good", received: false, json: r#"{"kind":"auth","token":"good"}"# },

@@ -112,6 +112,7 @@ fn kind_impl(api: &Api) -> TokenStream {
     let name = body(quote! { match self { #(MessageKind::#idents => #keys,)* } });
     let channel = body(quote! { match self { #(MessageKind::#idents => Channel::#channels,)* } });
     let is_received = body(quote! { match self { #(MessageKind::#idents => #received,)* } });
+    let bindings = bindings_body(api, &idents);
     quote! {
         impl MessageKind {
             /// Every message, in document order.
@@ -137,6 +138,18 @@ fn kind_impl(api: &Api) -> TokenStream {
             fn name(self) -> &'static str {
                 MessageKind::name(self)
             }
+
+            fn is_received(self) -> bool {
+                MessageKind::is_received(self)
+            }
+
+            fn address(self) -> &'static str {
+                self.channel().address()
+            }
+
+            fn bindings(self) -> ::asyncapi_runtime::Bindings {
+                #bindings
+            }
         }
 
         impl ::std::fmt::Display for MessageKind {
@@ -145,6 +158,37 @@ fn kind_impl(api: &Api) -> TokenStream {
             }
         }
     }
+}
+
+/// The operation bindings of each message, as the runtime reads them; one arm per message with
+/// any.
+fn bindings_body(api: &Api, idents: &[Ident]) -> TokenStream {
+    let arms: Vec<_> = api
+        .messages
+        .iter()
+        .zip(idents)
+        .filter(|(m, _)| m.bindings != crate::ir::Bindings::default())
+        .map(|(m, v)| {
+            let b = &m.bindings;
+            let qos = match b.mqtt_qos {
+                Some(q) => quote!(Some(#q)),
+                None => quote!(None),
+            };
+            let retain = b.mqtt_retain;
+            let queue = match &b.nats_queue {
+                Some(q) => quote!(Some(#q)),
+                None => quote!(None),
+            };
+            quote! {
+                MessageKind::#v => ::asyncapi_runtime::Bindings { mqtt_qos: #qos, mqtt_retain: #retain, nats_queue: #queue },
+            }
+        })
+        .collect();
+    if arms.is_empty() {
+        return quote! { ::asyncapi_runtime::Bindings::NONE };
+    }
+    let rest = (arms.len() < api.messages.len()).then(|| quote! { _ => ::asyncapi_runtime::Bindings::NONE, });
+    quote! { match self { #(#arms)* #rest } }
 }
 
 fn message_enum(api: &Api, types: &Types, side: Side) -> TokenStream {
@@ -194,7 +238,8 @@ fn inherent_impl(api: &Api, side: Side) -> TokenStream {
     let name = side.ident();
     let vs: Vec<_> = side.messages(api).map(|m| ident(&m.ident)).collect();
     let channels = side.messages(api).map(|m| ident(&api.channels[m.channel].ident));
-    let decode = decode_body(api, side);
+    let decode = decode_body(api, api.routing.of(side.direction()));
+    let decode_at = decode_at_body(api, side);
     let doc = dispatch_doc(api, api.routing.of(side.direction()));
     let correlation = correlation_body(api, side);
     quote! {
@@ -208,6 +253,14 @@ fn inherent_impl(api: &Api, side: Side) -> TokenStream {
             /// well-formed frame for a message the document does not describe is `Unknown`.
             pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
                 #decode
+            }
+
+            /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+            /// first channel whose address it is or fills in (exact addresses first) picks the
+            /// message, among that channel's own by their tag where it has several. A frame on
+            /// an address of no channel this way is `Unknown`.
+            pub fn decode_at(address: &str, frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+                #decode_at
             }
 
             /// The message as one JSON text frame (an unknown frame exactly as it was received).
@@ -274,6 +327,10 @@ fn runtime_impl(side: Side) -> TokenStream {
                 #name::decode(frame)
             }
 
+            fn decode_at(address: &str, frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+                #name::decode_at(address, frame)
+            }
+
             fn to_frame(&self) -> Result<String, ::serde_json::Error> {
                 #name::to_frame(self)
             }
@@ -315,9 +372,48 @@ fn tries(api: &Api, order: &[usize]) -> TokenStream {
     quote! { #(#tries)* }
 }
 
-fn decode_body(api: &Api, side: Side) -> TokenStream {
+/// The body of `decode_at`: one test per channel that has messages this way, exact addresses
+/// before templates, each returning its channel's own dispatch.
+fn decode_at_body(api: &Api, side: Side) -> TokenStream {
+    let direction = side.direction();
+    let with_messages: Vec<usize> =
+        (0..api.channels.len()).filter(|&c| !matches!(api.routing.of_channel(c, direction), Dispatch::None)).collect();
+    let address = |c: usize| {
+        let channel = &api.channels[c];
+        channel.address.clone().unwrap_or_else(|| channel.key.clone())
+    };
+    let (exact, templates): (Vec<usize>, Vec<usize>) =
+        with_messages.into_iter().partition(|&c| !address(c).contains('{'));
+    let tests = exact.iter().chain(&templates).map(|&c| {
+        let text = address(c);
+        let dispatch = api.routing.of_channel(c, direction);
+        let body = decode_body(api, dispatch);
+        // One message is an expression; a tag or tries are statements, so a block.
+        let body = if matches!(dispatch, Dispatch::Single(_)) { body } else { quote!({ #body }) };
+        let test = if text.contains('{') {
+            quote! { ::asyncapi_runtime::__private::match_template(#text, address).is_some() }
+        } else {
+            quote! { address == #text }
+        };
+        quote! {
+            if #test {
+                return #body;
+            }
+        }
+    });
+    let unknown = unknown(quote!(None));
+    let unused = (exact.is_empty() && templates.is_empty()).then(|| quote! { let _ = address; });
+    quote! {
+        #unused
+        #(#tests)*
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        #unknown
+    }
+}
+
+fn decode_body(api: &Api, dispatch: &Dispatch) -> TokenStream {
     let none = quote!(None);
-    match api.routing.of(side.direction()) {
+    match dispatch {
         Dispatch::None => {
             let unknown = unknown(none);
             quote! {
@@ -462,6 +558,7 @@ fn api_impl() -> TokenStream {
             type Outgoing = Outgoing;
 
             const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+            const KINDS: &'static [MessageKind] = MessageKind::ALL;
             const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
             const EXAMPLES: &'static [::asyncapi_runtime::Example<MessageKind>] = crate::servers::EXAMPLES;
         }

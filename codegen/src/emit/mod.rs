@@ -30,8 +30,8 @@ pub struct Modules {
     pub lib: TokenStream,
     /// The modules besides `types` (typify's), in [`MODULES`] order: `channels`, `messages`
     /// (both message enums, decoding, the handler trait, the `Api` type), `servers` (servers and
-    /// examples as constants), `webhook`, `client`, `server` and `mock` (the runtime's client,
-    /// server and mock broker, typed for the document).
+    /// examples as constants), `webhook`, `client`, `server`, `mock`, `mqtt` and `nats` (the
+    /// runtime's client, server, mock broker and broker clients, typed for the document).
     pub files: Vec<(&'static str, TokenStream)>,
     /// The crate root's re-exports of the items users name most.
     pub exports: TokenStream,
@@ -39,7 +39,8 @@ pub struct Modules {
     pub example_tests: Option<TokenStream>,
 }
 
-/// The generated modules, in `lib.rs` order: name, and the cargo feature that enables it.
+/// The generated modules, in `lib.rs` order: name, and the cargo feature that enables it
+/// (`mqtt` and `nats` only for a document with a server of that protocol, see [`has_module`]).
 pub const MODULES: &[(&str, Option<&str>)] = &[
     ("types", None),
     ("channels", None),
@@ -49,7 +50,19 @@ pub const MODULES: &[(&str, Option<&str>)] = &[
     ("client", Some("client")),
     ("server", Some("server")),
     ("mock", Some("mock")),
+    ("mqtt", Some("mqtt")),
+    ("nats", Some("nats")),
 ];
+
+/// Whether the crate generated for `api` has the module `name`: the broker clients only where a
+/// server speaks their protocol.
+pub fn has_module(api: &Api, name: &str) -> bool {
+    match name {
+        "mqtt" => api.uses_mqtt(),
+        "nats" => api.uses_nats(),
+        _ => true,
+    }
+}
 
 /// The lints relaxed for generated modules only: hand-written modules a user adds to the crate
 /// keep the crate's own lints.
@@ -60,20 +73,22 @@ pub fn module_allows() -> TokenStream {
 /// Emits every module for `api`.
 pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
     let exports = exports();
-    Modules {
-        lib: lib_rs(api, &exports),
-        files: vec![
-            ("channels", channels::emit(api)),
-            ("messages", messages::emit(api, types)),
-            ("servers", servers::emit(api)),
-            ("webhook", runtime::webhook()),
-            ("client", runtime::client(api, types)),
-            ("server", runtime::server()),
-            ("mock", runtime::mock()),
-        ],
-        exports,
-        example_tests: examples::emit(api, crate_ident),
+    let mut files = vec![
+        ("channels", channels::emit(api)),
+        ("messages", messages::emit(api, types)),
+        ("servers", servers::emit(api)),
+        ("webhook", runtime::webhook()),
+        ("client", runtime::client(api, types)),
+        ("server", runtime::server()),
+        ("mock", runtime::mock()),
+    ];
+    if api.uses_mqtt() {
+        files.push(("mqtt", runtime::mqtt()));
     }
+    if api.uses_nats() {
+        files.push(("nats", runtime::nats()));
+    }
+    Modules { lib: lib_rs(api, &exports), files, exports, example_tests: examples::emit(api, crate_ident) }
 }
 
 /// The `types` module of a crate whose payload types come from `from` (`--types-from`): a
@@ -108,7 +123,7 @@ fn exports() -> TokenStream {
 
 fn lib_rs(api: &Api, exports: &TokenStream) -> TokenStream {
     let allows = module_allows();
-    let mods = MODULES.iter().map(|(name, feature)| {
+    let mods = MODULES.iter().filter(|(name, _)| has_module(api, name)).map(|(name, feature)| {
         let name = ident(name);
         let cfg = feature.map(|f| quote! { #[cfg(feature = #f)] });
         quote! {

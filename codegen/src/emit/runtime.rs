@@ -1,6 +1,6 @@
 //! The modules that name the runtime's generic items for this document: `client.rs` (the
 //! WebSocket client, with typed `request_<message>` methods), `server.rs` (the WebSocket
-//! server), `mock.rs` (the mock broker) and `webhook.rs`. They hold type aliases and one-line wrappers only; the behaviour is in
+//! server), `mock.rs` (the mock broker), `mqtt.rs` and `nats.rs` (the broker clients) and `webhook.rs`. They hold type aliases and one-line wrappers only; the behaviour is in
 //! `asyncapi-runtime`.
 
 use proc_macro2::TokenStream;
@@ -140,6 +140,48 @@ pub(super) fn mock() -> TokenStream {
 
         /// Settings for a [`MockBroker`].
         pub type MockBrokerBuilder = ::asyncapi_runtime::mock::MockBrokerBuilder<crate::Api>;
+    }
+}
+
+pub(super) fn mqtt() -> TokenStream {
+    quote! {
+        //! The MQTT client of this API: the runtime's MQTT client, typed for
+        //! [`Api`](crate::Api). It subscribes to the topic of every channel this side receives
+        //! (parameters as `+` wildcards) and decodes each message by the topic it arrived on;
+        //! the channel's `<Channel>Params::parse` reads the parameters back out of
+        //! [`Received::topic`].
+
+        pub use ::asyncapi_runtime::mqtt::{Error, Received};
+
+        /// A running MQTT session.
+        pub type MqttClient = ::asyncapi_runtime::mqtt::MqttClient<crate::Api>;
+
+        /// How to reach the broker and behave on the session.
+        pub type MqttConfig = ::asyncapi_runtime::mqtt::MqttConfig<crate::Api>;
+
+        /// What the MQTT client reports: session events and received messages.
+        pub type Event = ::asyncapi_runtime::mqtt::Event<crate::Incoming>;
+    }
+}
+
+pub(super) fn nats() -> TokenStream {
+    quote! {
+        //! The NATS client of this API: the runtime's NATS client, typed for
+        //! [`Api`](crate::Api). It subscribes to the subject of every channel this side receives
+        //! (parameters as `*` wildcards, in the queue group of the operation's `queue` binding)
+        //! and decodes each message by the subject it arrived on; the channel's
+        //! `<Channel>Params::parse` reads the parameters back out of [`Received::subject`].
+
+        pub use ::asyncapi_runtime::nats::{Error, Received};
+
+        /// A connection to a NATS server.
+        pub type NatsClient = ::asyncapi_runtime::nats::NatsClient<crate::Api>;
+
+        /// How to reach the server and behave on the connection.
+        pub type NatsConfig = ::asyncapi_runtime::nats::NatsConfig<crate::Api>;
+
+        /// What the NATS client reports: connection events and received messages.
+        pub type Event = ::asyncapi_runtime::nats::Event<crate::Incoming>;
     }
 }
 

@@ -5,7 +5,21 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::ident;
-use crate::ir::{Api, Direction};
+use crate::ir::{Api, Direction, ServerBindings};
+
+/// A server's bindings as the runtime reads them.
+fn server_bindings(b: &ServerBindings) -> TokenStream {
+    if b.mqtt_client_id.is_none() && b.mqtt_clean_session.is_none() && b.mqtt_keep_alive.is_none() {
+        return quote! { ::asyncapi_runtime::ServerBindings::NONE };
+    }
+    let some = |t: Option<TokenStream>| t.map_or_else(|| quote!(None), |t| quote!(Some(#t)));
+    let id = some(b.mqtt_client_id.as_ref().map(|id| quote!(#id)));
+    let clean = some(b.mqtt_clean_session.map(|c| quote!(#c)));
+    let keep_alive = some(b.mqtt_keep_alive.map(|k| quote!(#k)));
+    quote! {
+        ::asyncapi_runtime::ServerBindings { mqtt_client_id: #id, mqtt_clean_session: #clean, mqtt_keep_alive: #keep_alive }
+    }
+}
 
 pub(super) fn emit(api: &Api) -> TokenStream {
     let servers = api.servers.iter().map(|s| {
@@ -14,7 +28,8 @@ pub(super) fn emit(api: &Api) -> TokenStream {
             let v = v.clone().unwrap_or_default();
             quote! { (#k, #v) }
         });
-        quote! { Server { name: #name, url: #url, protocol: #protocol, headers: &[#(#headers),*] } }
+        let bindings = server_bindings(&s.bindings);
+        quote! { Server { name: #name, url: #url, protocol: #protocol, headers: &[#(#headers),*], bindings: #bindings } }
     });
     let examples = api.messages.iter().flat_map(|m| {
         let received = m.direction == Direction::Receive;

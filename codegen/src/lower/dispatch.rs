@@ -17,11 +17,48 @@ pub(super) fn choose(
     messages: &[Message],
     direction: Direction,
     schemas: &SchemaBundle,
-    mut warnings: Option<&mut Vec<Warning>>,
+    warnings: Option<&mut Vec<Warning>>,
     model: &Model,
     root: &Ptr,
 ) -> Dispatch {
     let received: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].direction == direction).collect();
+    choose_among(messages, received, schemas, warnings, model, root)
+}
+
+/// The dispatch of each channel's own messages, received then sent: what a broker transport
+/// uses once the topic or subject has picked the channel. The received side's ambiguities are
+/// reported into `warnings` when given (for a document whose servers are all brokers, where
+/// this is the routing that counts).
+pub(super) fn by_channel(
+    messages: &[Message],
+    channels: usize,
+    schemas: &SchemaBundle,
+    mut warnings: Option<&mut Vec<Warning>>,
+    model: &Model,
+    root: &Ptr,
+) -> Vec<[Dispatch; 2]> {
+    (0..channels)
+        .map(|channel| {
+            [Direction::Receive, Direction::Send].map(|direction| {
+                let own = (0..messages.len())
+                    .filter(|&i| messages[i].direction == direction && messages[i].channel == channel)
+                    .collect();
+                let warnings = warnings.as_deref_mut().filter(|_| direction == Direction::Receive);
+                choose_among(messages, own, schemas, warnings, model, root)
+            })
+        })
+        .collect()
+}
+
+/// The dispatch among the messages `received` (indices into `messages`).
+fn choose_among(
+    messages: &[Message],
+    received: Vec<usize>,
+    schemas: &SchemaBundle,
+    mut warnings: Option<&mut Vec<Warning>>,
+    model: &Model,
+    root: &Ptr,
+) -> Dispatch {
     match received.as_slice() {
         [] => return Dispatch::None,
         [one] => return Dispatch::Single(*one),

@@ -19,6 +19,12 @@ impl Lowering<'_> {
         let mut seen: std::collections::HashMap<(Ptr, usize, Direction), usize> = std::collections::HashMap::new();
         let mut out: Vec<Message> = Vec::new();
         let mut origins: Vec<Ptr> = Vec::new();
+        // A message definition used on several channels (one command schema for `turn/on` and
+        // `turn/off`) is a message per channel; each is named by its key in the channel's map.
+        let mut channels_of: BTreeMap<Ptr, std::collections::BTreeSet<usize>> = BTreeMap::new();
+        for f in &found {
+            channels_of.entry(self.model.deref(&f.ptr)?).or_default().insert(f.channel);
+        }
         // Operation index → (its messages, its reply messages), as indices into `out`.
         let mut exchanges: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
         for f in found {
@@ -48,9 +54,13 @@ impl Lowering<'_> {
             let msg = merge_traits(self.model, &target, raw)?;
             let component_key =
                 target.pointer.starts_with("/components/messages/").then(|| target.last_segment()).flatten();
-            let key = ["messageId", "name"]
-                .iter()
-                .find_map(|k| msg.get(*k).and_then(Value::as_str).map(str::to_owned))
+            let shared = channels_of.get(&target).is_some_and(|c| c.len() > 1);
+            let key = shared
+                .then(|| f.map_key.clone())
+                .flatten()
+                .or_else(|| {
+                    ["messageId", "name"].iter().find_map(|k| msg.get(*k).and_then(Value::as_str).map(str::to_owned))
+                })
                 .or(component_key)
                 .or(f.map_key.clone())
                 .or_else(|| msg.get("title").and_then(Value::as_str).map(str::to_owned))
@@ -92,6 +102,7 @@ impl Lowering<'_> {
                 on_connect: f.on_connect,
                 correlation: correlation_of(self.model, &target, &msg)?,
                 replies: Vec::new(),
+                bindings: f.bindings.clone(),
             });
         }
         for (requests, replies) in exchanges.into_values() {
@@ -162,7 +173,7 @@ fn correlation_of(model: &Model, msg: &Ptr, obj: &Map<String, Value>) -> Result<
 
 /// Where the field `key` of the object at `at` comes from: the object itself, or the first of its
 /// `traits` that has it.
-fn field_origin(model: &Model, at: &Ptr, key: &str) -> Result<Option<Ptr>> {
+pub(super) fn field_origin(model: &Model, at: &Ptr, key: &str) -> Result<Option<Ptr>> {
     if model.get(&at.child(key)).is_some() {
         return Ok(Some(at.child(key)));
     }

@@ -10,6 +10,7 @@
 //! generated side's: the described application itself (`app`), or, by default, its counterpart
 //! (`peer`), for which every direction flips.
 
+mod bindings;
 pub mod bundle;
 mod dispatch;
 mod examples;
@@ -86,9 +87,15 @@ pub fn lower(model: &Model, role: Option<Role>) -> Result<Lowered> {
     cx.schemas.add_hierarchies(model)?;
     cx.schemas.finish();
     cx.check_examples(&mut messages, &origins);
+    // On a broker the topic picks the channel first: only a channel's own messages need a tag.
+    let topic_routed = !servers.is_empty() && servers.iter().all(|s| crate::ir::is_broker(&s.protocol));
+    let (whole, own) = if topic_routed { (None, Some(&mut cx.warnings)) } else { (Some(&mut cx.warnings), None) };
+    let received = dispatch::choose(&messages, Direction::Receive, &cx.schemas, whole, model, &cx.root);
+    let by_channel = dispatch::by_channel(&messages, channels.len(), &cx.schemas, own, model, &cx.root);
     let routing = Routing {
-        received: dispatch::choose(&messages, Direction::Receive, &cx.schemas, Some(&mut cx.warnings), model, &cx.root),
+        received,
         sent: dispatch::choose(&messages, Direction::Send, &cx.schemas, None, model, &cx.root),
+        by_channel,
     };
     let unknown_fields = cx.unknown_fields(doc)?;
     if let Some(whole) = model.get(&root_ptr) {
@@ -131,6 +138,8 @@ struct Lowering<'m> {
 /// A message found under an operation, before naming.
 struct Found {
     ptr: Ptr,
+    /// Its operation's protocol bindings.
+    bindings: crate::ir::Bindings,
     channel: usize,
     direction: Direction,
     map_key: Option<String>,
@@ -295,8 +304,15 @@ impl Lowering<'_> {
                         .collect()
                 })
                 .unwrap_or_default();
+            if let Some(gap) = crate::ir::transport_gap(&protocol) {
+                self.warnings.push(Warning {
+                    location: self.model.location(&ptr.child("protocol")),
+                    message: format!("server `{name}` speaks `{protocol}`: {gap}"),
+                });
+            }
             let description = server.get("description").and_then(Value::as_str).map(str::to_owned);
-            out.push(Server { name, url, protocol, description, headers });
+            let bindings = self.server_bindings(&ptr)?;
+            out.push(Server { name, url, protocol, description, headers, bindings });
         }
         Ok(out)
     }

@@ -32,6 +32,7 @@ impl Lowering<'_> {
                     continue;
                 };
                 let op_ptr = self.model.deref(&op_ptr)?;
+                let bindings = self.operation_bindings(&op_ptr)?;
                 let op = merge_traits(self.model, &op_ptr, op)?;
                 let on_connect = op.get("x-on-connect").and_then(Value::as_bool).unwrap_or(false);
                 if !op.contains_key("message") {
@@ -50,7 +51,17 @@ impl Lowering<'_> {
                 };
                 for ptr in ptrs {
                     let (map_key, operation, reply_of) = (None, None, None);
-                    found.push(Found { ptr, channel: index, direction, map_key, on_connect, operation, reply_of });
+                    let bindings = bindings.clone();
+                    found.push(Found {
+                        ptr,
+                        bindings,
+                        channel: index,
+                        direction,
+                        map_key,
+                        on_connect,
+                        operation,
+                        reply_of,
+                    });
                 }
             }
         }

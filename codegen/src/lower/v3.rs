@@ -65,8 +65,20 @@ impl Lowering<'_> {
             };
             let listed = self.listed_messages(&op_ptr, &op, &channel_ptr)?;
             let operation = Some(op_index);
+            let bindings = self.operation_bindings(&op_ptr)?;
             for (map_key, msg_ptr) in listed {
-                found.push(Found { ptr: msg_ptr, channel, direction, map_key, on_connect, operation, reply_of: None });
+                let bindings = bindings.clone();
+                let reply_of = None;
+                found.push(Found {
+                    ptr: msg_ptr,
+                    bindings,
+                    channel,
+                    direction,
+                    map_key,
+                    on_connect,
+                    operation,
+                    reply_of,
+                });
             }
             if op.contains_key("reply") {
                 let reply_ptr = self.model.deref(&op_ptr.child("reply"))?;
@@ -89,6 +101,7 @@ impl Lowering<'_> {
                 for (map_key, msg_ptr) in self.listed_messages(&reply_ptr, &reply, &reply_channel_ptr)? {
                     found.push(Found {
                         ptr: msg_ptr,
+                        bindings: bindings.clone(),
                         channel: reply_channel,
                         direction: reply_direction,
                         map_key,

@@ -262,12 +262,13 @@ enum End {
 }
 
 /// Resolves once shutdown is requested or the [`Client`] is dropped.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
+/// Resolves once `stop` says so (or its sender is gone). The broker clients share it.
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
 /// Hands `item` to the consumer, waiting while the buffer is full. `false`: stop.
-async fn deliver<T>(tx: &mpsc::Sender<T>, stop: &mut watch::Receiver<bool>, item: T) -> bool {
+pub(crate) async fn deliver<T>(tx: &mpsc::Sender<T>, stop: &mut watch::Receiver<bool>, item: T) -> bool {
     tokio::select! {
         biased;
         () = stopped(stop) => false,

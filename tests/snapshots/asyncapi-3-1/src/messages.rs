@@ -61,6 +61,18 @@ impl ::asyncapi_runtime::MessageKind for MessageKind {
     fn name(self) -> &'static str {
         MessageKind::name(self)
     }
+
+    fn is_received(self) -> bool {
+        MessageKind::is_received(self)
+    }
+
+    fn address(self) -> &'static str {
+        self.channel().address()
+    }
+
+    fn bindings(self) -> ::asyncapi_runtime::Bindings {
+        ::asyncapi_runtime::Bindings::NONE
+    }
 }
 
 impl ::std::fmt::Display for MessageKind {
@@ -132,6 +144,52 @@ impl Incoming {
         }
     }
 
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "turtle/pose" {
+            return {
+                let tag = ::asyncapi_runtime::__private::peek_tag(frame, &["kind"])?;
+                match tag.as_deref() {
+                    Some("pose") => {
+                        ::asyncapi_runtime::__private::parse(frame, "pose")
+                            .map(Self::Pose)
+                    }
+                    Some("battery") => {
+                        ::asyncapi_runtime::__private::parse(frame, "battery")
+                            .map(Self::Battery)
+                    }
+                    tag => {
+                        if let Ok(payload) = ::serde_json::from_str(frame) {
+                            return Ok(Self::Diagnostics(payload));
+                        }
+                        match tag {
+                            Some(tag) => {
+                                Ok(
+                                    Self::Unknown(
+                                        ::asyncapi_runtime::UnknownFrame::new(Some(tag), frame),
+                                    ),
+                                )
+                            }
+                            None => {
+                                Err(::asyncapi_runtime::DecodeError::MissingTag {
+                                    path: "kind",
+                                })
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
@@ -179,6 +237,13 @@ impl ::asyncapi_runtime::Message for Incoming {
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
+    }
+
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode_at(address, frame)
     }
 
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
@@ -231,6 +296,22 @@ impl Outgoing {
         ::asyncapi_runtime::__private::parse(frame, "velocity").map(Self::Velocity)
     }
 
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "turtle/commands" {
+            return ::asyncapi_runtime::__private::parse(frame, "velocity")
+                .map(Self::Velocity);
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
@@ -274,6 +355,13 @@ impl ::asyncapi_runtime::Message for Outgoing {
         Outgoing::decode(frame)
     }
 
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode_at(address, frame)
+    }
+
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         Outgoing::to_frame(self)
     }
@@ -313,6 +401,8 @@ impl ::asyncapi_runtime::Api for Api {
     type Outgoing = Outgoing;
 
     const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const KINDS: &'static [MessageKind] = MessageKind::ALL;
 
     const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
 

@@ -13,12 +13,14 @@ pub const SERVERS: &[Server] = &[
         url: "ws://localhost:9090",
         protocol: "ws",
         headers: &[],
+        bindings: ::asyncapi_runtime::ServerBindings::NONE,
     },
     Server {
         name: "robot",
         url: "ros2://localhost",
         protocol: "ros2",
         headers: &[],
+        bindings: ::asyncapi_runtime::ServerBindings::NONE,
     },
 ];
 

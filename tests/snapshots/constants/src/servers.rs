@@ -13,6 +13,7 @@ pub const SERVERS: &[Server] = &[
         url: "ws://localhost:8080",
         protocol: "ws",
         headers: &[],
+        bindings: ::asyncapi_runtime::ServerBindings::NONE,
     },
 ];
 

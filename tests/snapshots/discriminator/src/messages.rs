@@ -55,6 +55,18 @@ impl ::asyncapi_runtime::MessageKind for MessageKind {
     fn name(self) -> &'static str {
         MessageKind::name(self)
     }
+
+    fn is_received(self) -> bool {
+        MessageKind::is_received(self)
+    }
+
+    fn address(self) -> &'static str {
+        self.channel().address()
+    }
+
+    fn bindings(self) -> ::asyncapi_runtime::Bindings {
+        ::asyncapi_runtime::Bindings::NONE
+    }
 }
 
 impl ::std::fmt::Display for MessageKind {
@@ -86,6 +98,22 @@ impl Incoming {
     /// well-formed frame for a message the document does not describe is `Unknown`.
     pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         ::asyncapi_runtime::__private::parse(frame, "arrival").map(Self::Arrival)
+    }
+
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "arrivals" {
+            return ::asyncapi_runtime::__private::parse(frame, "arrival")
+                .map(Self::Arrival);
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
     }
 
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
@@ -129,6 +157,13 @@ impl ::asyncapi_runtime::Message for Incoming {
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
+    }
+
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode_at(address, frame)
     }
 
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
@@ -186,6 +221,30 @@ impl Outgoing {
         Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
     }
 
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "arrivals" {
+            return {
+                if let Ok(payload) = ::serde_json::from_str(frame) {
+                    return Ok(Self::Adoption(payload));
+                }
+                if let Ok(payload) = ::serde_json::from_str(frame) {
+                    return Ok(Self::Shipment(payload));
+                }
+                ::asyncapi_runtime::__private::check_json(frame)?;
+                Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+            };
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
@@ -230,6 +289,13 @@ impl ::asyncapi_runtime::Message for Outgoing {
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Outgoing::decode(frame)
+    }
+
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode_at(address, frame)
     }
 
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
@@ -277,6 +343,8 @@ impl ::asyncapi_runtime::Api for Api {
     type Outgoing = Outgoing;
 
     const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const KINDS: &'static [MessageKind] = MessageKind::ALL;
 
     const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
 

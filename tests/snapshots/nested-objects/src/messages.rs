@@ -41,6 +41,18 @@ impl ::asyncapi_runtime::MessageKind for MessageKind {
     fn name(self) -> &'static str {
         MessageKind::name(self)
     }
+
+    fn is_received(self) -> bool {
+        MessageKind::is_received(self)
+    }
+
+    fn address(self) -> &'static str {
+        self.channel().address()
+    }
+
+    fn bindings(self) -> ::asyncapi_runtime::Bindings {
+        ::asyncapi_runtime::Bindings::NONE
+    }
 }
 
 impl ::std::fmt::Display for MessageKind {
@@ -75,6 +87,22 @@ impl Incoming {
     pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         ::asyncapi_runtime::__private::parse(frame, "shipmentUpdated")
             .map(Self::ShipmentUpdated)
+    }
+
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "shipments" {
+            return ::asyncapi_runtime::__private::parse(frame, "shipmentUpdated")
+                .map(Self::ShipmentUpdated);
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
     }
 
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
@@ -120,6 +148,13 @@ impl ::asyncapi_runtime::Message for Incoming {
         Incoming::decode(frame)
     }
 
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode_at(address, frame)
+    }
+
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         Incoming::to_frame(self)
     }
@@ -157,6 +192,19 @@ impl Outgoing {
     /// is a [`DecodeError`](::asyncapi_runtime::DecodeError) that says where; a
     /// well-formed frame for a message the document does not describe is `Unknown`.
     pub fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        let _ = address;
         ::asyncapi_runtime::__private::check_json(frame)?;
         Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
     }
@@ -201,6 +249,13 @@ impl ::asyncapi_runtime::Message for Outgoing {
         Outgoing::decode(frame)
     }
 
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode_at(address, frame)
+    }
+
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         Outgoing::to_frame(self)
     }
@@ -234,6 +289,8 @@ impl ::asyncapi_runtime::Api for Api {
     type Outgoing = Outgoing;
 
     const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const KINDS: &'static [MessageKind] = MessageKind::ALL;
 
     const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
 

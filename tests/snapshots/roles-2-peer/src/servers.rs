@@ -13,6 +13,7 @@ pub const SERVERS: &[Server] = &[
         url: "ws://localhost:9001",
         protocol: "ws",
         headers: &[],
+        bindings: ::asyncapi_runtime::ServerBindings::NONE,
     },
 ];
 

@@ -79,6 +79,18 @@ impl ::asyncapi_runtime::MessageKind for MessageKind {
     fn name(self) -> &'static str {
         MessageKind::name(self)
     }
+
+    fn is_received(self) -> bool {
+        MessageKind::is_received(self)
+    }
+
+    fn address(self) -> &'static str {
+        self.channel().address()
+    }
+
+    fn bindings(self) -> ::asyncapi_runtime::Bindings {
+        ::asyncapi_runtime::Bindings::NONE
+    }
 }
 
 impl ::std::fmt::Display for MessageKind {
@@ -151,6 +163,57 @@ impl Incoming {
         }
     }
 
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "/" {
+            return {
+                let tag = ::asyncapi_runtime::__private::peek_tag(frame, &["type"])?;
+                match tag.as_deref() {
+                    Some("quote") => {
+                        ::asyncapi_runtime::__private::parse(frame, "quote")
+                            .map(Self::Quote)
+                    }
+                    Some("pong") => {
+                        ::asyncapi_runtime::__private::parse(frame, "pong")
+                            .map(Self::Pong)
+                    }
+                    Some("subscribed") => {
+                        ::asyncapi_runtime::__private::parse(frame, "subscribed")
+                            .map(Self::Subscribed)
+                    }
+                    Some("refused") => {
+                        ::asyncapi_runtime::__private::parse(frame, "refused")
+                            .map(Self::Refused)
+                    }
+                    tag => {
+                        match tag {
+                            Some(tag) => {
+                                Ok(
+                                    Self::Unknown(
+                                        ::asyncapi_runtime::UnknownFrame::new(Some(tag), frame),
+                                    ),
+                                )
+                            }
+                            None => {
+                                Err(::asyncapi_runtime::DecodeError::MissingTag {
+                                    path: "type",
+                                })
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
@@ -212,6 +275,13 @@ impl ::asyncapi_runtime::Message for Incoming {
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
+    }
+
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Incoming::decode_at(address, frame)
     }
 
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
@@ -311,6 +381,53 @@ impl Outgoing {
         }
     }
 
+    /// Decodes one frame that arrived on `address` (a broker's topic or subject): the
+    /// first channel whose address it is or fills in (exact addresses first) picks the
+    /// message, among that channel's own by their tag where it has several. A frame on
+    /// an address of no channel this way is `Unknown`.
+    pub fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        if address == "/" {
+            return {
+                let tag = ::asyncapi_runtime::__private::peek_tag(frame, &["type"])?;
+                match tag.as_deref() {
+                    Some("login") => {
+                        ::asyncapi_runtime::__private::parse(frame, "login")
+                            .map(Self::Login)
+                    }
+                    Some("ping") => {
+                        ::asyncapi_runtime::__private::parse(frame, "ping")
+                            .map(Self::Ping)
+                    }
+                    Some("subscribe") => {
+                        ::asyncapi_runtime::__private::parse(frame, "subscribe")
+                            .map(Self::Subscribe)
+                    }
+                    tag => {
+                        match tag {
+                            Some(tag) => {
+                                Ok(
+                                    Self::Unknown(
+                                        ::asyncapi_runtime::UnknownFrame::new(Some(tag), frame),
+                                    ),
+                                )
+                            }
+                            None => {
+                                Err(::asyncapi_runtime::DecodeError::MissingTag {
+                                    path: "type",
+                                })
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        ::asyncapi_runtime::__private::check_json(frame)?;
+        Ok(Self::Unknown(::asyncapi_runtime::UnknownFrame::new(None, frame)))
+    }
+
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     pub fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         match self {
@@ -368,6 +485,13 @@ impl ::asyncapi_runtime::Message for Outgoing {
         Outgoing::decode(frame)
     }
 
+    fn decode_at(
+        address: &str,
+        frame: &str,
+    ) -> Result<Self, ::asyncapi_runtime::DecodeError> {
+        Outgoing::decode_at(address, frame)
+    }
+
     fn to_frame(&self) -> Result<String, ::serde_json::Error> {
         Outgoing::to_frame(self)
     }
@@ -423,6 +547,8 @@ impl ::asyncapi_runtime::Api for Api {
     type Outgoing = Outgoing;
 
     const ON_CONNECT: &'static [MessageKind] = Outgoing::ON_CONNECT;
+
+    const KINDS: &'static [MessageKind] = MessageKind::ALL;
 
     const SERVERS: &'static [::asyncapi_runtime::Server] = crate::servers::SERVERS;
 

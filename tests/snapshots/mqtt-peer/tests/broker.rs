@@ -1,0 +1,226 @@
+//! Both sides of one MQTT document through a real broker on 127.0.0.1: the lamp generated with
+//! `--role app` (`fixture-mqtt-app`) and the depot generated with `--role peer` (this crate),
+//! which shares the lamp's payload types (`--types-from`). The broker is `rumqttd`, embedded, so
+//! that `cargo test` needs nothing installed; `cargo xtask integration` runs a generated crate
+//! against a real mosquitto.
+//!
+//! What a user would notice: a message arrives on the topic its channel's address makes, with
+//! the parameter read back typed; two channels with one payload schema are told apart by topic
+//! alone; two messages on one channel by their tag; a retained message reaches a late
+//! subscriber; a malformed payload is reported with its bytes; wrong topics and missing
+//! parameters are refused before anything is sent; wrong credentials give no session; an
+//! unreachable broker gives reconnect events.
+//!
+//! This file is hand-written; the snapshot harness does not touch it.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use asyncapi_runtime::Api;
+use asyncapi_runtime::mqtt::{Event, MqttClient, Received};
+use fixture_mqtt_app as lamp;
+use fixture_mqtt_peer as depot;
+use fixture_mqtt_peer::types;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Starts an embedded broker on a free port of 127.0.0.1 (with `users` as its only accounts
+/// when given) and returns its URL once it accepts connections.
+fn broker(users: Option<&[(&str, &str)]>) -> String {
+    // rumqttd binds the address it is given and does not report a port it chose, so a free
+    // port is taken from the system first.
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("a free port").port();
+    let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let auth = users.map(|users| users.iter().map(|(u, p)| ((*u).to_owned(), (*p).to_owned())).collect());
+    let connections = rumqttd::ConnectionSettings {
+        connection_timeout_ms: 5000,
+        max_payload_size: 64 * 1024,
+        max_inflight_count: 100,
+        auth,
+        external_auth: None,
+        dynamic_filters: true,
+    };
+    let server =
+        rumqttd::ServerSettings { name: "v4".to_owned(), listen, tls: None, next_connection_delay_ms: 1, connections };
+    let config = rumqttd::Config {
+        id: 0,
+        router: rumqttd::RouterConfig {
+            max_connections: 64,
+            max_outgoing_packet_count: 200,
+            max_segment_size: 1024 * 1024,
+            max_segment_count: 10,
+            ..Default::default()
+        },
+        v4: Some(HashMap::from([("v4".to_owned(), server)])),
+        ..Default::default()
+    };
+    std::thread::spawn(move || {
+        if let Err(e) = rumqttd::Broker::new(config).start() {
+            eprintln!("embedded broker stopped: {e}");
+        }
+    });
+    let deadline = std::time::Instant::now() + WAIT;
+    while TcpStream::connect(listen).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the embedded broker did not start on {listen}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    format!("mqtt://{listen}")
+}
+
+/// The next event that is not `Connected`; a client error fails the test.
+async fn next<A: Api>(client: &mut MqttClient<A>) -> Event<A::Incoming> {
+    loop {
+        let event =
+            tokio::time::timeout(WAIT, client.recv()).await.expect("an event in time").expect("the client runs");
+        match event.expect("no client error") {
+            Event::Connected => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Waits for the session to be up with its subscriptions made.
+async fn connected<A: Api>(client: &mut MqttClient<A>) {
+    let event = tokio::time::timeout(WAIT, client.recv()).await.expect("connected in time").expect("the client runs");
+    assert!(matches!(event, Ok(Event::Connected)), "{event:?}");
+}
+
+/// The message of a `Message` event, with its topic.
+fn message<M: std::fmt::Debug>(event: Event<M>) -> (String, M) {
+    match event {
+        Event::Message(Received { topic, message, .. }) => (topic, message),
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_sides_talk_through_a_broker_routed_by_topic() {
+    let url = broker(None);
+    let mut depot = depot::mqtt::MqttClient::connect(depot::mqtt::MqttConfig::new(&url).with_client_id("depot"))
+        .expect("a valid config");
+    connected(&mut depot).await;
+    let mut lamp = lamp::mqtt::MqttClient::connect(lamp::mqtt::MqttConfig::new(&url).with_client_id("lamp-7"))
+        .expect("a valid config");
+    connected(&mut lamp).await;
+
+    // The lamp reports on its own topic; the depot reads the lamp's id back out of it.
+    let here = lamp::channels::LightLevelParams { lamp_id: "7".into() };
+    let level = types::LightLevel { lux: 40, at: Some("2026-12-03T16:05:00Z".into()) };
+    lamp.send_to(&here.address(), lamp::Outgoing::LightLevel(Box::new(level.clone()))).await.expect("sent");
+    let (topic, received) = message(next(&mut depot).await);
+    assert_eq!(topic, "yard/7/light");
+    assert_eq!(depot::channels::LightLevelParams::parse(&topic).expect("on the channel").lamp_id, "7");
+    assert_eq!(received, depot::Incoming::LightLevel(Box::new(level)));
+
+    // `switch/on` and `switch/off` carry the same payload schema: only the topic tells them apart.
+    let seven = depot::channels::SwitchOnParams { lamp_id: "7".into() };
+    let dim = types::Switch { brightness: Some(30) };
+    depot.send_to(&seven.address(), depot::Outgoing::SwitchOn(Box::new(dim.clone()))).await.expect("sent");
+    let off = depot::channels::SwitchOffParams { lamp_id: "7".into() };
+    depot.send_to(&off.address(), depot::Outgoing::SwitchOff(Box::default())).await.expect("sent");
+    let (topic, on) = message(next(&mut lamp).await);
+    assert_eq!((topic.as_str(), on), ("yard/7/switch/on", lamp::Incoming::SwitchOn(Box::new(dim))));
+    let (topic, off) = message(next(&mut lamp).await);
+    assert_eq!((topic.as_str(), off), ("yard/7/switch/off", lamp::Incoming::SwitchOff(Box::default())));
+
+    // Two messages on one channel are told apart by their tag.
+    let online = types::OnlinePayload { kind: Default::default(), lamp: "7".into() };
+    lamp.send(lamp::Outgoing::Online(Box::new(online.clone()))).await.expect("sent");
+    let offline = types::OfflinePayload { kind: Default::default(), lamp: "7".into(), reason: Some("power".into()) };
+    lamp.send(lamp::Outgoing::Offline(Box::new(offline.clone()))).await.expect("sent");
+    assert_eq!(message(next(&mut depot).await), ("yard/state".into(), depot::Incoming::Online(Box::new(online))));
+    let (_, last) = message(next(&mut depot).await);
+    assert_eq!(last, depot::Incoming::Offline(Box::new(offline.clone())));
+
+    // `reportState` is retained: a depot that subscribes later still gets the last state.
+    let mut late = depot::mqtt::MqttClient::connect(depot::mqtt::MqttConfig::new(&url).with_client_id("late"))
+        .expect("a valid config");
+    match next(&mut late).await {
+        Event::Message(Received { topic, message, retained: true }) => {
+            assert_eq!((topic.as_str(), message), ("yard/state", depot::Incoming::Offline(Box::new(offline))));
+        }
+        other => panic!("expected the retained state, got {other:?}"),
+    }
+
+    // A payload that is not the message's is kept, with where it came from.
+    lamp.send_to("yard/9/light", lamp::Outgoing::Unknown(asyncapi_runtime::UnknownFrame::new(None, r#"{"lux": -1}"#)))
+        .await
+        .expect("sent");
+    match next(&mut depot).await {
+        Event::Undecodable { topic, payload, error } => {
+            assert_eq!((topic.as_str(), payload.as_slice()), ("yard/9/light", br#"{"lux": -1}"#.as_slice()));
+            assert!(error.to_string().contains("lux"), "{error}");
+        }
+        other => panic!("expected an undecodable message, got {other:?}"),
+    }
+
+    // Wrong topics and missing parameters are refused before anything is sent.
+    let refused = depot.send(depot::Outgoing::SwitchOn(Box::default())).await.expect_err("the channel has a parameter");
+    assert!(refused.to_string().contains("yard/{lampId}/switch/on"), "{refused}");
+    let refused = depot.send_to("yard/7/switch/off", depot::Outgoing::SwitchOn(Box::default())).await.expect_err("off");
+    assert!(refused.to_string().contains("not on the channel of `switchOn`"), "{refused}");
+    let refused = depot.send_to("yard/+/switch/on", depot::Outgoing::SwitchOn(Box::default())).await.expect_err("+");
+    assert!(refused.to_string().contains("wildcard"), "{refused}");
+
+    lamp.shutdown().await;
+    depot.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_credentials_never_connect_and_stay_out_of_debug() {
+    let url = broker(Some(&[("depot", "right")]));
+    let config = depot::mqtt::MqttConfig::new(&url)
+        .with_credentials("depot", "wrong-password")
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .with_max_reconnects(Some(1));
+    assert!(!format!("{config:?}").contains("wrong-password"));
+    let mut client = depot::mqtt::MqttClient::connect(config).expect("a valid config");
+    // rumqttd closes the socket instead of answering CONNACK 5 (mosquitto answers, and the
+    // client stops with `Error::Rejected`: `cargo xtask integration`); either way no session.
+    while let Some(event) = tokio::time::timeout(WAIT, client.recv()).await.expect("events in time") {
+        match event {
+            Ok(Event::Connected) | Ok(Event::Message(_)) => panic!("connected with a wrong password"),
+            Ok(_) => {}
+            Err(e) => assert!(e.is_fatal(), "{e}"),
+        }
+    }
+    let mut good =
+        depot::mqtt::MqttClient::connect(depot::mqtt::MqttConfig::new(&url).with_credentials("depot", "right"))
+            .expect("a valid config");
+    connected(&mut good).await;
+}
+
+#[tokio::test]
+async fn an_unreachable_broker_gives_reconnect_events() {
+    // A port nothing listens on.
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("a free port").port();
+    let config = depot::mqtt::MqttConfig::new(&format!("mqtt://127.0.0.1:{port}"))
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .with_max_reconnects(Some(2));
+    let mut client = depot::mqtt::MqttClient::connect(config).expect("a valid config");
+    let mut seen = Vec::new();
+    while let Some(event) = tokio::time::timeout(WAIT, client.recv()).await.expect("events in time") {
+        seen.push(match event {
+            Ok(Event::Disconnected { .. }) => "disconnected".to_owned(),
+            Ok(Event::Reconnecting { attempt, .. }) => format!("reconnecting {attempt}"),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(e) => {
+                assert!(e.to_string().contains("gave up after 2"), "{e}");
+                "gave up".to_owned()
+            }
+        });
+    }
+    assert_eq!(seen, ["disconnected", "reconnecting 1", "disconnected", "reconnecting 2", "disconnected", "gave up"]);
+}
+
+#[test]
+fn a_config_error_is_reported_before_connecting() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let _guard = runtime.enter();
+    let server = &depot::servers::SERVERS[0];
+    assert_eq!(server.bindings.mqtt_client_id, Some("yard-lamp"));
+    let error =
+        depot::mqtt::MqttClient::connect(depot::mqtt::MqttConfig::new("mqtt://host:{port}")).expect_err("braces");
+    assert!(error.to_string().contains("server variables"), "{error}");
+}
