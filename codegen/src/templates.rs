@@ -40,6 +40,7 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/client/config.rs", include_str!("../runtime/src/client/config.rs")),
     ("src/client/error.rs", include_str!("../runtime/src/client/error.rs")),
     ("src/broker.rs", include_str!("../runtime/src/broker.rs")),
+    ("src/jetstream.rs", include_str!("../runtime/src/jetstream.rs")),
     ("src/mqtt.rs", include_str!("../runtime/src/mqtt.rs")),
     ("src/nats.rs", include_str!("../runtime/src/nats.rs")),
 ];

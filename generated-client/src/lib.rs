@@ -33,6 +33,9 @@
 //! Webhooks (beta, D8) deliver the same payloads by HTTPS POST to a client endpoint; they are
 //! not modelled here.
 //!
+//! This crate is the side that talks to the application the document describes (`--role
+//! peer`): it receives what that application sends and sends what it receives.
+//!
 //! # Sources
 //!
 //! - **externalDocs** <https://ctechnologyag.mintlify.app/asyncapi-reference/introduction>: c.technology AsyncAPI introduction (D1)
@@ -92,6 +95,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;

@@ -50,6 +50,35 @@ async fn accepted_credentials_receive_messages() {
     broker.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_delivers_every_frame_the_broker_sent_and_does_not_reconnect() {
+    // A long feed at full speed with a small buffer: when `close` is called, frames are in the
+    // buffer, in the socket and on their way.
+    let examples = received_examples();
+    let feed: Vec<&str> = examples.iter().copied().cycle().take(5_000).collect();
+    let broker = broker_with(&feed).await;
+    let mut client = Client::connect(config(&broker, GOOD).with_buffer(8)).expect("valid configuration");
+    let mut received = 0;
+    while received < 100 {
+        if let Ok(Event::Message(_)) = next(&mut client).await {
+            received += 1;
+        }
+    }
+    client.close();
+    loop {
+        match tokio::time::timeout(WAIT, client.recv()).await.expect("the stream ends in time") {
+            Some(Ok(Event::Message(_))) => received += 1,
+            Some(Ok(Event::Connected)) => {}
+            Some(other) => panic!("expected messages and the end of the stream, got {other:?}"),
+            None => break,
+        }
+    }
+    assert!(broker.sent() < feed.len(), "the broker was still sending when the client closed");
+    assert_eq!(received, broker.sent(), "every frame the broker sent was delivered");
+    assert_eq!(broker.connections(), 1, "a closed client does not reconnect");
+    broker.shutdown().await;
+}
+
 #[tokio::test]
 async fn rejected_credentials_stop_the_client_without_retrying() {
     let broker = broker_with(&received_examples()).await;

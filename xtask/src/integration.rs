@@ -76,6 +76,12 @@ const CHECKS: &[Check] = &[
         needs: &["nats-server"],
         run: |env| Box::pin(brokers::nats_fixture(env)),
     },
+    Check {
+        name: "relay",
+        what: "mock broker → two relays → JetStream → consumer: 10,020 frames once each, in vehicle order, across restarts",
+        needs: &["nats-server"],
+        run: |env| Box::pin(brokers::relay(env)),
+    },
 ];
 
 /// The Debian package that installs `program`.

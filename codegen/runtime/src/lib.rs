@@ -14,7 +14,8 @@
 //! so that its users never need to name this crate.
 //!
 //! Features: `client` (default), `server`, `mock` (which needs `server`), `mqtt` (the
-//! [`mqtt`] client, over `rumqttc`) and `nats` (the [`nats`] client, over `async-nats`). Items in `__private` are for generated code only and
+//! [`mqtt`] client, over `rumqttc`), `nats` (the [`nats`] client, over `async-nats`) and
+//! `jetstream` (the `jetstream` module: the relay of a client's messages into NATS JetStream). Items in `__private` are for generated code only and
 //! are not part of the stable API.
 
 #![deny(missing_docs)]
@@ -32,6 +33,8 @@ mod union;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "jetstream")]
+pub mod jetstream;
 #[cfg(feature = "mock")]
 pub mod mock;
 #[cfg(feature = "mqtt")]

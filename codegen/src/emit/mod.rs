@@ -30,8 +30,9 @@ pub struct Modules {
     pub lib: TokenStream,
     /// The modules besides `types` (typify's), in [`MODULES`] order: `channels`, `messages`
     /// (both message enums, decoding, the handler trait, the `Api` type), `servers` (servers and
-    /// examples as constants), `webhook`, `client`, `server`, `mock`, `mqtt` and `nats` (the
-    /// runtime's client, server, mock broker and broker clients, typed for the document).
+    /// examples as constants), `webhook`, `client`, `server`, `mock`, `relay`, `mqtt` and `nats`
+    /// (the runtime's client, server, mock broker, JetStream relay and broker clients, typed for
+    /// the document).
     pub files: Vec<(&'static str, TokenStream)>,
     /// The crate root's re-exports of the items users name most.
     pub exports: TokenStream,
@@ -50,6 +51,7 @@ pub const MODULES: &[(&str, Option<&str>)] = &[
     ("client", Some("client")),
     ("server", Some("server")),
     ("mock", Some("mock")),
+    ("relay", Some("jetstream")),
     ("mqtt", Some("mqtt")),
     ("nats", Some("nats")),
 ];
@@ -81,6 +83,7 @@ pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
         ("client", runtime::client(api, types)),
         ("server", runtime::server()),
         ("mock", runtime::mock()),
+        ("relay", runtime::relay()),
     ];
     if api.uses_mqtt() {
         files.push(("mqtt", runtime::mqtt()));
@@ -136,10 +139,22 @@ fn lib_rs(api: &Api, exports: &TokenStream) -> TokenStream {
     let title = format!(" {} (version {}): typed messages and client.", api.title, api.version);
     let description = api.description.as_deref().map(doc_lines).unwrap_or_default();
     let sources = sources_doc(api);
+    let side: &[&str] = match api.role {
+        crate::ir::Role::Peer => &[
+            " This crate is the side that talks to the application the document describes (`--role",
+            " peer`): it receives what that application sends and sends what it receives.",
+        ],
+        crate::ir::Role::App => &[
+            " This crate is the application the document describes (`--role app`): it sends and",
+            " receives what the document's operations say.",
+        ],
+    };
     quote! {
         #![doc = #title]
         #![doc = ""]
         #(#![doc = #description])*
+        #![doc = ""]
+        #(#![doc = #side])*
         #(#![doc = #sources])*
         #![forbid(unsafe_code)]
 

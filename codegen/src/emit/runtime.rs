@@ -1,6 +1,6 @@
 //! The modules that name the runtime's generic items for this document: `client.rs` (the
 //! WebSocket client, with typed `request_<message>` methods), `server.rs` (the WebSocket
-//! server), `mock.rs` (the mock broker), `mqtt.rs` and `nats.rs` (the broker clients) and `webhook.rs`. They hold type aliases and one-line wrappers only; the behaviour is in
+//! server), `mock.rs` (the mock broker), `relay.rs` (the JetStream relay), `mqtt.rs` and `nats.rs` (the broker clients) and `webhook.rs`. They hold type aliases and one-line wrappers only; the behaviour is in
 //! `asyncapi-runtime`.
 
 use proc_macro2::TokenStream;
@@ -161,6 +161,33 @@ pub(super) fn mqtt() -> TokenStream {
 
         /// What the MQTT client reports: session events and received messages.
         pub type Event = ::asyncapi_runtime::mqtt::Event<crate::Incoming>;
+    }
+}
+
+pub(super) fn relay() -> TokenStream {
+    quote! {
+        //! The fleet relay of this API (feature `jetstream`): every message the client receives,
+        //! published to a NATS JetStream stream at least once, in order per key, with a message
+        //! id that lets JetStream drop the copies of replays and of overlapping relays. See
+        //! `asyncapi_runtime::jetstream` for the subjects and guarantees.
+
+        pub use ::asyncapi_runtime::jetstream::{RelayConfig, RelayError, RelayStats};
+
+        /// The relay, for this API's received messages.
+        pub type Relay = ::asyncapi_runtime::jetstream::Relay<crate::Api>;
+
+        /// A received frame as it arrived, with the message it decodes to.
+        pub type Frame = ::asyncapi_runtime::jetstream::Frame<crate::Api>;
+
+        /// The client a relay reads: the WebSocket client, every message kept as its frame.
+        pub type Source = ::asyncapi_runtime::client::Client<::asyncapi_runtime::jetstream::Relayed<crate::Api>>;
+
+        /// What the source reports: connection events and received frames.
+        pub type SourceEvent = ::asyncapi_runtime::client::Event<Frame>;
+
+        /// How the source connects (the same settings as [`crate::client::ClientConfig`]).
+        pub type SourceConfig =
+            ::asyncapi_runtime::client::ClientConfig<::asyncapi_runtime::jetstream::Relayed<crate::Api>>;
     }
 }
 

@@ -1,8 +1,8 @@
 //! Checks with real brokers: crates generated from a published MQTT document, in both roles,
 //! talking through Debian's `mosquitto`, each broker started on a free port of 127.0.0.1 with a
-//! configuration and store in the output folder, and killed at the end; and the tests of the
-//! NATS fixture's crates, which start Debian's `nats-server` themselves and are ignored by
-//! `cargo test --workspace` (no crate embeds a NATS server).
+//! configuration and store in the output folder, and killed at the end; and the tests that start
+//! Debian's `nats-server` themselves (the NATS fixture's crates, the fleet relay), which
+//! `cargo test --workspace` ignores (no crate embeds a NATS server).
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -149,6 +149,12 @@ pub(super) async fn mqtt_streetlights(env: &Env) -> anyhow::Result<()> {
 /// the NATS fixture's two sides (`tests/snapshots/nats-peer/tests/nats.rs`).
 pub(super) async fn nats_fixture(env: &Env) -> anyhow::Result<()> {
     run_ignored_tests(env, "fixture-nats-peer", "nats").await
+}
+
+/// Runs the fleet relay's end-to-end test against a real `nats-server -js`
+/// (`generated-client/tests/relay.rs`).
+pub(super) async fn relay(env: &Env) -> anyhow::Result<()> {
+    run_ignored_tests(env, "generated-client", "relay").await
 }
 
 /// `cargo test -p <package> --test <test> -- --ignored`, its output in the check's log.

@@ -77,6 +77,7 @@ pub enum Event<M> {
 pub struct Client<A: Api> {
     events: mpsc::Receiver<Item<A>>,
     stop: watch::Sender<bool>,
+    closing: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     commands: mpsc::Sender<Command>,
     pending: Pending<A>,
@@ -118,12 +119,13 @@ impl<A: Api> Client<A> {
             .map_err(|_| Error::Config("`Client::connect` must be called inside a Tokio runtime".into()))?;
         let (tx, events) = mpsc::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
+        let (closing, closing_rx) = watch::channel(false);
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
         let pending = Pending::<A>::default();
         let request_timeout = config.request_timeout;
-        let link = Link { tx, stop: stop_rx, commands: commands_rx, pending: pending.clone() };
+        let link = Link { tx, stop: stop_rx, closing: closing_rx, commands: commands_rx, pending: pending.clone() };
         let task = runtime.spawn(drive(config, link));
-        Ok(Client { events, stop, task: Some(task), commands, pending, request_timeout })
+        Ok(Client { events, stop, closing, task: Some(task), commands, pending, request_timeout })
     }
 
     /// Sends `message` on the open connection. While the client reconnects, the message waits
@@ -205,8 +207,17 @@ impl<A: Api> Client<A> {
         Ok(())
     }
 
+    /// Ends the connection without losing what the server already sent: the client sends a
+    /// close frame and keeps delivering the frames that arrive until the server answers it (or
+    /// the close timeout passes), and does not reconnect. Keep calling [`Client::recv`]: it
+    /// returns every event still buffered, then `None`. (A client that is reconnecting stops at
+    /// once.) [`Client::shutdown`], by contrast, drops what is buffered.
+    pub fn close(&self) {
+        let _ = self.closing.send(true);
+    }
+
     /// Sends a close frame, waits (up to the close timeout) for the server to answer, and ends
-    /// the background task.
+    /// the background task. Events not taken yet are dropped; see [`Client::close`].
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
@@ -229,6 +240,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 struct Link<A: Api> {
     tx: mpsc::Sender<Item<A>>,
     stop: watch::Receiver<bool>,
+    closing: watch::Receiver<bool>,
     commands: mpsc::Receiver<Command>,
     pending: Pending<A>,
 }
@@ -278,14 +290,16 @@ pub(crate) async fn deliver<T>(tx: &mpsc::Sender<T>, stop: &mut watch::Receiver<
 
 /// The background task: connect, run, reconnect, until told to stop or stopped by an error.
 async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
-    let Link { tx, mut stop, mut commands, pending } = link;
+    let mut link = link;
     let mut backoff = config.backoff();
     let mut attempt = 0;
     let mut why = Connect::First;
     loop {
-        let end = session(&config, why, &tx, &mut stop, &mut commands, &pending).await;
+        let end = session(&config, why, &mut link).await;
+        let Link { tx, stop, closing, .. } = &mut link;
         let (reason, healthy) = match end {
             End::Stopped => return,
+            End::Lost { .. } | End::Fatal(_) if *closing.borrow() => return,
             // Credentials that a provider can renew get one fresh try, at once.
             End::Fatal(Error::Rejected { reason, .. })
                 if config.on_connect.is_provider() && why != Connect::Rejected =>
@@ -293,14 +307,14 @@ async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
                 tracing::warn!(%reason, "credentials rejected; asking the provider for fresh ones");
                 why = Connect::Rejected;
                 let reason = format!("the server rejected the credentials ({reason}); renewing them");
-                if !deliver(&tx, &mut stop, Ok(Event::Disconnected { reason })).await {
+                if !deliver(tx, stop, Ok(Event::Disconnected { reason })).await {
                     return;
                 }
                 continue;
             }
             End::Fatal(error) => {
                 tracing::error!(%error, "client stopped");
-                deliver(&tx, &mut stop, Err(error)).await;
+                deliver(tx, stop, Err(error)).await;
                 return;
             }
             End::Lost { reason, healthy } => (reason, healthy),
@@ -315,22 +329,23 @@ async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
         if healthy || why != Connect::Rejected {
             why = Connect::Reconnect;
         }
-        if !deliver(&tx, &mut stop, Ok(Event::Disconnected { reason })).await {
+        if !deliver(tx, stop, Ok(Event::Disconnected { reason })).await {
             return;
         }
         let Some(delay) = backoff.next() else {
-            deliver(&tx, &mut stop, Err(Error::GaveUp { attempts: attempt })).await;
+            deliver(tx, stop, Err(Error::GaveUp { attempts: attempt })).await;
             return;
         };
         let delay = delay.min(config.max_backoff);
         attempt += 1;
         tracing::info!(attempt, ?delay, "reconnecting");
-        if !deliver(&tx, &mut stop, Ok(Event::Reconnecting { attempt, delay })).await {
+        if !deliver(tx, stop, Ok(Event::Reconnecting { attempt, delay })).await {
             return;
         }
         tokio::select! {
             biased;
-            () = stopped(&mut stop) => return,
+            () = stopped(stop) => return,
+            () = stopped(closing) => return,
             () = tokio::time::sleep(delay) => {}
         }
     }
@@ -374,26 +389,20 @@ async fn on_connect_messages<A: Api>(
 }
 
 /// One connection: handshake, on-connect messages, then frames until it ends.
-async fn session<A: Api>(
-    config: &ClientConfig<A>,
-    why: Connect,
-    tx: &mpsc::Sender<Item<A>>,
-    stop: &mut watch::Receiver<bool>,
-    commands: &mut mpsc::Receiver<Command>,
-    pending: &Pending<A>,
-) -> End {
+async fn session<A: Api>(config: &ClientConfig<A>, why: Connect, link: &mut Link<A>) -> End {
     let (request, connector) = match (config.request(), connector(&config.url)) {
         (Ok(request), Ok(connector)) => (request, connector),
         (Err(e), _) | (_, Err(e)) => return End::Fatal(e),
     };
-    let on_connect = match on_connect_messages(config, why, stop).await {
+    let on_connect = match on_connect_messages(config, why, &mut link.stop).await {
         Ok(messages) => messages,
         Err(end) => return end,
     };
     let connecting = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
     let connected = tokio::select! {
         biased;
-        () = stopped(stop) => return End::Stopped,
+        () = stopped(&mut link.stop) => return End::Stopped,
+        () = stopped(&mut link.closing) => return End::Stopped,
         connected = tokio::time::timeout(config.connect_timeout, connecting) => connected,
     };
     let Ok(connected) = connected else {
@@ -419,12 +428,12 @@ async fn session<A: Api>(
         tracing::debug!(message = name_of(message), "sent on-connect message");
     }
     tracing::info!(url = shown_url(&config.url), "connected");
-    if !deliver(tx, stop, Ok(Event::Connected)).await {
+    if !deliver(&link.tx, &mut link.stop, Ok(Event::Connected)).await {
         close(&mut ws, config.close_timeout).await;
         return End::Stopped;
     }
     let sent_credentials = !on_connect.is_empty();
-    let end = read_loop(&mut ws, config, sent_credentials, tx, stop, commands, pending).await;
+    let end = read_loop(&mut ws, config, sent_credentials, link).await;
     if matches!(end, End::Stopped) {
         close(&mut ws, config.close_timeout).await;
     } else {
@@ -481,11 +490,11 @@ async fn read_loop<A: Api>(
     ws: &mut Socket,
     config: &ClientConfig<A>,
     sent_credentials: bool,
-    tx: &mpsc::Sender<Item<A>>,
-    stop: &mut watch::Receiver<bool>,
-    commands: &mut mpsc::Receiver<Command>,
-    pending: &Pending<A>,
+    link: &mut Link<A>,
 ) -> End {
+    let Link { tx, stop, closing, commands, pending } = link;
+    // Once `close` was asked for: when the server must have answered the close frame by.
+    let mut close_due: Option<Instant> = None;
     let mut seen = Seen { since: Instant::now(), any_message: false, sent_credentials };
     let mut ping = tokio::time::interval_at(Instant::now() + config.ping_interval, config.ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -494,6 +503,20 @@ async fn read_loop<A: Api>(
         let frame = tokio::select! {
             biased;
             () = stopped(stop) => return End::Stopped,
+            () = stopped(closing), if close_due.is_none() => {
+                // Frames the server sent before it reads the close frame still arrive, and are
+                // delivered; its answer ends the connection.
+                let frame = CloseFrame { code: CloseCode::Normal, reason: "client closing".into() };
+                if ws.close(Some(frame)).await.is_err() {
+                    return End::Stopped;
+                }
+                close_due = Some(Instant::now() + config.close_timeout);
+                continue;
+            }
+            () = tokio::time::sleep_until(close_due.unwrap_or_else(Instant::now)), if close_due.is_some() => {
+                tracing::debug!("the server did not answer the close frame in time");
+                return End::Stopped;
+            }
             frame = ws.next() => frame,
             Some(command) = commands.recv() => {
                 let result = ws.send(WsMessage::text(command.frame)).await.map_err(|e| Error::Send(e.to_string()));

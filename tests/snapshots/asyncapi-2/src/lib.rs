@@ -4,6 +4,9 @@
 //! Ticker Stream (AsyncAPI 2) (version 1.0.0): typed messages and client.
 //!
 //! Fixture for AsyncAPI 2.6.0 input, written as JSON. Per 2.x semantics the operation names describe the SERVER: `subscribe` means the server publishes and the client receives; `publish` means the client sends. The received message is a `oneOf` of two messages told apart by a `const` top-level `type`.
+//!
+//! This crate is the side that talks to the application the document describes (`--role
+//! peer`): it receives what that application sends and sends what it receives.
 #![forbid(unsafe_code)]
 
 #[rustfmt::skip]
@@ -40,6 +43,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;

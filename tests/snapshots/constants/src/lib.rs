@@ -7,6 +7,9 @@
 //! constants of the other scalar types, required and optional) and receives enveloped frames
 //! `{header, data}` whose `header.channel` each message pins with an `allOf` over the shared
 //! `Envelope`, as the c.technology spec of record does.
+//!
+//! This crate is the application the document describes (`--role app`): it sends and
+//! receives what the document's operations say.
 #![forbid(unsafe_code)]
 
 #[rustfmt::skip]
@@ -43,6 +46,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;

@@ -6,6 +6,9 @@
 //! Fixture for relative-file `$ref`s. The payload is `./external-ref/schemas.yaml#/Order`,
 //! which references `./nested/common.yaml#/Money` (relative to schemas.yaml) and its own
 //! `#/Address`.
+//!
+//! This crate is the application the document describes (`--role app`): it sends and
+//! receives what the document's operations say.
 #![forbid(unsafe_code)]
 
 #[rustfmt::skip]
@@ -42,6 +45,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;

@@ -9,6 +9,9 @@
 //! fn injected() {}
 //! ```
 //! A "quote" and a ]] bracket and a bell .
+//!
+//! This crate is the application the document describes (`--role app`): it sends and
+//! receives what the document's operations say.
 #![forbid(unsafe_code)]
 
 #[rustfmt::skip]
@@ -45,6 +48,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;

@@ -18,9 +18,7 @@
 //! This file is hand-written; the snapshot harness does not touch it.
 
 use std::collections::BTreeSet;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::{Ipv4Addr, TcpListener};
 use std::time::{Duration, Instant};
 
 use asyncapi_runtime::Api;
@@ -29,72 +27,11 @@ use fixture_nats_app as gateway;
 use fixture_nats_peer as dashboard;
 use fixture_nats_peer::types;
 
+#[path = "../../../support/nats_server.rs"]
+mod nats_server;
+use nats_server::NatsServer;
+
 const WAIT: Duration = Duration::from_secs(10);
-
-/// A `nats-server` on 127.0.0.1, stopped when dropped.
-struct NatsServer {
-    port: u16,
-    args: Vec<String>,
-    child: Option<Child>,
-    _store: tempfile::TempDir,
-    store: PathBuf,
-}
-
-impl NatsServer {
-    /// Starts `nats-server` on a free port with `args` added, and waits until it accepts
-    /// connections.
-    fn start(args: &[&str]) -> NatsServer {
-        let port =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("a free port").port();
-        let store = tempfile::tempdir().expect("a temporary store");
-        let path = store.path().to_owned();
-        let mut server = NatsServer {
-            port,
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            child: None,
-            _store: store,
-            store: path,
-        };
-        server.restart();
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts the server again, on the same port and store.
-    fn restart(&mut self) {
-        self.stop();
-        let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
-            .arg(&self.store)
-            .args(&self.args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server runs (Debian package `nats-server`)");
-        self.child = Some(child);
-        let deadline = Instant::now() + WAIT;
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start on port {}", self.port);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for NatsServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 async fn connect<A: Api>(config: NatsConfig<A>) -> NatsClient<A> {
     let mut client =

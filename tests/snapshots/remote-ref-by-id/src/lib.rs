@@ -3,6 +3,9 @@
 
 //! Remote Ref By Id (version 1.0.0): typed messages and client.
 //!
+//!
+//! This crate is the application the document describes (`--role app`): it sends and
+//! receives what the document's operations say.
 #![forbid(unsafe_code)]
 
 #[rustfmt::skip]
@@ -39,6 +42,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;

@@ -4,6 +4,9 @@
 //! Quote Server (version 1.0.0): typed messages and client.
 //!
 //! A server that pushes quotes to logged-in clients and answers their pings.
+//!
+//! This crate is the side that talks to the application the document describes (`--role
+//! peer`): it receives what that application sends and sends what it receives.
 #![forbid(unsafe_code)]
 
 #[rustfmt::skip]
@@ -40,6 +43,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;

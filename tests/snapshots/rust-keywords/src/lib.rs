@@ -7,6 +7,9 @@
 //! `self`, `async`, `fn`, `crate`, `Self`) or not identifiers (`1st-place`, `with space`,
 //! `dotted.name`), component schemas named `Option` and `Result`, a message named `type`, and
 //! enum values `true`, `false`, `null-ish`, `2x` (all strings).
+//!
+//! This crate is the application the document describes (`--role app`): it sends and
+//! receives what the document's operations say.
 #![forbid(unsafe_code)]
 
 #[rustfmt::skip]
@@ -43,6 +46,11 @@ pub mod server;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod mock;
+
+#[cfg(feature = "jetstream")]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
+pub mod relay;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;
