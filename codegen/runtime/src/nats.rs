@@ -10,8 +10,8 @@
 //! NATS `queue` binding is subscribed in that queue group, so that the group's members share its
 //! messages.
 //!
-//! [`NatsClient::connect`] returns once the first connection is up and every subscription is
-//! registered with the server (retrying with backoff until then); afterwards `async-nats`
+//! [`NatsClient::connect`] returns once the first connection is up and the server has every
+//! subscription (it echoed a message sent after them) (retrying with backoff until then); afterwards `async-nats`
 //! reconnects by itself, with this client's backoff, and subscribes again. Lifecycle events
 //! ([`Event::Disconnected`], [`Event::Reconnecting`], [`Event::Connected`]) come in the same
 //! stream as the messages; credentials are never shown by `Debug` or written to logs.
@@ -347,7 +347,7 @@ impl<A: Api> NatsClient<A> {
             };
             subscribers.push(subscribed.map_err(|e| Error::Config(format!("cannot subscribe to `{subject}`: {e}")))?);
         }
-        client.flush().await.map_err(|e| Error::Send(format!("the subscriptions were not confirmed: {e}")))?;
+        confirmed(&client).await.map_err(|e| Error::Send(format!("the subscriptions were not confirmed: {e}")))?;
         tracing::info!(subscriptions = subscribers.len(), "connected and subscribed");
         let (tx, events) = mpsc::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
@@ -402,6 +402,24 @@ impl<A: Api> Drop for NatsClient<A> {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+/// How long the server may take to echo [`confirmed`]'s message.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Waits until the server has processed everything this connection sent before, its
+/// subscriptions included: it handles one connection's messages in order, so a message to a
+/// fresh inbox of ours comes back only after them. (`flush` only writes the socket: a publisher
+/// on another connection could still overtake a subscription in flight.)
+async fn confirmed(client: &async_nats::Client) -> Result<(), String> {
+    let inbox = client.new_inbox();
+    let mut echo = client.subscribe(inbox.clone()).await.map_err(|e| e.to_string())?;
+    client.publish(inbox, Default::default()).await.map_err(|e| e.to_string())?;
+    match tokio::time::timeout(CONFIRM_TIMEOUT, echo.next()).await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err("the connection closed".into()),
+        Err(_) => Err(format!("no answer within {CONFIRM_TIMEOUT:?}")),
     }
 }
 
@@ -517,9 +535,9 @@ async fn drive<A: Api>(
         };
         for item in items {
             if matches!(item, Ok(Event::Connected)) {
-                // The client subscribes again right after reconnecting; once the server answers
-                // a flush, it has the subscriptions.
-                if let Err(e) = client.flush().await {
+                // The client subscribes again right after reconnecting; once the server echoes a
+                // message sent after the subscriptions, it has them.
+                if let Err(e) = confirmed(&client).await {
                     tracing::warn!(error = %e, "the subscriptions were not confirmed after reconnecting");
                 }
                 tracing::info!("reconnected and subscribed");
