@@ -307,6 +307,7 @@ type Acked = Pin<Box<dyn Future<Output = (Publication, Result<PublishAck, String
 pub struct Relay<A: Api> {
     js: jetstream::Context,
     config: RelayConfig,
+    key: Option<Key>,
     /// Per subject with a message in flight: the messages waiting behind it, in source order.
     waiting: BTreeMap<Subject, VecDeque<Publication>>,
     in_flight: FuturesUnordered<Acked>,
@@ -362,6 +363,7 @@ impl<A: Api> Relay<A> {
         tracing::info!(stream = %config.stream, %subjects, "relaying into JetStream");
         Ok(Relay {
             js,
+            key: config.key.as_deref().map(Key::new),
             config,
             waiting: BTreeMap::new(),
             in_flight: FuturesUnordered::new(),
@@ -487,8 +489,7 @@ impl<A: Api> Relay<A> {
             }
         }
         if frame.decoded.is_ok()
-            && let Some(pointer) = &self.config.key
-            && let Some(key) = key_of(&frame.text, pointer)
+            && let Some(key) = self.key.as_ref().and_then(|k| k.of(&frame.text))
         {
             push_tokens(&mut subject, &key);
         }
@@ -576,24 +577,37 @@ fn push_tokens(subject: &mut String, text: &str) {
     }
 }
 
-/// The value at `pointer` in the JSON text `frame`, as text: a string as it is, a number or a
-/// boolean written out; `None` when absent or not a scalar.
-fn key_of(frame: &str, pointer: &str) -> Option<String> {
-    // A string member (the usual key, an id) is read by the tag scan, which stops at it; other
-    // values and array indices by parsing the frame.
-    let path: Vec<String> = pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
-    let path: Vec<&str> = path.iter().map(String::as_str).collect();
-    if let Ok(Some(key)) = crate::tag::peek_tag(frame, &path)
-        && !key.is_empty()
-    {
-        return Some(key.into_owned());
+/// Where the key of a subject is read in a frame: a JSON pointer, and its unescaped tokens
+/// (computed once, not per frame).
+struct Key {
+    pointer: String,
+    path: Vec<String>,
+}
+
+impl Key {
+    fn new(pointer: &str) -> Key {
+        let path = pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+        Key { pointer: pointer.to_owned(), path }
     }
-    let value: serde_json::Value = serde_json::from_str(frame).ok()?;
-    match value.pointer(pointer)? {
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+
+    /// The value at the pointer in the JSON text `frame`, as text: a string as it is, a number
+    /// or a boolean written out; `None` when absent or not a scalar.
+    fn of(&self, frame: &str) -> Option<String> {
+        // A string member (the usual key, an id) is read by the tag scan, which stops at it;
+        // other values and array indices by parsing the frame.
+        let path: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        if let Ok(Some(key)) = crate::tag::peek_tag(frame, &path)
+            && !key.is_empty()
+        {
+            return Some(key.into_owned());
+        }
+        let value: serde_json::Value = serde_json::from_str(frame).ok()?;
+        match value.pointer(&self.pointer)? {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
     }
 }
 
@@ -609,13 +623,13 @@ mod tests {
         push_tokens(&mut subject, "veh 1/a.b*>");
         assert_eq!(subject, "ctech.vehicle_status.veh_1.a.b__");
         let frame = r#"{"header":{"channel":"vehicle_status"},"data":{"vehicle_id":"veh_1","n":7}}"#;
-        assert_eq!(key_of(frame, "/data/vehicle_id").as_deref(), Some("veh_1"));
-        assert_eq!(key_of(frame, "/data/n").as_deref(), Some("7"));
-        assert_eq!(key_of(frame, "/data"), None);
-        assert_eq!(key_of(frame, "/nope"), None);
-        assert_eq!(key_of("not json", "/data"), None);
-        assert_eq!(key_of(r#"{"a/b":{"~":"x"},"l":[5]}"#, "/a~1b/~0").as_deref(), Some("x"));
-        assert_eq!(key_of(r#"{"a/b":{"~":"x"},"l":[5]}"#, "/l/0").as_deref(), Some("5"));
+        assert_eq!(Key::new("/data/vehicle_id").of(frame).as_deref(), Some("veh_1"));
+        assert_eq!(Key::new("/data/n").of(frame).as_deref(), Some("7"));
+        assert_eq!(Key::new("/data").of(frame), None);
+        assert_eq!(Key::new("/nope").of(frame), None);
+        assert_eq!(Key::new("/data").of("not json"), None);
+        assert_eq!(Key::new("/a~1b/~0").of(r#"{"a/b":{"~":"x"},"l":[5]}"#).as_deref(), Some("x"));
+        assert_eq!(Key::new("/l/0").of(r#"{"a/b":{"~":"x"},"l":[5]}"#).as_deref(), Some("5"));
     }
 
     #[test]
