@@ -191,7 +191,15 @@ fn starts_item(line: &str) -> bool {
         "unsafe impl",
         "macro_rules!",
     ];
-    STARTS.iter().any(|s| line.starts_with(s))
+    STARTS.iter().any(|s| line.starts_with(s)) || is_runtime_macro(line)
+}
+
+/// Whether a trimmed line calls one of the runtime's item macros (`__open_enum!`,
+/// `__constant!`); its functions (`__private::check_json(..)`) are statements, not items.
+fn is_runtime_macro(line: &str) -> bool {
+    line.strip_prefix("::asyncapi_runtime::__")
+        .and_then(|rest| rest.split(['(', '{', '[']).next())
+        .is_some_and(|name| name.ends_with('!') && !name.contains("::"))
 }
 
 /// Whether a trimmed line is a `use` declaration.
@@ -255,6 +263,13 @@ mod tests {
                 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
             ];
             pub const E: u8 = 5;
+            ::asyncapi_runtime::__constant!(E, Int);
+            ::asyncapi_runtime::__open_enum!(F, Unlisted, ["a" => A]);
+            pub struct G;
+            fn h() -> u8 {
+                ::asyncapi_runtime::__private::one();
+                ::asyncapi_runtime::__private::two()
+            }
         };
         let text = rust_file(tokens, "banner", "test").expect("valid");
         assert!(text.contains("/// First line.\n/// Second line.\npub struct A {"), "{text}");
@@ -266,5 +281,11 @@ mod tests {
         assert!(text.contains("} else {"), "{text}");
         assert!(text.contains("/// Ends with a semicolon;\n/// then more."), "docs are never split: {text}");
         assert!(text.contains("];\n\npub const E"), "{text}");
+        assert!(
+            text.contains("= 5;\n\n::asyncapi_runtime::__constant!(E, Int);\n\n::asyncapi_runtime::__open_enum!"),
+            "{text}"
+        );
+        assert!(text.contains("]);\n\npub struct G;"), "runtime macro calls are items: {text}");
+        assert!(text.contains("one();\n    ::asyncapi_runtime::__private::two()"), "runtime calls are not: {text}");
     }
 }

@@ -215,58 +215,7 @@ fn open_enum(name: &str, values: &[String], schema: Option<&Value>) -> TokenStre
             #other(::std::string::String),
         }
 
-        impl #ident {
-            /// Every value the API lists, in document order.
-            pub const KNOWN: &'static [#ident] = &[#(#ident::#variants),*];
-
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#ident::#variants => #values,)*
-                    #ident::#other(value) => value,
-                }
-            }
-
-            /// The variant for `value`; an unlisted value is kept in the fallback variant.
-            pub fn from_wire(value: &str) -> Self {
-                match value {
-                    #(#values => #ident::#variants,)*
-                    other => #ident::#other(other.to_owned()),
-                }
-            }
-        }
-
-        impl ::std::str::FromStr for #ident {
-            type Err = ::std::convert::Infallible;
-
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                ::std::result::Result::Ok(#ident::from_wire(value))
-            }
-        }
-
-        impl ::std::convert::From<&str> for #ident {
-            fn from(value: &str) -> Self {
-                #ident::from_wire(value)
-            }
-        }
-
-        impl ::std::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::serde::Serialize for #ident {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #ident {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                ::asyncapi_runtime::__private::deserialize_open(deserializer, #ident::from_wire)
-            }
-        }
+        ::asyncapi_runtime::__open_enum!(#ident, #other, [#(#values => #variants),*]);
     }
 }
 

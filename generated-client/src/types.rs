@@ -1309,39 +1309,7 @@ impl NotificationPayloadHeaderChannel {
     pub const VALUE: &'static str = "notification";
 }
 
-impl ::std::fmt::Display for NotificationPayloadHeaderChannel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&NotificationPayloadHeaderChannel::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for NotificationPayloadHeaderChannel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                NotificationPayloadHeaderChannel::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for NotificationPayloadHeaderChannel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    NotificationPayloadHeaderChannel::VALUE,
-                ),
-            )
-            .map(|()| NotificationPayloadHeaderChannel)
-    }
-}
+::asyncapi_runtime::__constant!(NotificationPayloadHeaderChannel, Str);
 
 /// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
 ///
@@ -1354,39 +1322,7 @@ impl VehicleActionPayloadHeaderChannel {
     pub const VALUE: &'static str = "vehicle/action";
 }
 
-impl ::std::fmt::Display for VehicleActionPayloadHeaderChannel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&VehicleActionPayloadHeaderChannel::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for VehicleActionPayloadHeaderChannel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                VehicleActionPayloadHeaderChannel::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VehicleActionPayloadHeaderChannel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    VehicleActionPayloadHeaderChannel::VALUE,
-                ),
-            )
-            .map(|()| VehicleActionPayloadHeaderChannel)
-    }
-}
+::asyncapi_runtime::__constant!(VehicleActionPayloadHeaderChannel, Str);
 
 /// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
 ///
@@ -1399,39 +1335,7 @@ impl VehicleProfilePayloadHeaderChannel {
     pub const VALUE: &'static str = "vehicle/profile";
 }
 
-impl ::std::fmt::Display for VehicleProfilePayloadHeaderChannel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&VehicleProfilePayloadHeaderChannel::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for VehicleProfilePayloadHeaderChannel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                VehicleProfilePayloadHeaderChannel::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VehicleProfilePayloadHeaderChannel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    VehicleProfilePayloadHeaderChannel::VALUE,
-                ),
-            )
-            .map(|()| VehicleProfilePayloadHeaderChannel)
-    }
-}
+::asyncapi_runtime::__constant!(VehicleProfilePayloadHeaderChannel, Str);
 
 /// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
 ///
@@ -1444,39 +1348,7 @@ impl VehicleStatusPayloadHeaderChannel {
     pub const VALUE: &'static str = "vehicle/status";
 }
 
-impl ::std::fmt::Display for VehicleStatusPayloadHeaderChannel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&VehicleStatusPayloadHeaderChannel::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for VehicleStatusPayloadHeaderChannel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                VehicleStatusPayloadHeaderChannel::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VehicleStatusPayloadHeaderChannel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    VehicleStatusPayloadHeaderChannel::VALUE,
-                ),
-            )
-            .map(|()| VehicleStatusPayloadHeaderChannel)
-    }
-}
+::asyncapi_runtime::__constant!(VehicleStatusPayloadHeaderChannel, Str);
 
 /// How intrusive the notification is: `LOW` = logbook entry, `MEDIUM` = web-app popup,
 /// `HIGH` = desktop popup, `ALERT` = mobile push (D14). D3 types it as a plain string;
@@ -1495,77 +1367,10 @@ pub enum NotificationPriority {
     Unlisted(::std::string::String),
 }
 
-impl NotificationPriority {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [NotificationPriority] = &[
-        NotificationPriority::Low,
-        NotificationPriority::Medium,
-        NotificationPriority::High,
-        NotificationPriority::Alert,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            NotificationPriority::Low => "LOW",
-            NotificationPriority::Medium => "MEDIUM",
-            NotificationPriority::High => "HIGH",
-            NotificationPriority::Alert => "ALERT",
-            NotificationPriority::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "LOW" => NotificationPriority::Low,
-            "MEDIUM" => NotificationPriority::Medium,
-            "HIGH" => NotificationPriority::High,
-            "ALERT" => NotificationPriority::Alert,
-            other => NotificationPriority::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for NotificationPriority {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(NotificationPriority::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for NotificationPriority {
-    fn from(value: &str) -> Self {
-        NotificationPriority::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for NotificationPriority {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for NotificationPriority {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for NotificationPriority {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            NotificationPriority::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    NotificationPriority, Unlisted, ["LOW" => Low, "MEDIUM" => Medium, "HIGH" => High,
+    "ALERT" => Alert]
+);
 
 /// Operational state of the vehicle. Enum from a comment in D5; null accepted by T1.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1584,82 +1389,12 @@ pub enum VehicleStatusStatus {
     Unlisted(::std::string::String),
 }
 
-impl VehicleStatusStatus {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [VehicleStatusStatus] = &[
-        VehicleStatusStatus::Setup,
-        VehicleStatusStatus::Park,
-        VehicleStatusStatus::ParkHome,
-        VehicleStatusStatus::Floating,
-        VehicleStatusStatus::Cruising,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            VehicleStatusStatus::Setup => "SETUP",
-            VehicleStatusStatus::Park => "PARK",
-            VehicleStatusStatus::ParkHome => "PARK_HOME",
-            VehicleStatusStatus::Floating => "FLOATING",
-            VehicleStatusStatus::Cruising => "CRUISING",
-            VehicleStatusStatus::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "SETUP" => VehicleStatusStatus::Setup,
-            "PARK" => VehicleStatusStatus::Park,
-            "PARK_HOME" => VehicleStatusStatus::ParkHome,
-            "FLOATING" => VehicleStatusStatus::Floating,
-            "CRUISING" => VehicleStatusStatus::Cruising,
-            other => VehicleStatusStatus::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for VehicleStatusStatus {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(VehicleStatusStatus::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for VehicleStatusStatus {
-    fn from(value: &str) -> Self {
-        VehicleStatusStatus::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for VehicleStatusStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for VehicleStatusStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VehicleStatusStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            VehicleStatusStatus::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    VehicleStatusStatus, Unlisted, ["SETUP" => Setup, "PARK" => Park, "PARK_HOME" =>
+    ParkHome, "FLOATING" => Floating, "CRUISING" => Cruising]
+);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 5605324025870622360u64;
+pub const __TYPES_FINGERPRINT: u64 = 3833865178717254014u64;

@@ -134,6 +134,40 @@ pub fn deserialize_constant<'de, D: Deserializer<'de>>(deserializer: D, constant
     }
 }
 
+/// The trait impls of a constant type, the same for every one: `Display`, `Serialize` and
+/// `Deserialize` of its `VALUE` as the [`Constant`] variant `$kind` (`Str`, `Bool`, `Int`, `Uint`
+/// or `Float`). The generator writes the unit struct with its `VALUE` and then
+/// `__constant!(Type, Kind);`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __constant {
+    ($ty:ident, $kind:ident) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&$ty::VALUE, f)
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $ty {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::__private::serialize_constant($crate::__private::Constant::$kind($ty::VALUE), serializer)
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_constant(deserializer, $crate::__private::Constant::$kind($ty::VALUE))
+                    .map(|()| $ty)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,17 +176,11 @@ mod tests {
     #[derive(Debug, Default, PartialEq)]
     struct Ping;
 
-    impl serde::Serialize for Ping {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serialize_constant(Constant::Str("ping"), serializer)
-        }
+    impl Ping {
+        const VALUE: &'static str = "ping";
     }
 
-    impl<'de> serde::Deserialize<'de> for Ping {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            deserialize_constant(deserializer, Constant::Str("ping")).map(|()| Ping)
-        }
-    }
+    crate::__constant!(Ping, Str);
 
     #[derive(Debug, serde::Deserialize, serde::Serialize)]
     struct Message {
@@ -167,6 +195,7 @@ mod tests {
         let err = serde_json::from_str::<Message>(r#"{"event":"pong"}"#).expect_err("another value");
         assert!(err.to_string().contains(r#"expected the constant "ping""#), "{err}");
         assert!(serde_json::from_str::<Message>(r#"{"event":1}"#).is_err());
+        assert_eq!(Ping.to_string(), "ping");
     }
 
     fn read(json: &str, constant: Constant) -> bool {

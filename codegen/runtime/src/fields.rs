@@ -43,8 +43,75 @@ pub fn deserialize_open<'de, D: Deserializer<'de>, T>(deserializer: D, from: fn(
     deserializer.deserialize_str(OpenVisitor(from))
 }
 
-/// Defines a string enum that keeps the values it does not list in a fallback variant, so that a
-/// server adding a value does not make whole frames undecodable.
+/// The items of an open string enum besides its definition, the same for every one: `KNOWN`,
+/// `as_str`, `from_wire`, and `FromStr`, `From<&str>`, `Display`, `Serialize` and `Deserialize`
+/// through the last two. The generator writes the enum (its variants and their docs) and then
+/// `__open_enum!(Enum, Fallback, ["wire" => Variant, ...]);`, where `Fallback(String)` is the
+/// variant that keeps an unlisted value; one call instead of some forty lines per enum.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __open_enum {
+    ($ty:ident, $other:ident, [$($value:literal => $variant:ident),* $(,)?]) => {
+        impl $ty {
+            /// Every value the API lists, in document order.
+            pub const KNOWN: &'static [$ty] = &[$($ty::$variant),*];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($ty::$variant => $value,)*
+                    $ty::$other(value) => value,
+                }
+            }
+
+            /// The variant for `value`; an unlisted value is kept in the fallback variant.
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    $($value => $ty::$variant,)*
+                    other => $ty::$other(::std::borrow::ToOwned::to_owned(other)),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok($ty::from_wire(value))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $ty {
+            fn from(value: &str) -> Self {
+                $ty::from_wire(value)
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $ty {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_open(deserializer, $ty::from_wire)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,29 +120,28 @@ mod tests {
     #[derive(Debug, PartialEq)]
     enum Level {
         High,
+        Low,
         Unlisted(String),
     }
 
-    impl Level {
-        fn from_wire(value: &str) -> Self {
-            match value {
-                "HIGH" => Level::High,
-                other => Level::Unlisted(other.to_owned()),
-            }
-        }
-    }
-
-    impl<'de> serde::Deserialize<'de> for Level {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            deserialize_open(deserializer, Level::from_wire)
-        }
-    }
+    crate::__open_enum!(Level, Unlisted, ["HIGH" => High, "LOW" => Low]);
 
     #[test]
     fn open_enums_keep_unlisted_values_and_refuse_other_types() {
         assert_eq!(serde_json::from_str::<Level>("\"HIGH\"").expect("a string"), Level::High);
         assert_eq!(serde_json::from_str::<Level>("\"EXTREME\"").expect("a string"), Level::Unlisted("EXTREME".into()));
         assert!(serde_json::from_str::<Level>("3").is_err());
+    }
+
+    #[test]
+    fn open_enums_write_what_they_read() {
+        assert_eq!(Level::KNOWN, [Level::High, Level::Low]);
+        for text in ["HIGH", "LOW", "EXTREME"] {
+            let level: Level = text.parse().expect("infallible");
+            assert_eq!(level.to_string(), text);
+            assert_eq!(Level::from(text).as_str(), text);
+            assert_eq!(serde_json::to_string(&level).expect("a string"), format!("\"{text}\""));
+        }
     }
 
     #[test]

@@ -200,4 +200,5 @@ pub mod __private {
     pub use crate::tag::peek_tag;
     pub use crate::testing::assert_same_json;
     pub use crate::union::{Alternative, deserialize_union, ranking};
+    pub use serde;
 }

@@ -15,8 +15,8 @@ pub(super) fn suspicious(messages: &[Message], origins: &[Ptr], role: Role, mode
         role.other().name(),
         role.other().name()
     );
-    let names = |dir: Direction| -> Vec<String> {
-        messages.iter().filter(|m| m.direction == dir).map(|m| format!("`{}`", m.key)).collect()
+    let names = |dir: Direction| -> Vec<&str> {
+        messages.iter().filter(|m| m.direction == dir).map(|m| m.key.as_str()).collect()
     };
     let mut out = Vec::new();
     let (received, sent) = (names(Direction::Receive), names(Direction::Send));
@@ -26,7 +26,7 @@ pub(super) fn suspicious(messages: &[Message], origins: &[Ptr], role: Role, mode
             message: format!(
                 "with the default role `{}`, the generated side receives nothing and only sends {}; {fix}",
                 role.name(),
-                sent.join(", ")
+                listed(&sent, |name| format!("`{name}`"))
             ),
         });
     }
@@ -36,50 +36,72 @@ pub(super) fn suspicious(messages: &[Message], origins: &[Ptr], role: Role, mode
         .filter(|(_, m)| m.direction == Direction::Receive && !m.replies.is_empty())
         .collect();
     if let Some((first, _)) = answered.first() {
-        let pairs: Vec<String> = answered
-            .iter()
-            .map(|(_, m)| {
-                let replies: Vec<&str> = m.replies.iter().map(|&r| messages[r].key.as_str()).collect();
-                format!("`{}` → `{}`", m.key, replies.join("`/`"))
-            })
-            .collect();
+        let requests: Vec<&Message> = answered.iter().map(|&(_, m)| m).collect();
+        let pairs = listed(&requests, |m| {
+            let replies: Vec<&str> = m.replies.iter().map(|&r| messages[r].key.as_str()).collect();
+            format!("`{}` → `{}`", m.key, replies.join("`/`"))
+        });
         out.push(Warning {
             location: model.location(&origins[*first]),
             message: format!(
                 "with the default role `{}`, the generated side answers requests ({}) instead of making them; {fix}",
                 role.name(),
-                pairs.join(", ")
+                pairs
             ),
         });
     }
     out
 }
 
+/// How many items a message lists before it says how many more there are.
+const LISTED: usize = 10;
+
+/// The first [`LISTED`] of `items`, each written by `show`, then how many were left out.
+fn listed<T>(items: &[T], show: impl Fn(&T) -> String) -> String {
+    let mut text: Vec<String> = items.iter().take(LISTED).map(show).collect();
+    if items.len() > LISTED {
+        text.push(format!("and {} more", items.len() - LISTED));
+    }
+    text.join(", ")
+}
+
+/// How many channels [`channel_summary`] describes one by one.
+const SUMMARISED: usize = 20;
+
 /// One line per channel: what the generated side receives and sends on it, for `generate` to
-/// print so that a reading of the document the user did not mean is seen at once.
+/// print so that a reading of the document the user did not mean is seen at once. Past
+/// 20 channels, one last line counts the rest (`--emit-ir` has them all).
 pub fn channel_summary(api: &Api) -> Vec<String> {
-    api.channels
+    let mut lists = vec![(Vec::new(), Vec::new()); api.channels.len()];
+    for message in &api.messages {
+        let Some((received, sent)) = lists.get_mut(message.channel) else { continue };
+        match message.direction {
+            Direction::Receive => received.push(message.key.as_str()),
+            Direction::Send => sent.push(message.key.as_str()),
+        }
+    }
+    let list =
+        |names: &[&str]| if names.is_empty() { "nothing".to_owned() } else { listed(names, |n| (*n).to_owned()) };
+    let mut lines: Vec<String> = api
+        .channels
         .iter()
-        .enumerate()
-        .map(|(i, channel)| {
-            let list = |dir: Direction| -> String {
-                let names: Vec<&str> = api
-                    .messages
-                    .iter()
-                    .filter(|m| m.channel == i && m.direction == dir)
-                    .map(|m| m.key.as_str())
-                    .collect();
-                if names.is_empty() { "nothing".to_owned() } else { names.join(", ") }
-            };
+        .zip(&lists)
+        .take(SUMMARISED)
+        .map(|(channel, (received, sent))| {
             let address = channel.address.as_deref().unwrap_or(&channel.key);
-            format!(
-                "channel `{}` ({address}): receives {}; sends {}",
-                channel.key,
-                list(Direction::Receive),
-                list(Direction::Send)
-            )
+            format!("channel `{}` ({address}): receives {}; sends {}", channel.key, list(received), list(sent))
         })
-        .collect()
+        .collect();
+    if let Some(rest) = lists.get(SUMMARISED..).filter(|rest| !rest.is_empty()) {
+        let count = |pick: fn(&(Vec<&str>, Vec<&str>)) -> usize| rest.iter().map(pick).sum::<usize>();
+        lines.push(format!(
+            "and {} more channels, receiving {} and sending {} messages in all (`--emit-ir` lists them)",
+            rest.len(),
+            count(|(r, _)| r.len()),
+            count(|(_, s)| s.len())
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -138,5 +160,36 @@ mod tests {
         );
         let w = warned(&lowered(&requests, None));
         assert!(w.iter().any(|w| w.contains("answers requests (`ping` → `pong`)")), "{w:?}");
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_counted() {
+        let mut doc = String::from("asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n");
+        for i in 0..30 {
+            doc.push_str(&format!(
+                "  c{i:02}:\n    address: a/{i:02}\n    messages:\n      m{i:02}: {{payload: {{type: object}}}}\n"
+            ));
+        }
+        doc.push_str("operations:\n");
+        for i in 0..30 {
+            let action = if i < 25 { "receive" } else { "send" };
+            doc.push_str(&format!(
+                "  o{i:02}:\n    action: {action}\n    channel: {{$ref: '#/channels/c{i:02}'}}\n    messages: [{{$ref: '#/channels/c{i:02}/messages/m{i:02}'}}]\n"
+            ));
+        }
+        let all_sent = lowered(&doc.replace("action: send", "action: receive"), None);
+        let warning = all_sent.warnings.iter().find(|w| w.message.contains("receives nothing")).expect("a warning");
+        assert!(warning.message.contains("only sends `m00`, `m01`,"), "{}", warning.message);
+        assert!(warning.message.contains("`m09`, and 20 more;"), "{}", warning.message);
+        assert!(!warning.message.contains("`m10`"), "{}", warning.message);
+
+        let mixed = lowered(&doc, None);
+        let lines = channel_summary(&mixed.api);
+        assert_eq!(lines.len(), 21, "{lines:#?}");
+        assert_eq!(lines[0], "channel `c00` (a/00): receives nothing; sends m00");
+        assert_eq!(
+            lines[20],
+            "and 10 more channels, receiving 5 and sending 5 messages in all (`--emit-ir` lists them)"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The type of a member pinned to one value (see `schema::constants`): a zero-sized struct with
-//! the value as `VALUE`, whose serde impls are the runtime's (`asyncapi_runtime::__private::
-//! {serialize_constant, deserialize_constant}`). It derives `Default`, so a message built in Rust
-//! gets the value without anyone writing it, and decoding another value is an error at the
-//! member's path; `Display` writes the value as text.
+//! the value as `VALUE`, whose `Display` and serde impls are one call of the runtime's
+//! `__constant!` macro. It derives `Default`, so a message built in Rust gets the value without
+//! anyone writing it, and decoding another value is an error at the member's path; `Display`
+//! writes the value as text.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -40,30 +40,7 @@ pub fn constant_type(name: &str, value: &Value, description: Option<&str>) -> Op
             pub const VALUE: #ty = #literal;
         }
 
-        impl ::std::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Display::fmt(&#ident::VALUE, f)
-            }
-        }
-
-        impl ::serde::Serialize for #ident {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                ::asyncapi_runtime::__private::serialize_constant(
-                    ::asyncapi_runtime::__private::Constant::#variant(#ident::VALUE),
-                    serializer,
-                )
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #ident {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                ::asyncapi_runtime::__private::deserialize_constant(
-                    deserializer,
-                    ::asyncapi_runtime::__private::Constant::#variant(#ident::VALUE),
-                )
-                .map(|()| #ident)
-            }
-        }
+        ::asyncapi_runtime::__constant!(#ident, #variant);
     })
 }
 

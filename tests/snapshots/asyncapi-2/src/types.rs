@@ -87,35 +87,7 @@ impl StatusPayloadType {
     pub const VALUE: &'static str = "status";
 }
 
-impl ::std::fmt::Display for StatusPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&StatusPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for StatusPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(StatusPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for StatusPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(StatusPayloadType::VALUE),
-            )
-            .map(|()| StatusPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(StatusPayloadType, Str);
 
 /// Request kind.
 ///
@@ -128,39 +100,7 @@ impl SubscribeRequestPayloadType {
     pub const VALUE: &'static str = "subscribe";
 }
 
-impl ::std::fmt::Display for SubscribeRequestPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&SubscribeRequestPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for SubscribeRequestPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                SubscribeRequestPayloadType::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SubscribeRequestPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    SubscribeRequestPayloadType::VALUE,
-                ),
-            )
-            .map(|()| SubscribeRequestPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(SubscribeRequestPayloadType, Str);
 
 /// Discriminator.
 ///
@@ -173,35 +113,7 @@ impl TickPayloadType {
     pub const VALUE: &'static str = "tick";
 }
 
-impl ::std::fmt::Display for TickPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&TickPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for TickPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TickPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
-            )
-            .map(|()| TickPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(TickPayloadType, Str);
 
 /// New state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -216,76 +128,12 @@ pub enum StatusPayloadState {
     Unlisted(::std::string::String),
 }
 
-impl StatusPayloadState {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [StatusPayloadState] = &[
-        StatusPayloadState::Subscribed,
-        StatusPayloadState::Unsubscribed,
-        StatusPayloadState::Maintenance,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            StatusPayloadState::Subscribed => "subscribed",
-            StatusPayloadState::Unsubscribed => "unsubscribed",
-            StatusPayloadState::Maintenance => "maintenance",
-            StatusPayloadState::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "subscribed" => StatusPayloadState::Subscribed,
-            "unsubscribed" => StatusPayloadState::Unsubscribed,
-            "maintenance" => StatusPayloadState::Maintenance,
-            other => StatusPayloadState::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for StatusPayloadState {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(StatusPayloadState::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for StatusPayloadState {
-    fn from(value: &str) -> Self {
-        StatusPayloadState::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for StatusPayloadState {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for StatusPayloadState {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for StatusPayloadState {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            StatusPayloadState::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    StatusPayloadState, Unlisted, ["subscribed" => Subscribed, "unsubscribed" =>
+    Unsubscribed, "maintenance" => Maintenance]
+);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 780635423350129289u64;
+pub const __TYPES_FINGERPRINT: u64 = 3078497888702987214u64;

@@ -87,35 +87,7 @@ impl BatteryPayloadKind {
     pub const VALUE: &'static str = "battery";
 }
 
-impl ::std::fmt::Display for BatteryPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&BatteryPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for BatteryPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(BatteryPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for BatteryPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(BatteryPayloadKind::VALUE),
-            )
-            .map(|()| BatteryPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(BatteryPayloadKind, Str);
 
 /// Always `"pose"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -126,37 +98,9 @@ impl PosePayloadKind {
     pub const VALUE: &'static str = "pose";
 }
 
-impl ::std::fmt::Display for PosePayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PosePayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PosePayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(PosePayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PosePayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(PosePayloadKind::VALUE),
-            )
-            .map(|()| PosePayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(PosePayloadKind, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14966245043950631453u64;
+pub const __TYPES_FINGERPRINT: u64 = 10282283299564801645u64;

@@ -62,35 +62,7 @@ impl ReadingPayloadKind {
     pub const VALUE: &'static str = "reading";
 }
 
-impl ::std::fmt::Display for ReadingPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&ReadingPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for ReadingPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(ReadingPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ReadingPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(ReadingPayloadKind::VALUE),
-            )
-            .map(|()| ReadingPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(ReadingPayloadKind, Str);
 
 /// Always `"status"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -101,37 +73,9 @@ impl StatusPayloadKind {
     pub const VALUE: &'static str = "status";
 }
 
-impl ::std::fmt::Display for StatusPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&StatusPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for StatusPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(StatusPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for StatusPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(StatusPayloadKind::VALUE),
-            )
-            .map(|()| StatusPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(StatusPayloadKind, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 71099097498289541u64;
+pub const __TYPES_FINGERPRINT: u64 = 7574282416108185159u64;

@@ -127,35 +127,7 @@ impl PingPayloadEvent {
     pub const VALUE: &'static str = "ping";
 }
 
-impl ::std::fmt::Display for PingPayloadEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PingPayloadEvent::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PingPayloadEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(PingPayloadEvent::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PingPayloadEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(PingPayloadEvent::VALUE),
-            )
-            .map(|()| PingPayloadEvent)
-    }
-}
+::asyncapi_runtime::__constant!(PingPayloadEvent, Str);
 
 /// Always `2`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -166,35 +138,7 @@ impl PingPayloadVersion {
     pub const VALUE: i64 = 2i64;
 }
 
-impl ::std::fmt::Display for PingPayloadVersion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PingPayloadVersion::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PingPayloadVersion {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Int(PingPayloadVersion::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PingPayloadVersion {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Int(PingPayloadVersion::VALUE),
-            )
-            .map(|()| PingPayloadVersion)
-    }
-}
+::asyncapi_runtime::__constant!(PingPayloadVersion, Int);
 
 /// Always `true`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -205,35 +149,7 @@ impl PingPayloadLive {
     pub const VALUE: bool = true;
 }
 
-impl ::std::fmt::Display for PingPayloadLive {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PingPayloadLive::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PingPayloadLive {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Bool(PingPayloadLive::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PingPayloadLive {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Bool(PingPayloadLive::VALUE),
-            )
-            .map(|()| PingPayloadLive)
-    }
-}
+::asyncapi_runtime::__constant!(PingPayloadLive, Bool);
 
 /// Always `0.5`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -244,35 +160,7 @@ impl PingPayloadRatio {
     pub const VALUE: f64 = 0.5f64;
 }
 
-impl ::std::fmt::Display for PingPayloadRatio {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PingPayloadRatio::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PingPayloadRatio {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Float(PingPayloadRatio::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PingPayloadRatio {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Float(PingPayloadRatio::VALUE),
-            )
-            .map(|()| PingPayloadRatio)
-    }
-}
+::asyncapi_runtime::__constant!(PingPayloadRatio, Float);
 
 /// A shared constant that members refer to.
 ///
@@ -285,35 +173,7 @@ impl Source {
     pub const VALUE: &'static str = "client";
 }
 
-impl ::std::fmt::Display for Source {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&Source::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for Source {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(Source::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Source {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(Source::VALUE),
-            )
-            .map(|()| Source)
-    }
-}
+::asyncapi_runtime::__constant!(Source, Str);
 
 /// Logical channel name.
 ///
@@ -326,39 +186,7 @@ impl StatusPayloadHeaderChannel {
     pub const VALUE: &'static str = "system/status";
 }
 
-impl ::std::fmt::Display for StatusPayloadHeaderChannel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&StatusPayloadHeaderChannel::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for StatusPayloadHeaderChannel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                StatusPayloadHeaderChannel::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for StatusPayloadHeaderChannel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    StatusPayloadHeaderChannel::VALUE,
-                ),
-            )
-            .map(|()| StatusPayloadHeaderChannel)
-    }
-}
+::asyncapi_runtime::__constant!(StatusPayloadHeaderChannel, Str);
 
 /// Logical channel name.
 ///
@@ -371,41 +199,9 @@ impl TradePayloadHeaderChannel {
     pub const VALUE: &'static str = "market/trade";
 }
 
-impl ::std::fmt::Display for TradePayloadHeaderChannel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&TradePayloadHeaderChannel::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for TradePayloadHeaderChannel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                TradePayloadHeaderChannel::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TradePayloadHeaderChannel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    TradePayloadHeaderChannel::VALUE,
-                ),
-            )
-            .map(|()| TradePayloadHeaderChannel)
-    }
-}
+::asyncapi_runtime::__constant!(TradePayloadHeaderChannel, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3180682581400242645u64;
+pub const __TYPES_FINGERPRINT: u64 = 2452836247044185858u64;

@@ -113,35 +113,7 @@ impl AdoptionPayloadKind {
     pub const VALUE: &'static str = "adoption";
 }
 
-impl ::std::fmt::Display for AdoptionPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&AdoptionPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for AdoptionPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(AdoptionPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for AdoptionPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(AdoptionPayloadKind::VALUE),
-            )
-            .map(|()| AdoptionPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(AdoptionPayloadKind, Str);
 
 /// Always `"bird"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,35 +124,7 @@ impl BirdKind {
     pub const VALUE: &'static str = "bird";
 }
 
-impl ::std::fmt::Display for BirdKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&BirdKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for BirdKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(BirdKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for BirdKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(BirdKind::VALUE),
-            )
-            .map(|()| BirdKind)
-    }
-}
+::asyncapi_runtime::__constant!(BirdKind, Str);
 
 /// Always `"snake"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -191,35 +135,7 @@ impl SnakeKind {
     pub const VALUE: &'static str = "snake";
 }
 
-impl ::std::fmt::Display for SnakeKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&SnakeKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for SnakeKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(SnakeKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SnakeKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(SnakeKind::VALUE),
-            )
-            .map(|()| SnakeKind)
-    }
-}
+::asyncapi_runtime::__constant!(SnakeKind, Str);
 
 /// A pet; `petType` is the subtype's schema name.
 #[derive(Clone, Debug, PartialEq)]
@@ -437,4 +353,4 @@ impl<'de> ::serde::Deserialize<'de> for ShipmentPayload {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 15850199273233303568u64;
+pub const __TYPES_FINGERPRINT: u64 = 6399399032987636027u64;

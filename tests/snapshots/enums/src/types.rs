@@ -104,71 +104,9 @@ pub enum OrderUpdateSide {
     Unlisted(::std::string::String),
 }
 
-impl OrderUpdateSide {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OrderUpdateSide] = &[
-        OrderUpdateSide::Buy,
-        OrderUpdateSide::Sell,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OrderUpdateSide::Buy => "buy",
-            OrderUpdateSide::Sell => "sell",
-            OrderUpdateSide::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "buy" => OrderUpdateSide::Buy,
-            "sell" => OrderUpdateSide::Sell,
-            other => OrderUpdateSide::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OrderUpdateSide {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OrderUpdateSide::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OrderUpdateSide {
-    fn from(value: &str) -> Self {
-        OrderUpdateSide::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OrderUpdateSide {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OrderUpdateSide {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OrderUpdateSide {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OrderUpdateSide::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    OrderUpdateSide, Unlisted, ["buy" => Buy, "sell" => Sell]
+);
 
 /// Nullable enum; null while the order is not cancelled.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -183,76 +121,12 @@ pub enum OrderUpdateCancelReason {
     Unlisted(::std::string::String),
 }
 
-impl OrderUpdateCancelReason {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OrderUpdateCancelReason] = &[
-        OrderUpdateCancelReason::UserRequested,
-        OrderUpdateCancelReason::Expired,
-        OrderUpdateCancelReason::InsufficientFunds,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OrderUpdateCancelReason::UserRequested => "user_requested",
-            OrderUpdateCancelReason::Expired => "expired",
-            OrderUpdateCancelReason::InsufficientFunds => "insufficient_funds",
-            OrderUpdateCancelReason::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "user_requested" => OrderUpdateCancelReason::UserRequested,
-            "expired" => OrderUpdateCancelReason::Expired,
-            "insufficient_funds" => OrderUpdateCancelReason::InsufficientFunds,
-            other => OrderUpdateCancelReason::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OrderUpdateCancelReason {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OrderUpdateCancelReason::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OrderUpdateCancelReason {
-    fn from(value: &str) -> Self {
-        OrderUpdateCancelReason::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OrderUpdateCancelReason {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OrderUpdateCancelReason {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OrderUpdateCancelReason {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OrderUpdateCancelReason::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    OrderUpdateCancelReason, Unlisted, ["user_requested" => UserRequested, "expired" =>
+    Expired, "insufficient_funds" => InsufficientFunds]
+);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14252814474383010553u64;
+pub const __TYPES_FINGERPRINT: u64 = 1161981927375548899u64;

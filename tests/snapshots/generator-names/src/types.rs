@@ -109,35 +109,7 @@ impl HandlerPayloadKind {
     pub const VALUE: &'static str = "handler";
 }
 
-impl ::std::fmt::Display for HandlerPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&HandlerPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for HandlerPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(HandlerPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for HandlerPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(HandlerPayloadKind::VALUE),
-            )
-            .map(|()| HandlerPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(HandlerPayloadKind, Str);
 
 /// Always `"incoming"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -148,35 +120,7 @@ impl IncomingKind {
     pub const VALUE: &'static str = "incoming";
 }
 
-impl ::std::fmt::Display for IncomingKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&IncomingKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for IncomingKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(IncomingKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for IncomingKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(IncomingKind::VALUE),
-            )
-            .map(|()| IncomingKind)
-    }
-}
+::asyncapi_runtime::__constant!(IncomingKind, Str);
 
 /// Always `"result"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -187,37 +131,9 @@ impl ResultKind {
     pub const VALUE: &'static str = "result";
 }
 
-impl ::std::fmt::Display for ResultKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&ResultKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for ResultKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(ResultKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ResultKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(ResultKind::VALUE),
-            )
-            .map(|()| ResultKind)
-    }
-}
+::asyncapi_runtime::__constant!(ResultKind, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14512125624349301314u64;
+pub const __TYPES_FINGERPRINT: u64 = 11038723488044121409u64;

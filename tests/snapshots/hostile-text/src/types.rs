@@ -78,88 +78,12 @@ pub enum WeirdKind {
     Unlisted(::std::string::String),
 }
 
-impl WeirdKind {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [WeirdKind] = &[
-        WeirdKind::X2a2f,
-        WeirdKind::X2f2a,
-        WeirdKind::X22,
-        WeirdKind::AB,
-        WeirdKind::AB2,
-        WeirdKind::X,
-        WeirdKind::X1,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            WeirdKind::X2a2f => "*/",
-            WeirdKind::X2f2a => "/*",
-            WeirdKind::X22 => "\"",
-            WeirdKind::AB => "a b",
-            WeirdKind::AB2 => "A B",
-            WeirdKind::X => "",
-            WeirdKind::X1 => "1",
-            WeirdKind::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "*/" => WeirdKind::X2a2f,
-            "/*" => WeirdKind::X2f2a,
-            "\"" => WeirdKind::X22,
-            "a b" => WeirdKind::AB,
-            "A B" => WeirdKind::AB2,
-            "" => WeirdKind::X,
-            "1" => WeirdKind::X1,
-            other => WeirdKind::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for WeirdKind {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(WeirdKind::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for WeirdKind {
-    fn from(value: &str) -> Self {
-        WeirdKind::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for WeirdKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for WeirdKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for WeirdKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            WeirdKind::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    WeirdKind, Unlisted, ["*/" => X2a2f, "/*" => X2f2a, "\"" => X22, "a b" => AB, "A B"
+    => AB2, "" => X, "1" => X1]
+);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 7715721992345815235u64;
+pub const __TYPES_FINGERPRINT: u64 = 16029324429293049732u64;

@@ -84,39 +84,7 @@ impl OrderCancelledPayloadEvent {
     pub const VALUE: &'static str = "cancelled";
 }
 
-impl ::std::fmt::Display for OrderCancelledPayloadEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&OrderCancelledPayloadEvent::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for OrderCancelledPayloadEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(
-                OrderCancelledPayloadEvent::VALUE,
-            ),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OrderCancelledPayloadEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    OrderCancelledPayloadEvent::VALUE,
-                ),
-            )
-            .map(|()| OrderCancelledPayloadEvent)
-    }
-}
+::asyncapi_runtime::__constant!(OrderCancelledPayloadEvent, Str);
 
 /// Always `"placed"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -127,39 +95,9 @@ impl OrderPlacedPayloadEvent {
     pub const VALUE: &'static str = "placed";
 }
 
-impl ::std::fmt::Display for OrderPlacedPayloadEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&OrderPlacedPayloadEvent::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for OrderPlacedPayloadEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(OrderPlacedPayloadEvent::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OrderPlacedPayloadEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    OrderPlacedPayloadEvent::VALUE,
-                ),
-            )
-            .map(|()| OrderPlacedPayloadEvent)
-    }
-}
+::asyncapi_runtime::__constant!(OrderPlacedPayloadEvent, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4122823799011044456u64;
+pub const __TYPES_FINGERPRINT: u64 = 3254288988338257404u64;

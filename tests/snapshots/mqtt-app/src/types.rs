@@ -80,35 +80,7 @@ impl OfflinePayloadKind {
     pub const VALUE: &'static str = "offline";
 }
 
-impl ::std::fmt::Display for OfflinePayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&OfflinePayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for OfflinePayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(OfflinePayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OfflinePayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(OfflinePayloadKind::VALUE),
-            )
-            .map(|()| OfflinePayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(OfflinePayloadKind, Str);
 
 /// Always `"online"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -119,35 +91,7 @@ impl OnlinePayloadKind {
     pub const VALUE: &'static str = "online";
 }
 
-impl ::std::fmt::Display for OnlinePayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&OnlinePayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for OnlinePayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(OnlinePayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OnlinePayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(OnlinePayloadKind::VALUE),
-            )
-            .map(|()| OnlinePayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(OnlinePayloadKind, Str);
 
 /// OfflinePayloadReason
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -160,73 +104,11 @@ pub enum OfflinePayloadReason {
     Unlisted(::std::string::String),
 }
 
-impl OfflinePayloadReason {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OfflinePayloadReason] = &[
-        OfflinePayloadReason::Power,
-        OfflinePayloadReason::Network,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OfflinePayloadReason::Power => "power",
-            OfflinePayloadReason::Network => "network",
-            OfflinePayloadReason::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "power" => OfflinePayloadReason::Power,
-            "network" => OfflinePayloadReason::Network,
-            other => OfflinePayloadReason::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OfflinePayloadReason {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OfflinePayloadReason::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OfflinePayloadReason {
-    fn from(value: &str) -> Self {
-        OfflinePayloadReason::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OfflinePayloadReason {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OfflinePayloadReason {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OfflinePayloadReason {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OfflinePayloadReason::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    OfflinePayloadReason, Unlisted, ["power" => Power, "network" => Network]
+);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 16762787637194291674u64;
+pub const __TYPES_FINGERPRINT: u64 = 9178530202499807805u64;

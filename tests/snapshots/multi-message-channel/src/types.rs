@@ -91,35 +91,7 @@ impl ErrorPayloadEvent {
     pub const VALUE: &'static str = "error";
 }
 
-impl ::std::fmt::Display for ErrorPayloadEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&ErrorPayloadEvent::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for ErrorPayloadEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(ErrorPayloadEvent::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ErrorPayloadEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(ErrorPayloadEvent::VALUE),
-            )
-            .map(|()| ErrorPayloadEvent)
-    }
-}
+::asyncapi_runtime::__constant!(ErrorPayloadEvent, Str);
 
 /// Discriminator.
 ///
@@ -132,37 +104,7 @@ impl HeartbeatPayloadEvent {
     pub const VALUE: &'static str = "heartbeat";
 }
 
-impl ::std::fmt::Display for HeartbeatPayloadEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&HeartbeatPayloadEvent::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for HeartbeatPayloadEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(HeartbeatPayloadEvent::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for HeartbeatPayloadEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    HeartbeatPayloadEvent::VALUE,
-                ),
-            )
-            .map(|()| HeartbeatPayloadEvent)
-    }
-}
+::asyncapi_runtime::__constant!(HeartbeatPayloadEvent, Str);
 
 /// Discriminator.
 ///
@@ -175,37 +117,9 @@ impl TradePayloadEvent {
     pub const VALUE: &'static str = "trade";
 }
 
-impl ::std::fmt::Display for TradePayloadEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&TradePayloadEvent::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for TradePayloadEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(TradePayloadEvent::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TradePayloadEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(TradePayloadEvent::VALUE),
-            )
-            .map(|()| TradePayloadEvent)
-    }
-}
+::asyncapi_runtime::__constant!(TradePayloadEvent, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3697918029354479060u64;
+pub const __TYPES_FINGERPRINT: u64 = 18214244487499839891u64;

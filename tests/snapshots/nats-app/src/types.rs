@@ -79,37 +79,7 @@ impl AlertClearedPayloadKind {
     pub const VALUE: &'static str = "cleared";
 }
 
-impl ::std::fmt::Display for AlertClearedPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&AlertClearedPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for AlertClearedPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(AlertClearedPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for AlertClearedPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    AlertClearedPayloadKind::VALUE,
-                ),
-            )
-            .map(|()| AlertClearedPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(AlertClearedPayloadKind, Str);
 
 /// Always `"raised"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -120,37 +90,7 @@ impl AlertRaisedPayloadKind {
     pub const VALUE: &'static str = "raised";
 }
 
-impl ::std::fmt::Display for AlertRaisedPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&AlertRaisedPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for AlertRaisedPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(AlertRaisedPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for AlertRaisedPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    AlertRaisedPayloadKind::VALUE,
-                ),
-            )
-            .map(|()| AlertRaisedPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(AlertRaisedPayloadKind, Str);
 
 /// AlertRaisedPayloadSeverity
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -165,74 +105,10 @@ pub enum AlertRaisedPayloadSeverity {
     Unlisted(::std::string::String),
 }
 
-impl AlertRaisedPayloadSeverity {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [AlertRaisedPayloadSeverity] = &[
-        AlertRaisedPayloadSeverity::Info,
-        AlertRaisedPayloadSeverity::Warning,
-        AlertRaisedPayloadSeverity::Critical,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AlertRaisedPayloadSeverity::Info => "info",
-            AlertRaisedPayloadSeverity::Warning => "warning",
-            AlertRaisedPayloadSeverity::Critical => "critical",
-            AlertRaisedPayloadSeverity::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "info" => AlertRaisedPayloadSeverity::Info,
-            "warning" => AlertRaisedPayloadSeverity::Warning,
-            "critical" => AlertRaisedPayloadSeverity::Critical,
-            other => AlertRaisedPayloadSeverity::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for AlertRaisedPayloadSeverity {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(AlertRaisedPayloadSeverity::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for AlertRaisedPayloadSeverity {
-    fn from(value: &str) -> Self {
-        AlertRaisedPayloadSeverity::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for AlertRaisedPayloadSeverity {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for AlertRaisedPayloadSeverity {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for AlertRaisedPayloadSeverity {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            AlertRaisedPayloadSeverity::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    AlertRaisedPayloadSeverity, Unlisted, ["info" => Info, "warning" => Warning,
+    "critical" => Critical]
+);
 
 /// CommandPayloadAction
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -247,76 +123,11 @@ pub enum CommandPayloadAction {
     Unlisted(::std::string::String),
 }
 
-impl CommandPayloadAction {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CommandPayloadAction] = &[
-        CommandPayloadAction::Lock,
-        CommandPayloadAction::Unlock,
-        CommandPayloadAction::Honk,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CommandPayloadAction::Lock => "lock",
-            CommandPayloadAction::Unlock => "unlock",
-            CommandPayloadAction::Honk => "honk",
-            CommandPayloadAction::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "lock" => CommandPayloadAction::Lock,
-            "unlock" => CommandPayloadAction::Unlock,
-            "honk" => CommandPayloadAction::Honk,
-            other => CommandPayloadAction::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CommandPayloadAction {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(CommandPayloadAction::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for CommandPayloadAction {
-    fn from(value: &str) -> Self {
-        CommandPayloadAction::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CommandPayloadAction {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CommandPayloadAction {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CommandPayloadAction {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CommandPayloadAction::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CommandPayloadAction, Unlisted, ["lock" => Lock, "unlock" => Unlock, "honk" => Honk]
+);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4329283588722224468u64;
+pub const __TYPES_FINGERPRINT: u64 = 18363555934104334958u64;

@@ -1000,73 +1000,9 @@ pub enum CombinedPayloadReqNonnullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadReqNonnullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadReqNonnullNodefaultEnum] = &[
-        CombinedPayloadReqNonnullNodefaultEnum::A,
-        CombinedPayloadReqNonnullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadReqNonnullNodefaultEnum::A => "a",
-            CombinedPayloadReqNonnullNodefaultEnum::B => "b",
-            CombinedPayloadReqNonnullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadReqNonnullNodefaultEnum::A,
-            "b" => CombinedPayloadReqNonnullNodefaultEnum::B,
-            other => CombinedPayloadReqNonnullNodefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadReqNonnullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadReqNonnullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadReqNonnullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadReqNonnullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadReqNonnullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadReqNonnullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadReqNonnullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadReqNonnullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadReqNonnullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadReqNonnullDefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1079,71 +1015,9 @@ pub enum CombinedPayloadReqNonnullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadReqNonnullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadReqNonnullDefaultEnum] = &[
-        CombinedPayloadReqNonnullDefaultEnum::A,
-        CombinedPayloadReqNonnullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadReqNonnullDefaultEnum::A => "a",
-            CombinedPayloadReqNonnullDefaultEnum::B => "b",
-            CombinedPayloadReqNonnullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadReqNonnullDefaultEnum::A,
-            "b" => CombinedPayloadReqNonnullDefaultEnum::B,
-            other => CombinedPayloadReqNonnullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadReqNonnullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(CombinedPayloadReqNonnullDefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadReqNonnullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadReqNonnullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadReqNonnullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadReqNonnullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadReqNonnullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadReqNonnullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadReqNonnullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadReqNullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1156,71 +1030,9 @@ pub enum CombinedPayloadReqNullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadReqNullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadReqNullNodefaultEnum] = &[
-        CombinedPayloadReqNullNodefaultEnum::A,
-        CombinedPayloadReqNullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadReqNullNodefaultEnum::A => "a",
-            CombinedPayloadReqNullNodefaultEnum::B => "b",
-            CombinedPayloadReqNullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadReqNullNodefaultEnum::A,
-            "b" => CombinedPayloadReqNullNodefaultEnum::B,
-            other => CombinedPayloadReqNullNodefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadReqNullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(CombinedPayloadReqNullNodefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadReqNullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadReqNullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadReqNullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadReqNullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadReqNullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadReqNullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadReqNullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadReqNullDefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1233,71 +1045,9 @@ pub enum CombinedPayloadReqNullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadReqNullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadReqNullDefaultEnum] = &[
-        CombinedPayloadReqNullDefaultEnum::A,
-        CombinedPayloadReqNullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadReqNullDefaultEnum::A => "a",
-            CombinedPayloadReqNullDefaultEnum::B => "b",
-            CombinedPayloadReqNullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadReqNullDefaultEnum::A,
-            "b" => CombinedPayloadReqNullDefaultEnum::B,
-            other => CombinedPayloadReqNullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadReqNullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(CombinedPayloadReqNullDefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadReqNullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadReqNullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadReqNullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadReqNullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadReqNullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadReqNullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadReqNullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadOptNonnullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1310,73 +1060,9 @@ pub enum CombinedPayloadOptNonnullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadOptNonnullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadOptNonnullNodefaultEnum] = &[
-        CombinedPayloadOptNonnullNodefaultEnum::A,
-        CombinedPayloadOptNonnullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadOptNonnullNodefaultEnum::A => "a",
-            CombinedPayloadOptNonnullNodefaultEnum::B => "b",
-            CombinedPayloadOptNonnullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadOptNonnullNodefaultEnum::A,
-            "b" => CombinedPayloadOptNonnullNodefaultEnum::B,
-            other => CombinedPayloadOptNonnullNodefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadOptNonnullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadOptNonnullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadOptNonnullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadOptNonnullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadOptNonnullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadOptNonnullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadOptNonnullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadOptNonnullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadOptNonnullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1389,71 +1075,9 @@ pub enum CombinedPayloadOptNonnullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadOptNonnullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadOptNonnullDefaultEnum] = &[
-        CombinedPayloadOptNonnullDefaultEnum::A,
-        CombinedPayloadOptNonnullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadOptNonnullDefaultEnum::A => "a",
-            CombinedPayloadOptNonnullDefaultEnum::B => "b",
-            CombinedPayloadOptNonnullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadOptNonnullDefaultEnum::A,
-            "b" => CombinedPayloadOptNonnullDefaultEnum::B,
-            other => CombinedPayloadOptNonnullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadOptNonnullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(CombinedPayloadOptNonnullDefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadOptNonnullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadOptNonnullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadOptNonnullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadOptNonnullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadOptNonnullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadOptNonnullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadOptNonnullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadOptNullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1466,71 +1090,9 @@ pub enum CombinedPayloadOptNullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadOptNullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadOptNullNodefaultEnum] = &[
-        CombinedPayloadOptNullNodefaultEnum::A,
-        CombinedPayloadOptNullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadOptNullNodefaultEnum::A => "a",
-            CombinedPayloadOptNullNodefaultEnum::B => "b",
-            CombinedPayloadOptNullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadOptNullNodefaultEnum::A,
-            "b" => CombinedPayloadOptNullNodefaultEnum::B,
-            other => CombinedPayloadOptNullNodefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadOptNullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(CombinedPayloadOptNullNodefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadOptNullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadOptNullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadOptNullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadOptNullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadOptNullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadOptNullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadOptNullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1543,71 +1105,9 @@ pub enum CombinedPayloadOptNullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadOptNullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadOptNullDefaultEnum] = &[
-        CombinedPayloadOptNullDefaultEnum::A,
-        CombinedPayloadOptNullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadOptNullDefaultEnum::A => "a",
-            CombinedPayloadOptNullDefaultEnum::B => "b",
-            CombinedPayloadOptNullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadOptNullDefaultEnum::A,
-            "b" => CombinedPayloadOptNullDefaultEnum::B,
-            other => CombinedPayloadOptNullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadOptNullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(CombinedPayloadOptNullDefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadOptNullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadOptNullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadOptNullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadOptNullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadOptNullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadOptNullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadOptNullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// OptionalOnlyOptNonnullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1620,71 +1120,9 @@ pub enum OptionalOnlyOptNonnullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl OptionalOnlyOptNonnullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OptionalOnlyOptNonnullNodefaultEnum] = &[
-        OptionalOnlyOptNonnullNodefaultEnum::A,
-        OptionalOnlyOptNonnullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OptionalOnlyOptNonnullNodefaultEnum::A => "a",
-            OptionalOnlyOptNonnullNodefaultEnum::B => "b",
-            OptionalOnlyOptNonnullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => OptionalOnlyOptNonnullNodefaultEnum::A,
-            "b" => OptionalOnlyOptNonnullNodefaultEnum::B,
-            other => OptionalOnlyOptNonnullNodefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OptionalOnlyOptNonnullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OptionalOnlyOptNonnullNodefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OptionalOnlyOptNonnullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        OptionalOnlyOptNonnullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OptionalOnlyOptNonnullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OptionalOnlyOptNonnullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OptionalOnlyOptNonnullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OptionalOnlyOptNonnullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    OptionalOnlyOptNonnullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1697,71 +1135,9 @@ pub enum OptionalOnlyOptNonnullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl OptionalOnlyOptNonnullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OptionalOnlyOptNonnullDefaultEnum] = &[
-        OptionalOnlyOptNonnullDefaultEnum::A,
-        OptionalOnlyOptNonnullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OptionalOnlyOptNonnullDefaultEnum::A => "a",
-            OptionalOnlyOptNonnullDefaultEnum::B => "b",
-            OptionalOnlyOptNonnullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => OptionalOnlyOptNonnullDefaultEnum::A,
-            "b" => OptionalOnlyOptNonnullDefaultEnum::B,
-            other => OptionalOnlyOptNonnullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OptionalOnlyOptNonnullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OptionalOnlyOptNonnullDefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OptionalOnlyOptNonnullDefaultEnum {
-    fn from(value: &str) -> Self {
-        OptionalOnlyOptNonnullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OptionalOnlyOptNonnullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OptionalOnlyOptNonnullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OptionalOnlyOptNonnullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OptionalOnlyOptNonnullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    OptionalOnlyOptNonnullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// OptionalOnlyOptNullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1774,71 +1150,9 @@ pub enum OptionalOnlyOptNullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl OptionalOnlyOptNullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OptionalOnlyOptNullNodefaultEnum] = &[
-        OptionalOnlyOptNullNodefaultEnum::A,
-        OptionalOnlyOptNullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OptionalOnlyOptNullNodefaultEnum::A => "a",
-            OptionalOnlyOptNullNodefaultEnum::B => "b",
-            OptionalOnlyOptNullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => OptionalOnlyOptNullNodefaultEnum::A,
-            "b" => OptionalOnlyOptNullNodefaultEnum::B,
-            other => OptionalOnlyOptNullNodefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OptionalOnlyOptNullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OptionalOnlyOptNullNodefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OptionalOnlyOptNullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        OptionalOnlyOptNullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OptionalOnlyOptNullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OptionalOnlyOptNullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OptionalOnlyOptNullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OptionalOnlyOptNullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    OptionalOnlyOptNullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1851,71 +1165,9 @@ pub enum OptionalOnlyOptNullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl OptionalOnlyOptNullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OptionalOnlyOptNullDefaultEnum] = &[
-        OptionalOnlyOptNullDefaultEnum::A,
-        OptionalOnlyOptNullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OptionalOnlyOptNullDefaultEnum::A => "a",
-            OptionalOnlyOptNullDefaultEnum::B => "b",
-            OptionalOnlyOptNullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => OptionalOnlyOptNullDefaultEnum::A,
-            "b" => OptionalOnlyOptNullDefaultEnum::B,
-            other => OptionalOnlyOptNullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OptionalOnlyOptNullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OptionalOnlyOptNullDefaultEnum::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OptionalOnlyOptNullDefaultEnum {
-    fn from(value: &str) -> Self {
-        OptionalOnlyOptNullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OptionalOnlyOptNullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OptionalOnlyOptNullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OptionalOnlyOptNullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OptionalOnlyOptNullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    OptionalOnlyOptNullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadNestedReqNonnullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1928,75 +1180,9 @@ pub enum CombinedPayloadNestedReqNonnullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedReqNonnullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedReqNonnullNodefaultEnum] = &[
-        CombinedPayloadNestedReqNonnullNodefaultEnum::A,
-        CombinedPayloadNestedReqNonnullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedReqNonnullNodefaultEnum::A => "a",
-            CombinedPayloadNestedReqNonnullNodefaultEnum::B => "b",
-            CombinedPayloadNestedReqNonnullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedReqNonnullNodefaultEnum::A,
-            "b" => CombinedPayloadNestedReqNonnullNodefaultEnum::B,
-            other => {
-                CombinedPayloadNestedReqNonnullNodefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedReqNonnullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedReqNonnullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedReqNonnullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedReqNonnullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedReqNonnullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedReqNonnullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedReqNonnullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedReqNonnullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedReqNonnullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadNestedReqNonnullDefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2009,75 +1195,9 @@ pub enum CombinedPayloadNestedReqNonnullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedReqNonnullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedReqNonnullDefaultEnum] = &[
-        CombinedPayloadNestedReqNonnullDefaultEnum::A,
-        CombinedPayloadNestedReqNonnullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedReqNonnullDefaultEnum::A => "a",
-            CombinedPayloadNestedReqNonnullDefaultEnum::B => "b",
-            CombinedPayloadNestedReqNonnullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedReqNonnullDefaultEnum::A,
-            "b" => CombinedPayloadNestedReqNonnullDefaultEnum::B,
-            other => {
-                CombinedPayloadNestedReqNonnullDefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedReqNonnullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedReqNonnullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedReqNonnullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedReqNonnullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedReqNonnullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedReqNonnullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedReqNonnullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedReqNonnullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedReqNonnullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadNestedReqNullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2090,75 +1210,9 @@ pub enum CombinedPayloadNestedReqNullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedReqNullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedReqNullNodefaultEnum] = &[
-        CombinedPayloadNestedReqNullNodefaultEnum::A,
-        CombinedPayloadNestedReqNullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedReqNullNodefaultEnum::A => "a",
-            CombinedPayloadNestedReqNullNodefaultEnum::B => "b",
-            CombinedPayloadNestedReqNullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedReqNullNodefaultEnum::A,
-            "b" => CombinedPayloadNestedReqNullNodefaultEnum::B,
-            other => {
-                CombinedPayloadNestedReqNullNodefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedReqNullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedReqNullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedReqNullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedReqNullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedReqNullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedReqNullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedReqNullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedReqNullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedReqNullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadNestedReqNullDefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2171,73 +1225,9 @@ pub enum CombinedPayloadNestedReqNullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedReqNullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedReqNullDefaultEnum] = &[
-        CombinedPayloadNestedReqNullDefaultEnum::A,
-        CombinedPayloadNestedReqNullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedReqNullDefaultEnum::A => "a",
-            CombinedPayloadNestedReqNullDefaultEnum::B => "b",
-            CombinedPayloadNestedReqNullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedReqNullDefaultEnum::A,
-            "b" => CombinedPayloadNestedReqNullDefaultEnum::B,
-            other => CombinedPayloadNestedReqNullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedReqNullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedReqNullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedReqNullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedReqNullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedReqNullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedReqNullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedReqNullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedReqNullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedReqNullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadNestedOptNonnullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2250,75 +1240,9 @@ pub enum CombinedPayloadNestedOptNonnullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedOptNonnullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedOptNonnullNodefaultEnum] = &[
-        CombinedPayloadNestedOptNonnullNodefaultEnum::A,
-        CombinedPayloadNestedOptNonnullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedOptNonnullNodefaultEnum::A => "a",
-            CombinedPayloadNestedOptNonnullNodefaultEnum::B => "b",
-            CombinedPayloadNestedOptNonnullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedOptNonnullNodefaultEnum::A,
-            "b" => CombinedPayloadNestedOptNonnullNodefaultEnum::B,
-            other => {
-                CombinedPayloadNestedOptNonnullNodefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedOptNonnullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedOptNonnullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedOptNonnullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedOptNonnullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedOptNonnullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedOptNonnullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedOptNonnullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedOptNonnullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedOptNonnullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2331,75 +1255,9 @@ pub enum CombinedPayloadNestedOptNonnullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedOptNonnullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedOptNonnullDefaultEnum] = &[
-        CombinedPayloadNestedOptNonnullDefaultEnum::A,
-        CombinedPayloadNestedOptNonnullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedOptNonnullDefaultEnum::A => "a",
-            CombinedPayloadNestedOptNonnullDefaultEnum::B => "b",
-            CombinedPayloadNestedOptNonnullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedOptNonnullDefaultEnum::A,
-            "b" => CombinedPayloadNestedOptNonnullDefaultEnum::B,
-            other => {
-                CombinedPayloadNestedOptNonnullDefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedOptNonnullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedOptNonnullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedOptNonnullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedOptNonnullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedOptNonnullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedOptNonnullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedOptNonnullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedOptNonnullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedOptNonnullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadNestedOptNullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2412,75 +1270,9 @@ pub enum CombinedPayloadNestedOptNullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedOptNullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedOptNullNodefaultEnum] = &[
-        CombinedPayloadNestedOptNullNodefaultEnum::A,
-        CombinedPayloadNestedOptNullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedOptNullNodefaultEnum::A => "a",
-            CombinedPayloadNestedOptNullNodefaultEnum::B => "b",
-            CombinedPayloadNestedOptNullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedOptNullNodefaultEnum::A,
-            "b" => CombinedPayloadNestedOptNullNodefaultEnum::B,
-            other => {
-                CombinedPayloadNestedOptNullNodefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedOptNullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedOptNullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedOptNullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedOptNullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedOptNullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedOptNullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedOptNullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedOptNullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedOptNullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2493,73 +1285,9 @@ pub enum CombinedPayloadNestedOptNullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadNestedOptNullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadNestedOptNullDefaultEnum] = &[
-        CombinedPayloadNestedOptNullDefaultEnum::A,
-        CombinedPayloadNestedOptNullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadNestedOptNullDefaultEnum::A => "a",
-            CombinedPayloadNestedOptNullDefaultEnum::B => "b",
-            CombinedPayloadNestedOptNullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadNestedOptNullDefaultEnum::A,
-            "b" => CombinedPayloadNestedOptNullDefaultEnum::B,
-            other => CombinedPayloadNestedOptNullDefaultEnum::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadNestedOptNullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadNestedOptNullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadNestedOptNullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadNestedOptNullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadNestedOptNullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadNestedOptNullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadNestedOptNullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadNestedOptNullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadNestedOptNullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadListItemReqNonnullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2572,77 +1300,9 @@ pub enum CombinedPayloadListItemReqNonnullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemReqNonnullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemReqNonnullNodefaultEnum] = &[
-        CombinedPayloadListItemReqNonnullNodefaultEnum::A,
-        CombinedPayloadListItemReqNonnullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemReqNonnullNodefaultEnum::A => "a",
-            CombinedPayloadListItemReqNonnullNodefaultEnum::B => "b",
-            CombinedPayloadListItemReqNonnullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemReqNonnullNodefaultEnum::A,
-            "b" => CombinedPayloadListItemReqNonnullNodefaultEnum::B,
-            other => {
-                CombinedPayloadListItemReqNonnullNodefaultEnum::Unlisted(
-                    other.to_owned(),
-                )
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemReqNonnullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemReqNonnullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemReqNonnullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemReqNonnullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemReqNonnullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemReqNonnullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemReqNonnullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemReqNonnullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemReqNonnullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadListItemReqNonnullDefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2655,75 +1315,9 @@ pub enum CombinedPayloadListItemReqNonnullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemReqNonnullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemReqNonnullDefaultEnum] = &[
-        CombinedPayloadListItemReqNonnullDefaultEnum::A,
-        CombinedPayloadListItemReqNonnullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemReqNonnullDefaultEnum::A => "a",
-            CombinedPayloadListItemReqNonnullDefaultEnum::B => "b",
-            CombinedPayloadListItemReqNonnullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemReqNonnullDefaultEnum::A,
-            "b" => CombinedPayloadListItemReqNonnullDefaultEnum::B,
-            other => {
-                CombinedPayloadListItemReqNonnullDefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemReqNonnullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemReqNonnullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemReqNonnullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemReqNonnullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemReqNonnullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemReqNonnullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemReqNonnullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemReqNonnullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemReqNonnullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadListItemReqNullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2736,75 +1330,9 @@ pub enum CombinedPayloadListItemReqNullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemReqNullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemReqNullNodefaultEnum] = &[
-        CombinedPayloadListItemReqNullNodefaultEnum::A,
-        CombinedPayloadListItemReqNullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemReqNullNodefaultEnum::A => "a",
-            CombinedPayloadListItemReqNullNodefaultEnum::B => "b",
-            CombinedPayloadListItemReqNullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemReqNullNodefaultEnum::A,
-            "b" => CombinedPayloadListItemReqNullNodefaultEnum::B,
-            other => {
-                CombinedPayloadListItemReqNullNodefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemReqNullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemReqNullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemReqNullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemReqNullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemReqNullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemReqNullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemReqNullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemReqNullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemReqNullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadListItemReqNullDefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2817,75 +1345,9 @@ pub enum CombinedPayloadListItemReqNullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemReqNullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemReqNullDefaultEnum] = &[
-        CombinedPayloadListItemReqNullDefaultEnum::A,
-        CombinedPayloadListItemReqNullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemReqNullDefaultEnum::A => "a",
-            CombinedPayloadListItemReqNullDefaultEnum::B => "b",
-            CombinedPayloadListItemReqNullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemReqNullDefaultEnum::A,
-            "b" => CombinedPayloadListItemReqNullDefaultEnum::B,
-            other => {
-                CombinedPayloadListItemReqNullDefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemReqNullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemReqNullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemReqNullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemReqNullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemReqNullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemReqNullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemReqNullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemReqNullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemReqNullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadListItemOptNonnullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2898,77 +1360,9 @@ pub enum CombinedPayloadListItemOptNonnullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemOptNonnullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemOptNonnullNodefaultEnum] = &[
-        CombinedPayloadListItemOptNonnullNodefaultEnum::A,
-        CombinedPayloadListItemOptNonnullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemOptNonnullNodefaultEnum::A => "a",
-            CombinedPayloadListItemOptNonnullNodefaultEnum::B => "b",
-            CombinedPayloadListItemOptNonnullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemOptNonnullNodefaultEnum::A,
-            "b" => CombinedPayloadListItemOptNonnullNodefaultEnum::B,
-            other => {
-                CombinedPayloadListItemOptNonnullNodefaultEnum::Unlisted(
-                    other.to_owned(),
-                )
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemOptNonnullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemOptNonnullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemOptNonnullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemOptNonnullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemOptNonnullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemOptNonnullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemOptNonnullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemOptNonnullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemOptNonnullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2981,75 +1375,9 @@ pub enum CombinedPayloadListItemOptNonnullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemOptNonnullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemOptNonnullDefaultEnum] = &[
-        CombinedPayloadListItemOptNonnullDefaultEnum::A,
-        CombinedPayloadListItemOptNonnullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemOptNonnullDefaultEnum::A => "a",
-            CombinedPayloadListItemOptNonnullDefaultEnum::B => "b",
-            CombinedPayloadListItemOptNonnullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemOptNonnullDefaultEnum::A,
-            "b" => CombinedPayloadListItemOptNonnullDefaultEnum::B,
-            other => {
-                CombinedPayloadListItemOptNonnullDefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemOptNonnullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemOptNonnullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemOptNonnullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemOptNonnullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemOptNonnullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemOptNonnullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemOptNonnullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemOptNonnullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemOptNonnullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// CombinedPayloadListItemOptNullNodefaultEnum
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3062,75 +1390,9 @@ pub enum CombinedPayloadListItemOptNullNodefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemOptNullNodefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemOptNullNodefaultEnum] = &[
-        CombinedPayloadListItemOptNullNodefaultEnum::A,
-        CombinedPayloadListItemOptNullNodefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemOptNullNodefaultEnum::A => "a",
-            CombinedPayloadListItemOptNullNodefaultEnum::B => "b",
-            CombinedPayloadListItemOptNullNodefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemOptNullNodefaultEnum::A,
-            "b" => CombinedPayloadListItemOptNullNodefaultEnum::B,
-            other => {
-                CombinedPayloadListItemOptNullNodefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemOptNullNodefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemOptNullNodefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemOptNullNodefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemOptNullNodefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemOptNullNodefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemOptNullNodefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemOptNullNodefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemOptNullNodefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemOptNullNodefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// When absent, the default is `"b"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3143,77 +1405,11 @@ pub enum CombinedPayloadListItemOptNullDefaultEnum {
     Unlisted(::std::string::String),
 }
 
-impl CombinedPayloadListItemOptNullDefaultEnum {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [CombinedPayloadListItemOptNullDefaultEnum] = &[
-        CombinedPayloadListItemOptNullDefaultEnum::A,
-        CombinedPayloadListItemOptNullDefaultEnum::B,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CombinedPayloadListItemOptNullDefaultEnum::A => "a",
-            CombinedPayloadListItemOptNullDefaultEnum::B => "b",
-            CombinedPayloadListItemOptNullDefaultEnum::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "a" => CombinedPayloadListItemOptNullDefaultEnum::A,
-            "b" => CombinedPayloadListItemOptNullDefaultEnum::B,
-            other => {
-                CombinedPayloadListItemOptNullDefaultEnum::Unlisted(other.to_owned())
-            }
-        }
-    }
-}
-
-impl ::std::str::FromStr for CombinedPayloadListItemOptNullDefaultEnum {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            CombinedPayloadListItemOptNullDefaultEnum::from_wire(value),
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for CombinedPayloadListItemOptNullDefaultEnum {
-    fn from(value: &str) -> Self {
-        CombinedPayloadListItemOptNullDefaultEnum::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for CombinedPayloadListItemOptNullDefaultEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for CombinedPayloadListItemOptNullDefaultEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CombinedPayloadListItemOptNullDefaultEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            CombinedPayloadListItemOptNullDefaultEnum::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    CombinedPayloadListItemOptNullDefaultEnum, Unlisted, ["a" => A, "b" => B]
+);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14506001860715616797u64;
+pub const __TYPES_FINGERPRINT: u64 = 17520631111575455471u64;

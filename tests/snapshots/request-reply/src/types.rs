@@ -73,35 +73,7 @@ impl PingPayloadType {
     pub const VALUE: &'static str = "ping";
 }
 
-impl ::std::fmt::Display for PingPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PingPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PingPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PingPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
-            )
-            .map(|()| PingPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(PingPayloadType, Str);
 
 /// Always `"pong"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,35 +84,7 @@ impl PongPayloadType {
     pub const VALUE: &'static str = "pong";
 }
 
-impl ::std::fmt::Display for PongPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PongPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PongPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PongPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
-            )
-            .map(|()| PongPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(PongPayloadType, Str);
 
 /// Always `"tick"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -151,37 +95,9 @@ impl TickPayloadType {
     pub const VALUE: &'static str = "tick";
 }
 
-impl ::std::fmt::Display for TickPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&TickPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for TickPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TickPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(TickPayloadType::VALUE),
-            )
-            .map(|()| TickPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(TickPayloadType, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14126061009133431435u64;
+pub const __TYPES_FINGERPRINT: u64 = 3173684475368305726u64;

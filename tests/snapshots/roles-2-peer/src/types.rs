@@ -63,35 +63,7 @@ impl OrderPayloadKind {
     pub const VALUE: &'static str = "order";
 }
 
-impl ::std::fmt::Display for OrderPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&OrderPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for OrderPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(OrderPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OrderPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(OrderPayloadKind::VALUE),
-            )
-            .map(|()| OrderPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(OrderPayloadKind, Str);
 
 /// Always `"price"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,37 +74,9 @@ impl PricePayloadKind {
     pub const VALUE: &'static str = "price";
 }
 
-impl ::std::fmt::Display for PricePayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PricePayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PricePayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(PricePayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PricePayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(PricePayloadKind::VALUE),
-            )
-            .map(|()| PricePayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(PricePayloadKind, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4258739646473277124u64;
+pub const __TYPES_FINGERPRINT: u64 = 11164905506431273318u64;

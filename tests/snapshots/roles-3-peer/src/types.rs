@@ -109,35 +109,7 @@ impl LoginPayloadType {
     pub const VALUE: &'static str = "login";
 }
 
-impl ::std::fmt::Display for LoginPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&LoginPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for LoginPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(LoginPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for LoginPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(LoginPayloadType::VALUE),
-            )
-            .map(|()| LoginPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(LoginPayloadType, Str);
 
 /// Always `"ping"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -148,35 +120,7 @@ impl PingPayloadType {
     pub const VALUE: &'static str = "ping";
 }
 
-impl ::std::fmt::Display for PingPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PingPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PingPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PingPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(PingPayloadType::VALUE),
-            )
-            .map(|()| PingPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(PingPayloadType, Str);
 
 /// Always `"pong"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -187,35 +131,7 @@ impl PongPayloadType {
     pub const VALUE: &'static str = "pong";
 }
 
-impl ::std::fmt::Display for PongPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&PongPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for PongPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PongPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(PongPayloadType::VALUE),
-            )
-            .map(|()| PongPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(PongPayloadType, Str);
 
 /// Always `"quote"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -226,35 +142,7 @@ impl QuotePayloadType {
     pub const VALUE: &'static str = "quote";
 }
 
-impl ::std::fmt::Display for QuotePayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&QuotePayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for QuotePayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(QuotePayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for QuotePayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(QuotePayloadType::VALUE),
-            )
-            .map(|()| QuotePayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(QuotePayloadType, Str);
 
 /// Always `"refused"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -265,35 +153,7 @@ impl RefusedPayloadType {
     pub const VALUE: &'static str = "refused";
 }
 
-impl ::std::fmt::Display for RefusedPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&RefusedPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for RefusedPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(RefusedPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for RefusedPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(RefusedPayloadType::VALUE),
-            )
-            .map(|()| RefusedPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(RefusedPayloadType, Str);
 
 /// Always `"subscribe"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -304,35 +164,7 @@ impl SubscribePayloadType {
     pub const VALUE: &'static str = "subscribe";
 }
 
-impl ::std::fmt::Display for SubscribePayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&SubscribePayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for SubscribePayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(SubscribePayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SubscribePayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(SubscribePayloadType::VALUE),
-            )
-            .map(|()| SubscribePayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(SubscribePayloadType, Str);
 
 /// Always `"subscribed"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -343,39 +175,9 @@ impl SubscribedPayloadType {
     pub const VALUE: &'static str = "subscribed";
 }
 
-impl ::std::fmt::Display for SubscribedPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&SubscribedPayloadType::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for SubscribedPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(SubscribedPayloadType::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SubscribedPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(
-                    SubscribedPayloadType::VALUE,
-                ),
-            )
-            .map(|()| SubscribedPayloadType)
-    }
-}
+::asyncapi_runtime::__constant!(SubscribedPayloadType, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 13865863046421375142u64;
+pub const __TYPES_FINGERPRINT: u64 = 1604448078140514439u64;

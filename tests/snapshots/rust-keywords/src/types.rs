@@ -103,74 +103,10 @@ pub enum Flag {
     Unlisted(::std::string::String),
 }
 
-impl Flag {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [Flag] = &[
-        Flag::True,
-        Flag::False,
-        Flag::NullIsh,
-        Flag::X2x,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Flag::True => "true",
-            Flag::False => "false",
-            Flag::NullIsh => "null-ish",
-            Flag::X2x => "2x",
-            Flag::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "true" => Flag::True,
-            "false" => Flag::False,
-            "null-ish" => Flag::NullIsh,
-            "2x" => Flag::X2x,
-            other => Flag::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for Flag {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(Flag::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for Flag {
-    fn from(value: &str) -> Self {
-        Flag::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for Flag {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for Flag {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Flag {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(deserializer, Flag::from_wire)
-    }
-}
+::asyncapi_runtime::__open_enum!(
+    Flag, Unlisted, ["true" => True, "false" => False, "null-ish" => NullIsh, "2x" =>
+    X2x]
+);
 
 /// Enum values that start with a digit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -183,73 +119,9 @@ pub enum OptionMultiplier {
     Unlisted(::std::string::String),
 }
 
-impl OptionMultiplier {
-    /// Every value the API lists, in document order.
-    pub const KNOWN: &'static [OptionMultiplier] = &[
-        OptionMultiplier::X2x,
-        OptionMultiplier::X4x,
-    ];
-
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OptionMultiplier::X2x => "2x",
-            OptionMultiplier::X4x => "4x",
-            OptionMultiplier::Unlisted(value) => value,
-        }
-    }
-
-    /// The variant for `value`; an unlisted value is kept in the fallback variant.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "2x" => OptionMultiplier::X2x,
-            "4x" => OptionMultiplier::X4x,
-            other => OptionMultiplier::Unlisted(other.to_owned()),
-        }
-    }
-}
-
-impl ::std::str::FromStr for OptionMultiplier {
-    type Err = ::std::convert::Infallible;
-
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(OptionMultiplier::from_wire(value))
-    }
-}
-
-impl ::std::convert::From<&str> for OptionMultiplier {
-    fn from(value: &str) -> Self {
-        OptionMultiplier::from_wire(value)
-    }
-}
-
-impl ::std::fmt::Display for OptionMultiplier {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for OptionMultiplier {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OptionMultiplier {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_open(
-            deserializer,
-            OptionMultiplier::from_wire,
-        )
-    }
-}
+::asyncapi_runtime::__open_enum!(OptionMultiplier, Unlisted, ["2x" => X2x, "4x" => X4x]);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 5309471488740334059u64;
+pub const __TYPES_FINGERPRINT: u64 = 8311766824258231710u64;

@@ -285,35 +285,7 @@ impl KeyedPayloadKind {
     pub const VALUE: &'static str = "keyed";
 }
 
-impl ::std::fmt::Display for KeyedPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&KeyedPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for KeyedPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(KeyedPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for KeyedPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(KeyedPayloadKind::VALUE),
-            )
-            .map(|()| KeyedPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(KeyedPayloadKind, Str);
 
 /// Always `"shapes"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -324,35 +296,7 @@ impl ShapesPayloadKind {
     pub const VALUE: &'static str = "shapes";
 }
 
-impl ::std::fmt::Display for ShapesPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&ShapesPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for ShapesPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(ShapesPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ShapesPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(ShapesPayloadKind::VALUE),
-            )
-            .map(|()| ShapesPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(ShapesPayloadKind, Str);
 
 /// Always `"twins"`: the type holds no data, writes the value by itself and accepts no other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -363,37 +307,9 @@ impl TwinsPayloadKind {
     pub const VALUE: &'static str = "twins";
 }
 
-impl ::std::fmt::Display for TwinsPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&TwinsPayloadKind::VALUE, f)
-    }
-}
-
-impl ::serde::Serialize for TwinsPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::asyncapi_runtime::__private::serialize_constant(
-            ::asyncapi_runtime::__private::Constant::Str(TwinsPayloadKind::VALUE),
-            serializer,
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TwinsPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::asyncapi_runtime::__private::deserialize_constant(
-                deserializer,
-                ::asyncapi_runtime::__private::Constant::Str(TwinsPayloadKind::VALUE),
-            )
-            .map(|()| TwinsPayloadKind)
-    }
-}
+::asyncapi_runtime::__constant!(TwinsPayloadKind, Str);
 
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 11169183731778787228u64;
+pub const __TYPES_FINGERPRINT: u64 = 7677948480960163835u64;
