@@ -14,6 +14,7 @@
 
 mod config;
 mod error;
+mod handoff;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -22,14 +23,14 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::stream::Stream;
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
+use tokio_tungstenite::tungstenite::{self, Message as WsMessage, Utf8Bytes};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 pub use config::{ClientConfig, Connect, ProvideError};
@@ -64,7 +65,11 @@ pub enum Event<M> {
 /// A running connection: a [`Stream`] of [`Event`]s, or a source for [`Client::run`].
 ///
 /// A background task owns the socket. It hands events to the consumer through a bounded buffer
-/// ([`ClientConfig::with_buffer`]). **Backpressure policy:** when the buffer is full, the task
+/// ([`ClientConfig::with_buffer`]), in batches: the frames one read of the socket yielded go
+/// over together, so that a burst costs one wake-up of the consumer. A frame is decoded when the
+/// consumer takes it ([`Client::recv`], the stream, [`Client::run`]), on the consumer's thread;
+/// the background task decodes only until a frame proves the credentials good and while a
+/// [`Client::request`] waits for its reply. **Backpressure policy:** when the buffer is full, the task
 /// stops reading the socket until the consumer takes an event, so the server's frames wait in
 /// the kernel's TCP buffers and then the server's send queue; no event is dropped and memory
 /// stays bounded. While the task waits for the consumer it sends no pings, and the pong deadline
@@ -75,7 +80,7 @@ pub enum Event<M> {
 /// Dropping the `Client` stops the task as well; [`Client::shutdown`] also waits for the close
 /// handshake.
 pub struct Client<A: Api> {
-    events: mpsc::Receiver<Item<A>>,
+    events: handoff::Receiver<Handed<A>>,
     stop: watch::Sender<bool>,
     closing: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -117,7 +122,7 @@ impl<A: Api> Client<A> {
         config.validate()?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Config("`Client::connect` must be called inside a Tokio runtime".into()))?;
-        let (tx, events) = mpsc::channel(config.buffer);
+        let (tx, events) = handoff::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
         let (closing, closing_rx) = watch::channel(false);
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
@@ -180,7 +185,7 @@ impl<A: Api> Client<A> {
 
     /// The next event; `None` once the client has stopped and every event was taken.
     pub async fn recv(&mut self) -> Option<Item<A>> {
-        self.events.recv().await
+        self.events.recv().await.map(Handed::into_item)
     }
 
     /// How many events wait in the buffer.
@@ -195,7 +200,7 @@ impl<A: Api> Client<A> {
     where
         A::Incoming: Dispatch<H>,
     {
-        while let Some(item) = self.events.recv().await {
+        while let Some(item) = self.recv().await {
             match item {
                 Ok(Event::Message(message)) => message.dispatch(handler),
                 // The background task has logged the lifecycle event already.
@@ -230,7 +235,7 @@ impl<A: Api> Stream for Client<A> {
     type Item = Item<A>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.events.poll_recv(cx)
+        self.events.poll_recv(cx).map(|handed| handed.map(Handed::into_item))
     }
 }
 
@@ -238,7 +243,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The background task's ends of the channels to the [`Client`].
 struct Link<A: Api> {
-    tx: mpsc::Sender<Item<A>>,
+    tx: handoff::Sender<Handed<A>>,
     stop: watch::Receiver<bool>,
     closing: watch::Receiver<bool>,
     commands: mpsc::Receiver<Command>,
@@ -280,6 +285,7 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 /// Hands `item` to the consumer, waiting while the buffer is full. `false`: stop.
+#[cfg(any(feature = "mqtt", feature = "nats"))]
 pub(crate) async fn deliver<T>(tx: &mpsc::Sender<T>, stop: &mut watch::Receiver<bool>, item: T) -> bool {
     tokio::select! {
         biased;
@@ -307,14 +313,14 @@ async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
                 tracing::warn!(%reason, "credentials rejected; asking the provider for fresh ones");
                 why = Connect::Rejected;
                 let reason = format!("the server rejected the credentials ({reason}); renewing them");
-                if !deliver(tx, stop, Ok(Event::Disconnected { reason })).await {
+                if !tx.send(stop, Handed::item(Ok(Event::Disconnected { reason }))).await {
                     return;
                 }
                 continue;
             }
             End::Fatal(error) => {
                 tracing::error!(%error, "client stopped");
-                deliver(tx, stop, Err(error)).await;
+                tx.send(stop, Handed::item(Err(error))).await;
                 return;
             }
             End::Lost { reason, healthy } => (reason, healthy),
@@ -329,17 +335,17 @@ async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
         if healthy || why != Connect::Rejected {
             why = Connect::Reconnect;
         }
-        if !deliver(tx, stop, Ok(Event::Disconnected { reason })).await {
+        if !tx.send(stop, Handed::item(Ok(Event::Disconnected { reason }))).await {
             return;
         }
         let Some(delay) = backoff.next() else {
-            deliver(tx, stop, Err(Error::GaveUp { attempts: attempt })).await;
+            tx.send(stop, Handed::item(Err(Error::GaveUp { attempts: attempt }))).await;
             return;
         };
         let delay = delay.min(config.max_backoff);
         attempt += 1;
         tracing::info!(attempt, ?delay, "reconnecting");
-        if !deliver(tx, stop, Ok(Event::Reconnecting { attempt, delay })).await {
+        if !tx.send(stop, Handed::item(Ok(Event::Reconnecting { attempt, delay }))).await {
             return;
         }
         tokio::select! {
@@ -428,7 +434,7 @@ async fn session<A: Api>(config: &ClientConfig<A>, why: Connect, link: &mut Link
         tracing::debug!(message = name_of(message), "sent on-connect message");
     }
     tracing::info!(url = shown_url(&config.url), "connected");
-    if !deliver(&link.tx, &mut link.stop, Ok(Event::Connected)).await {
+    if !link.tx.send(&mut link.stop, Handed::item(Ok(Event::Connected))).await {
         close(&mut ws, config.close_timeout).await;
         return End::Stopped;
     }
@@ -474,19 +480,69 @@ impl Seen {
     }
 }
 
-/// The event a data frame becomes.
-fn frame_event<A: Api>(frame: WsMessage) -> Option<Item<A>> {
+/// What the background task hands to the consumer: an event, or the text of a frame for the
+/// consumer to decode when it takes it.
+///
+/// Decoding where the message is used keeps its allocations on one thread: a payload decoded by
+/// the socket task and dropped by the consumer on another thread costs a cross-thread free for
+/// each of its strings and vectors, and with the system allocator those contend for one arena
+/// lock. The background task still decodes while it must know what a frame is: until a frame
+/// proves the credentials good, and while a request waits for its reply.
+enum Handed<A: Api> {
+    Event(Box<Item<A>>),
+    Frame(Utf8Bytes),
+}
+
+impl<A: Api> Handed<A> {
+    fn item(item: Item<A>) -> Handed<A> {
+        Handed::Event(Box::new(item))
+    }
+
+    /// The event, decoding a frame.
+    fn into_item(self) -> Item<A> {
+        match self {
+            Handed::Event(item) => *item,
+            Handed::Frame(text) => decode_frame::<A>(&text),
+        }
+    }
+}
+
+/// The event a text frame becomes.
+fn decode_frame<A: Api>(text: &str) -> Item<A> {
+    A::Incoming::decode(text).map(Event::Message).map_err(|e| {
+        tracing::debug!(error = %e, "frame could not be decoded");
+        Error::Decode(e)
+    })
+}
+
+/// The text of a data frame: `None` for a control frame, an error for binary that is not UTF-8.
+fn frame_text(frame: WsMessage) -> Option<Result<Utf8Bytes, Error>> {
     match frame {
-        WsMessage::Text(text) => Some(A::Incoming::decode(text.as_str()).map(Event::Message).map_err(Error::Decode)),
-        WsMessage::Binary(bytes) => Some(match std::str::from_utf8(&bytes) {
-            Ok(text) => A::Incoming::decode(text).map(Event::Message).map_err(Error::Decode),
-            Err(_) => Err(Error::Binary { len: bytes.len() }),
-        }),
+        WsMessage::Text(text) => Some(Ok(text)),
+        WsMessage::Binary(bytes) => {
+            let len = bytes.len();
+            Some(Utf8Bytes::try_from(bytes).map_err(|_| Error::Binary { len }))
+        }
         _ => None,
     }
 }
 
+/// Reads frames until the connection ends, then hands over the events of the last batch (also
+/// after a close or a failure: what arrived before it is delivered; only a shutdown drops it).
 async fn read_loop<A: Api>(
+    ws: &mut Socket,
+    config: &ClientConfig<A>,
+    sent_credentials: bool,
+    link: &mut Link<A>,
+) -> End {
+    let end = read_frames(ws, config, sent_credentials, link).await;
+    if !link.tx.flush(&mut link.stop).await {
+        return End::Stopped;
+    }
+    end
+}
+
+async fn read_frames<A: Api>(
     ws: &mut Socket,
     config: &ClientConfig<A>,
     sent_credentials: bool,
@@ -500,55 +556,66 @@ async fn read_loop<A: Api>(
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut pong_due: Option<Instant> = None;
     loop {
-        let frame = tokio::select! {
-            biased;
-            () = stopped(stop) => return End::Stopped,
-            () = stopped(closing), if close_due.is_none() => {
-                // Frames the server sent before it reads the close frame still arrive, and are
-                // delivered; its answer ends the connection.
-                let frame = CloseFrame { code: CloseCode::Normal, reason: "client closing".into() };
-                if ws.close(Some(frame)).await.is_err() {
+        // A frame the socket has ready joins the open batch; the batch goes to the consumer as
+        // soon as the socket has none (or it is full), before the task waits for anything.
+        let ready = if tx.is_empty() || tx.is_full() { None } else { ws.next().now_or_never() };
+        let frame = match ready {
+            Some(frame) => frame,
+            None => {
+                if !tx.flush(stop).await {
                     return End::Stopped;
                 }
-                close_due = Some(Instant::now() + config.close_timeout);
-                continue;
-            }
-            () = tokio::time::sleep_until(close_due.unwrap_or_else(Instant::now)), if close_due.is_some() => {
-                tracing::debug!("the server did not answer the close frame in time");
-                return End::Stopped;
-            }
-            frame = ws.next() => frame,
-            Some(command) = commands.recv() => {
-                let result = ws.send(WsMessage::text(command.frame)).await.map_err(|e| Error::Send(e.to_string()));
-                let failed = result.as_ref().err().map(ToString::to_string);
-                tracing::debug!(message = command.name, sent = failed.is_none(), "sent a message");
-                let _ = command.written.send(result);
-                if let Some(reason) = failed {
-                    return End::Lost { reason, healthy: seen.any_message };
+                tokio::select! {
+                    biased;
+                    () = stopped(stop) => return End::Stopped,
+                    () = stopped(closing), if close_due.is_none() => {
+                        // Frames the server sent before it reads the close frame still arrive,
+                        // and are delivered; its answer ends the connection.
+                        let frame = CloseFrame { code: CloseCode::Normal, reason: "client closing".into() };
+                        if ws.close(Some(frame)).await.is_err() {
+                            return End::Stopped;
+                        }
+                        close_due = Some(Instant::now() + config.close_timeout);
+                        continue;
+                    }
+                    () = tokio::time::sleep_until(close_due.unwrap_or_else(Instant::now)), if close_due.is_some() => {
+                        tracing::debug!("the server did not answer the close frame in time");
+                        return End::Stopped;
+                    }
+                    frame = ws.next() => frame,
+                    Some(command) = commands.recv() => {
+                        let result = ws.send(WsMessage::text(command.frame)).await.map_err(|e| Error::Send(e.to_string()));
+                        let failed = result.as_ref().err().map(ToString::to_string);
+                        tracing::debug!(message = command.name, sent = failed.is_none(), "sent a message");
+                        let _ = command.written.send(result);
+                        if let Some(reason) = failed {
+                            return End::Lost { reason, healthy: seen.any_message };
+                        }
+                        continue;
+                    }
+                    _ = ping.tick(), if pong_due.is_none() => {
+                        if let Err(e) = ws.send(WsMessage::Ping(Default::default())).await {
+                            return End::Lost { reason: format!("could not send a ping: {e}"), healthy: seen.any_message };
+                        }
+                        pong_due = Some(Instant::now() + config.pong_timeout);
+                        continue;
+                    }
+                    () = tokio::time::sleep_until(pong_due.unwrap_or_else(Instant::now)), if pong_due.is_some() => {
+                        let reason = format!("no pong within {:?}; the socket is dead", config.pong_timeout);
+                        return End::Lost { reason, healthy: seen.any_message };
+                    }
                 }
-                continue;
-            }
-            _ = ping.tick(), if pong_due.is_none() => {
-                if let Err(e) = ws.send(WsMessage::Ping(Default::default())).await {
-                    return End::Lost { reason: format!("could not send a ping: {e}"), healthy: seen.any_message };
-                }
-                pong_due = Some(Instant::now() + config.pong_timeout);
-                continue;
-            }
-            () = tokio::time::sleep_until(pong_due.unwrap_or_else(Instant::now)), if pong_due.is_some() => {
-                let reason = format!("no pong within {:?}; the socket is dead", config.pong_timeout);
-                return End::Lost { reason, healthy: seen.any_message };
             }
         };
-        let item = match frame {
+        let text = match frame {
             Some(Ok(WsMessage::Pong(_))) => {
                 pong_due = None;
                 continue;
             }
             Some(Ok(WsMessage::Close(frame))) => return seen.closed(frame.as_ref(), config.rejection_window),
             // Pings are answered by tungstenite itself on the next read or write.
-            Some(Ok(data)) => match frame_event::<A>(data) {
-                Some(item) => item,
+            Some(Ok(data)) => match frame_text(data) {
+                Some(text) => text,
                 None => continue,
             },
             None
@@ -559,6 +626,19 @@ async fn read_loop<A: Api>(
             )) => return seen.closed(None, config.rejection_window),
             Some(Err(e)) => return End::Lost { reason: format!("connection failed: {e}"), healthy: seen.any_message },
         };
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::debug!(error = %e, "frame could not be decoded");
+                tx.push(Handed::item(Err(e)));
+                continue;
+            }
+        };
+        if seen.any_message && lock::<A>(pending).is_empty() {
+            tx.push(Handed::Frame(text));
+            continue;
+        }
+        let item = decode_frame::<A>(&text);
         // Only a frame that decodes proves the credentials were accepted: a server may answer
         // bad ones with an error frame before it closes.
         seen.any_message |= item.is_ok();
@@ -570,12 +650,7 @@ async fn read_loop<A: Api>(
             },
             other => other,
         };
-        if let Err(e) = &item {
-            tracing::debug!(error = %e, "frame could not be decoded");
-        }
-        if !deliver(tx, stop, item).await {
-            return End::Stopped;
-        }
+        tx.push(Handed::item(item));
     }
 }
 
