@@ -5,7 +5,9 @@
 //! - `generated`: `ctechnology_rt::decode` + `dispatch` to a handler that does nothing;
 //! - `limit`: one `serde_json::from_str` of the frame into the generated payload type, which is
 //!   exactly the `#[derive(Deserialize)]` struct one would write by hand (no routing);
-//! - `naive`: parse into `serde_json::Value`, read `header.channel`, `from_value` the `data`.
+//! - `naive`: parse into `serde_json::Value`, read `header.channel`, `from_value` the `data`;
+//! - `sonic_rs`, `simd_json`: the two SIMD JSON parsers that drive serde derives, into the same
+//!   payload type as `limit` (simd-json parses in place, so its copy of the frame is counted).
 //!
 //! After criterion's own report it prints a table of medians and the ratios generated/limit and
 //! naive/generated (targets: ≤ 1.15 and ≥ 2). Run with `cargo bench -p snapshot-tests --bench
@@ -64,6 +66,15 @@ fn bench_frame<P: DeserializeOwned, D: DeserializeOwned>(
         });
     });
     group.bench_function("limit", |b| b.iter(|| serde_json::from_str::<P>(black_box(frame)).ok()));
+    // The SIMD parsers that drive serde derives, on the same payload type (no routing).
+    group.bench_function("sonic_rs", |b| b.iter(|| sonic_rs::from_str::<P>(black_box(frame)).ok()));
+    group.bench_function("simd_json", |b| {
+        b.iter(|| {
+            // simd-json parses in place: the copy of the frame is part of its cost.
+            let mut bytes = black_box(frame).as_bytes().to_vec();
+            simd_json::serde::from_slice::<P>(&mut bytes).ok()
+        })
+    });
     group.bench_function("naive", |b| b.iter(|| naive::<D>(black_box(frame), channel)));
     // The routing step alone, to attribute generated − limit.
     group.bench_function("peek_tag", |b| {
@@ -120,20 +131,24 @@ mod summary {
             std::mem::size_of::<super::VehicleStatusPayload>(),
             std::mem::size_of::<super::NotificationPayload>()
         );
-        println!("| frame | bytes | generated | limit | naive | peek_tag alone | generated/limit | naive/generated |");
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        println!(
+            "| frame | bytes | generated | limit | sonic_rs | simd_json | naive | peek_tag alone | generated/limit | limit/sonic_rs | limit/simd_json | naive/generated |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (message, name, _) in frames {
             let group = format!("decode/{message}.{name}");
             let bytes = super::example(message, name).len();
-            let [Some(g), Some(l), Some(n), Some(p)] =
-                ["generated", "limit", "naive", "peek_tag"].map(|f| median_ns(&group, f))
+            let [Some(g), Some(l), Some(so), Some(sj), Some(n), Some(p)] =
+                ["generated", "limit", "sonic_rs", "simd_json", "naive", "peek_tag"].map(|f| median_ns(&group, f))
             else {
-                println!("| {message}.{name} | {bytes} | (not measured in this run) | | | | | |");
+                println!("| {message}.{name} | {bytes} | (not measured in this run) | | | | | | | | | |");
                 continue;
             };
             println!(
-                "| {message}.{name} | {bytes} | {g:.0} ns | {l:.0} ns | {n:.0} ns | {p:.0} ns | {:.2}x | {:.2}x |",
+                "| {message}.{name} | {bytes} | {g:.0} ns | {l:.0} ns | {so:.0} ns | {sj:.0} ns | {n:.0} ns | {p:.0} ns | {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
                 g / l,
+                l / so,
+                l / sj,
                 n / g
             );
         }
