@@ -195,13 +195,11 @@ pub fn is_broker(protocol: &str) -> bool {
 }
 
 /// What the generated crate cannot do with a server of `protocol`, for a warning; `None` where
-/// the runtime has a client for it (`ws`, `wss`, `mqtt`, `nats`) or it is HTTP (webhooks).
+/// the runtime has a client for it (`ws`, `wss`, `mqtt` and `mqtts`, `nats`) or it is HTTP
+/// (webhooks).
 pub fn transport_gap(protocol: &str) -> Option<&'static str> {
     match protocol {
-        "ws" | "wss" | "mqtt" | "nats" | "http" | "https" => None,
-        "mqtts" | "secure-mqtt" => Some(
-            "the generated MQTT client connects over plain TCP only (no TLS yet); the types and decoding are there",
-        ),
+        "ws" | "wss" | "mqtt" | "mqtts" | "secure-mqtt" | "nats" | "http" | "https" => None,
         _ => Some(
             "the runtime has no transport for it, so the crate has its types and decoding but no client for this server",
         ),

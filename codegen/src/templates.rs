@@ -39,6 +39,8 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/client/mod.rs", include_str!("../runtime/src/client/mod.rs")),
     ("src/client/config.rs", include_str!("../runtime/src/client/config.rs")),
     ("src/client/error.rs", include_str!("../runtime/src/client/error.rs")),
+    ("src/client/handoff.rs", include_str!("../runtime/src/client/handoff.rs")),
+    ("src/tls.rs", include_str!("../runtime/src/tls.rs")),
     ("src/broker.rs", include_str!("../runtime/src/broker.rs")),
     ("src/jetstream.rs", include_str!("../runtime/src/jetstream.rs")),
     ("src/mqtt.rs", include_str!("../runtime/src/mqtt.rs")),

@@ -9,16 +9,35 @@ use backon::BackoffBuilder as _;
 
 use crate::{Api, DecodeError, Message, MessageKind};
 
-/// `scheme://host[:port]` → host and port, for one of `schemes` (`mqtt://`, `nats://`).
-pub(crate) fn parse_url(url: &str, schemes: &[&str], default_port: u16) -> Result<(String, u16), String> {
-    let rest = schemes
+/// A URL scheme a transport takes.
+pub(crate) struct Scheme {
+    /// `mqtt://`, `nats://`, ...
+    pub(crate) prefix: &'static str,
+    /// Whether the scheme means TLS.
+    pub(crate) tls: bool,
+    /// The port when the URL names none.
+    pub(crate) port: u16,
+}
+
+/// Where a URL points.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Endpoint {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) tls: bool,
+}
+
+/// `scheme://host[:port]` → host, port and whether to use TLS, for one of `schemes`.
+pub(crate) fn parse_url(url: &str, schemes: &[Scheme]) -> Result<Endpoint, String> {
+    let (scheme, rest) = schemes
         .iter()
         .find_map(|scheme| {
-            url.get(..scheme.len()).filter(|s| s.eq_ignore_ascii_case(scheme)).map(|_| &url[scheme.len()..])
+            let prefix = scheme.prefix;
+            url.get(..prefix.len()).filter(|s| s.eq_ignore_ascii_case(prefix)).map(|_| (scheme, &url[prefix.len()..]))
         })
         .ok_or_else(|| {
-            let wanted: Vec<String> = schemes.iter().map(|s| format!("`{s}`")).collect();
-            format!("`{url}` is not a {} URL with a host (TLS is not supported yet)", wanted.join(" or "))
+            let wanted: Vec<String> = schemes.iter().map(|s| format!("`{}`", s.prefix)).collect();
+            format!("`{url}` is not a {} URL with a host", wanted.join(", "))
         })?;
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.contains('{') {
@@ -44,13 +63,30 @@ pub(crate) fn parse_url(url: &str, schemes: &[&str], default_port: u16) -> Resul
     };
     let port = match port {
         Some(port) => port.parse().map_err(|_| format!("`{url}`: `{port}` is not a port number"))?,
-        None => default_port,
+        None => scheme.port,
     };
     if host.is_empty() {
         return Err(format!("`{url}` names no host"));
     }
-    Ok((host.to_owned(), port))
+    Ok(Endpoint { host: host.to_owned(), port, tls: scheme.tls })
 }
+
+/// The schemes of MQTT brokers: plain on 1883, TLS on 8883 (`secure-mqtt` is a protocol name
+/// AsyncAPI documents use).
+#[cfg(feature = "mqtt")]
+pub(crate) const MQTT_SCHEMES: &[Scheme] = &[
+    Scheme { prefix: "mqtt://", tls: false, port: 1883 },
+    Scheme { prefix: "tcp://", tls: false, port: 1883 },
+    Scheme { prefix: "mqtts://", tls: true, port: 8883 },
+    Scheme { prefix: "ssl://", tls: true, port: 8883 },
+    Scheme { prefix: "secure-mqtt://", tls: true, port: 8883 },
+];
+
+/// The schemes of NATS servers: `tls://` requires TLS (the server may also ask for it on a
+/// `nats://` connection; the client then upgrades with the same trust).
+#[cfg(feature = "nats")]
+pub(crate) const NATS_SCHEMES: &[Scheme] =
+    &[Scheme { prefix: "nats://", tls: false, port: 4222 }, Scheme { prefix: "tls://", tls: true, port: 4222 }];
 
 /// The subscriptions of the channels `A`'s side receives: one filter per channel address, its
 /// parameters as the broker's one-level `wildcard`, with the highest `level` (MQTT `qos`) and the
@@ -141,20 +177,34 @@ mod tests {
     use super::*;
     use crate::test_api::{Frame, TestApi};
 
+    fn at(host: &str, port: u16, tls: bool) -> Result<Endpoint, String> {
+        Ok(Endpoint { host: host.to_owned(), port, tls })
+    }
+
     #[test]
-    fn urls_name_host_and_port() {
-        let mqtt = |url| parse_url(url, &["mqtt://", "tcp://"], 1883);
-        assert_eq!(mqtt("mqtt://127.0.0.1:1884"), Ok(("127.0.0.1".to_owned(), 1884)));
-        assert_eq!(mqtt("MQTT://broker.example"), Ok(("broker.example".to_owned(), 1883)));
-        assert_eq!(mqtt("tcp://[::1]:1885/"), Ok(("::1".to_owned(), 1885)));
+    #[cfg(feature = "mqtt")]
+    fn mqtt_urls_name_host_port_and_tls() {
+        let mqtt = |url| parse_url(url, MQTT_SCHEMES);
+        assert_eq!(mqtt("mqtt://127.0.0.1:1884"), at("127.0.0.1", 1884, false));
+        assert_eq!(mqtt("MQTT://broker.example"), at("broker.example", 1883, false));
+        assert_eq!(mqtt("tcp://[::1]:1885/"), at("::1", 1885, false));
+        assert_eq!(mqtt("mqtts://broker.example"), at("broker.example", 8883, true));
+        assert_eq!(mqtt("ssl://broker.example:8884"), at("broker.example", 8884, true));
         for bad in ["ws://host", "mqtt://", "mqtt://host:port", "mqtt://test.mosquitto.org:{port}", "mqtt://u:p@h"] {
             assert!(mqtt(bad).is_err(), "{bad}");
         }
-        assert_eq!(parse_url("nats://n1", &["nats://"], 4222), Ok(("n1".to_owned(), 4222)));
-        assert_eq!(parse_url("nats://[::1]", &["nats://"], 4222), Ok(("::1".to_owned(), 4222)));
-        assert!(parse_url("nats://[::1", &["nats://"], 4222).is_err());
-        let error = parse_url("tls://n1", &["nats://"], 4222);
-        assert!(error.as_ref().is_err_and(|e| e.contains("`nats://`")), "{error:?}");
+    }
+
+    #[test]
+    #[cfg(feature = "nats")]
+    fn nats_urls_name_host_port_and_tls() {
+        let nats = |url| parse_url(url, NATS_SCHEMES);
+        assert_eq!(nats("nats://n1"), at("n1", 4222, false));
+        assert_eq!(nats("nats://[::1]"), at("::1", 4222, false));
+        assert_eq!(nats("tls://n1:4443"), at("n1", 4443, true));
+        assert!(nats("nats://[::1").is_err());
+        let error = nats("mqtt://n1");
+        assert!(error.as_ref().is_err_and(|e| e.contains("`nats://`, `tls://`")), "{error:?}");
     }
 
     #[test]

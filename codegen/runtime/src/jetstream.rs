@@ -230,7 +230,7 @@ impl RelayConfig {
         if self.min_backoff > self.max_backoff {
             return Err(RelayError::Config("the shortest backoff is longer than the longest".into()));
         }
-        crate::broker::parse_url(&self.url, &["nats://"], 4222).map_err(RelayError::Config)?;
+        crate::broker::parse_url(&self.url, crate::broker::NATS_SCHEMES).map_err(RelayError::Config)?;
         Ok(())
     }
 }

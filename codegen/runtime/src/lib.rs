@@ -29,6 +29,8 @@ mod decode;
 mod fields;
 mod tag;
 mod testing;
+#[cfg(feature = "client")]
+mod tls;
 mod union;
 
 #[cfg(feature = "client")]
@@ -52,6 +54,9 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 pub use decode::{DecodeError, UnknownFrame};
+/// The TLS library of the clients, for `with_tls_config` (the same version the runtime uses).
+#[cfg(any(feature = "mqtt", feature = "nats"))]
+pub use rustls;
 
 /// The version of this crate. A generated crate requires at least the version it was generated
 /// for (a caret requirement in its `Cargo.toml`).

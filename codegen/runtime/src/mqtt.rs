@@ -28,6 +28,7 @@ use tokio::task::JoinHandle;
 use crate::broker;
 pub use crate::client::Error;
 use crate::client::{deliver, stopped};
+use crate::tls::Trust;
 use crate::{Api, DecodeError, Message, MessageKind, Server};
 
 /// What the client reports, in the order it happened.
@@ -80,6 +81,8 @@ pub struct Received<M> {
 pub struct MqttConfig<A: Api> {
     host: String,
     port: u16,
+    tls: bool,
+    trust: Trust,
     url_error: Option<String>,
     client_id: String,
     clean_session: bool,
@@ -96,6 +99,7 @@ impl<A: Api> Clone for MqttConfig<A> {
     fn clone(&self) -> Self {
         MqttConfig {
             host: self.host.clone(),
+            trust: self.trust.clone(),
             url_error: self.url_error.clone(),
             client_id: self.client_id.clone(),
             credentials: self.credentials.clone(),
@@ -110,6 +114,7 @@ impl<A: Api> fmt::Debug for MqttConfig<A> {
         f.debug_struct("MqttConfig")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("tls", &self.tls.then_some(&self.trust))
             .field("client_id", &self.client_id)
             .field("clean_session", &self.clean_session)
             .field("keep_alive", &self.keep_alive)
@@ -119,20 +124,22 @@ impl<A: Api> fmt::Debug for MqttConfig<A> {
     }
 }
 
-/// The broker's port when the URL names none.
-const DEFAULT_PORT: u16 = 1883;
-
 impl<A: Api> MqttConfig<A> {
-    /// Connects to `url`, `mqtt://host[:port]` (`tcp://` is accepted too). A malformed URL is
-    /// reported by [`MqttClient::connect`].
+    /// Connects to `url`: `mqtt://host[:port]` (or `tcp://`, port 1883 by default), or over TLS
+    /// `mqtts://host[:port]` (or `ssl://`, `secure-mqtt://`, port 8883), trusting the public certificate
+    /// authorities unless [`with_ca_certificates`](Self::with_ca_certificates) or
+    /// [`with_tls_config`](Self::with_tls_config) say otherwise. A malformed URL is reported by
+    /// [`MqttClient::connect`].
     pub fn new(url: &str) -> Self {
-        let (host, port, url_error) = match broker::parse_url(url, &["mqtt://", "tcp://"], DEFAULT_PORT) {
-            Ok((host, port)) => (host, port, None),
-            Err(e) => (String::new(), DEFAULT_PORT, Some(e)),
+        let (endpoint, url_error) = match broker::parse_url(url, broker::MQTT_SCHEMES) {
+            Ok(endpoint) => (endpoint, None),
+            Err(e) => (broker::Endpoint { host: String::new(), port: 1883, tls: false }, Some(e)),
         };
         MqttConfig {
-            host,
-            port,
+            host: endpoint.host,
+            port: endpoint.port,
+            tls: endpoint.tls,
+            trust: Trust::default(),
             url_error,
             client_id: String::new(),
             clean_session: true,
@@ -182,6 +189,23 @@ impl<A: Api> MqttConfig<A> {
         self
     }
 
+    /// Trusts only the certificate authorities in `pem` (PEM text, one or more
+    /// `BEGIN CERTIFICATE` sections) for the broker's certificate: a broker with a private CA.
+    /// Takes effect for a TLS URL (`mqtts://`, `ssl://`); certificates that cannot be read are
+    /// reported by [`MqttClient::connect`].
+    pub fn with_ca_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.trust = Trust::Pem(pem.as_ref().into());
+        self
+    }
+
+    /// Connects with TLS configured by the application (client certificates, for instance),
+    /// whatever the URL's scheme. The broker's host name is checked against its certificate.
+    pub fn with_tls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.trust = Trust::Config(config);
+        self.tls = true;
+        self
+    }
+
     /// The user name and password of the session.
     pub fn with_credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some((user.into(), password.into()));
@@ -224,14 +248,19 @@ impl<A: Api> MqttConfig<A> {
         Ok(())
     }
 
-    fn options(&self) -> MqttOptions {
+    /// The session's options; fails on TLS certificates that cannot be read.
+    fn options(&self) -> Result<MqttOptions, Error> {
         let id = if self.client_id.is_empty() { default_client_id() } else { self.client_id.clone() };
         let mut options = MqttOptions::new(id, self.host.clone(), self.port);
         options.set_keep_alive(self.keep_alive).set_clean_session(self.clean_session);
         if let Some((user, password)) = &self.credentials {
             options.set_credentials(user.clone(), password.clone());
         }
-        options
+        if self.tls {
+            let tls = self.trust.client_config().map_err(Error::Config)?;
+            options.set_transport(rumqttc::Transport::tls_with_config(rumqttc::TlsConfiguration::Rustls(tls)));
+        }
+        Ok(options)
     }
 
     fn backoff(&self) -> backon::ExponentialBackoff {
@@ -293,7 +322,7 @@ impl<A: Api> MqttClient<A> {
         config.validate()?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Config("`MqttClient::connect` must be called inside a Tokio runtime".into()))?;
-        let (client, eventloop) = AsyncClient::new(config.options(), REQUEST_QUEUE);
+        let (client, eventloop) = AsyncClient::new(config.options()?, REQUEST_QUEUE);
         let (tx, events) = mpsc::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
         tracing::info!(host = %config.host, port = config.port, "connecting to the MQTT broker");
@@ -470,10 +499,16 @@ mod tests {
     use crate::test_api::TestApi;
 
     #[test]
-    fn tls_urls_are_refused_and_passwords_never_shown() {
+    fn urls_choose_tls_and_passwords_are_never_shown() {
         let config = MqttConfig::<TestApi>::new("mqtts://host").with_credentials("user", "s3cret");
-        assert!(matches!(config.validate(), Err(Error::Config(e)) if e.contains("mqtt://")));
+        assert!(config.validate().is_ok());
+        assert_eq!((config.port, config.tls), (8883, true));
+        assert!(config.options().is_ok());
         assert!(!format!("{config:?}").contains("s3cret"));
+        let config = MqttConfig::<TestApi>::new("ws://host");
+        assert!(matches!(config.validate(), Err(Error::Config(e)) if e.contains("`mqtts://`")));
+        let config = MqttConfig::<TestApi>::new("ssl://host").with_ca_certificates("no pem here");
+        assert!(matches!(config.options(), Err(Error::Config(e)) if e.contains("BEGIN CERTIFICATE")));
     }
 
     #[test]

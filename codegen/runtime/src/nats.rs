@@ -38,6 +38,7 @@ use tokio::task::JoinHandle;
 use crate::broker;
 pub use crate::client::Error;
 use crate::client::{deliver, stopped};
+use crate::tls::Trust;
 use crate::{Api, DecodeError, Message, MessageKind, Server};
 
 /// What the client reports, in the order it happened.
@@ -104,6 +105,8 @@ enum Auth {
 pub struct NatsConfig<A: Api> {
     host: String,
     port: u16,
+    tls: bool,
+    trust: Trust,
     url_error: Option<String>,
     name: Option<String>,
     auth: Option<Auth>,
@@ -119,6 +122,7 @@ impl<A: Api> Clone for NatsConfig<A> {
     fn clone(&self) -> Self {
         NatsConfig {
             host: self.host.clone(),
+            trust: self.trust.clone(),
             url_error: self.url_error.clone(),
             name: self.name.clone(),
             auth: self.auth.clone(),
@@ -138,6 +142,7 @@ impl<A: Api> fmt::Debug for NatsConfig<A> {
         f.debug_struct("NatsConfig")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("tls", &self.tls.then_some(&self.trust))
             .field("name", &self.name)
             .field("user", &user)
             .field("buffer", &self.buffer)
@@ -145,20 +150,23 @@ impl<A: Api> fmt::Debug for NatsConfig<A> {
     }
 }
 
-/// The server's port when the URL names none.
-const DEFAULT_PORT: u16 = 4222;
-
 impl<A: Api> NatsConfig<A> {
-    /// Connects to `url`, `nats://host[:port]`. A malformed URL is reported by
+    /// Connects to `url`: `nats://host[:port]` (port 4222 by default), which upgrades to TLS
+    /// when the server asks for it, or `tls://host[:port]`, which requires TLS. TLS trusts the
+    /// public certificate authorities unless
+    /// [`with_ca_certificates`](Self::with_ca_certificates) or
+    /// [`with_tls_config`](Self::with_tls_config) say otherwise. A malformed URL is reported by
     /// [`NatsClient::connect`].
     pub fn new(url: &str) -> Self {
-        let (host, port, url_error) = match broker::parse_url(url, &["nats://"], DEFAULT_PORT) {
-            Ok((host, port)) => (host, port, None),
-            Err(e) => (String::new(), DEFAULT_PORT, Some(e)),
+        let (endpoint, url_error) = match broker::parse_url(url, broker::NATS_SCHEMES) {
+            Ok(endpoint) => (endpoint, None),
+            Err(e) => (broker::Endpoint { host: String::new(), port: 4222, tls: false }, Some(e)),
         };
         NatsConfig {
-            host,
-            port,
+            host: endpoint.host,
+            port: endpoint.port,
+            tls: endpoint.tls,
+            trust: Trust::default(),
             url_error,
             name: None,
             auth: None,
@@ -179,6 +187,22 @@ impl<A: Api> NatsConfig<A> {
     /// The connection's name, shown by the server's monitoring.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Trusts only the certificate authorities in `pem` (PEM text, one or more
+    /// `BEGIN CERTIFICATE` sections) for the server's certificate: a server with a private CA.
+    /// Certificates that cannot be read are reported by [`NatsClient::connect`].
+    pub fn with_ca_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.trust = Trust::Pem(pem.as_ref().into());
+        self
+    }
+
+    /// Requires TLS, configured by the application (client certificates, for instance),
+    /// whatever the URL's scheme.
+    pub fn with_tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.trust = Trust::Config(config);
+        self.tls = true;
         self
     }
 
@@ -231,14 +255,16 @@ impl<A: Api> NatsConfig<A> {
         if self.min_backoff > self.max_backoff {
             return Err(Error::Config("the shortest backoff is longer than the longest".into()));
         }
+        self.trust.client_config().map_err(Error::Config)?;
         Ok(())
     }
 
     fn url(&self) -> String {
+        let scheme = if self.tls { "tls" } else { "nats" };
         if self.host.contains(':') {
-            format!("nats://[{}]:{}", self.host, self.port)
+            format!("{scheme}://[{}]:{}", self.host, self.port)
         } else {
-            format!("nats://{}:{}", self.host, self.port)
+            format!("{scheme}://{}:{}", self.host, self.port)
         }
     }
 
@@ -255,6 +281,10 @@ impl<A: Api> NatsConfig<A> {
         };
         if let Some(name) = &self.name {
             options = options.name(name);
+        }
+        // Checked by `validate`; the same trust also serves a `nats://` server that asks for TLS.
+        if let Ok(tls) = self.trust.client_config() {
+            options = options.tls_client_config(rustls::ClientConfig::clone(&tls)).require_tls(self.tls);
         }
         let (min, max) = (self.min_backoff, self.max_backoff);
         let delays = lifecycle.clone();
@@ -564,8 +594,13 @@ mod tests {
         let config = NatsConfig::<TestApi>::new("nats://[::1]").with_token("t0ken");
         assert_eq!(config.url(), "nats://[::1]:4222");
         assert!(!format!("{config:?}").contains("t0ken"));
-        let config = NatsConfig::<TestApi>::new("tls://host");
-        assert!(matches!(config.validate(), Err(Error::Config(e)) if e.contains("nats://")));
+        let config = NatsConfig::<TestApi>::new("tls://host:4443");
+        assert!(config.validate().is_ok());
+        assert_eq!(config.url(), "tls://host:4443");
+        let config = NatsConfig::<TestApi>::new("mqtt://host");
+        assert!(matches!(config.validate(), Err(Error::Config(e)) if e.contains("`tls://`")));
+        let config = NatsConfig::<TestApi>::new("tls://host").with_ca_certificates("no pem here");
+        assert!(matches!(config.validate(), Err(Error::Config(e)) if e.contains("BEGIN CERTIFICATE")));
         let config = NatsConfig::<TestApi>::new("nats://host").with_buffer(0);
         assert!(matches!(config.validate(), Err(Error::Config(_))));
     }

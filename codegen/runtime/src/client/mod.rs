@@ -357,20 +357,13 @@ async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
     }
 }
 
-/// TLS with the webpki roots and the `ring` provider, chosen here so that the process-wide
-/// rustls default (which the application may set differently, or not at all) does not matter.
+/// TLS with the public CAs for a `wss:` URL.
 fn connector(url: &str) -> Result<Connector, Error> {
     if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("wss:")) {
         return Ok(Connector::Plain);
     }
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("tls setup failed: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Connector::Rustls(Arc::new(tls)))
+    let tls = crate::tls::Trust::Public.client_config().map_err(Error::Config)?;
+    Ok(Connector::Rustls(tls))
 }
 
 /// The on-connect messages for one new connection, checked against the document.

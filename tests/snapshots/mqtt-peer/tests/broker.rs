@@ -9,12 +9,14 @@
 //! alone; two messages on one channel by their tag; a retained message reaches a late
 //! subscriber; a malformed payload is reported with its bytes; wrong topics and missing
 //! parameters are refused before anything is sent; wrong credentials give no session; an
-//! unreachable broker gives reconnect events.
+//! unreachable broker gives reconnect events; over `mqtts://` the broker's certificate is
+//! checked against the configured CA, and a broker the client does not trust gets no session.
 //!
 //! This file is hand-written; the snapshot harness does not touch it.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 use asyncapi_runtime::Api;
@@ -189,6 +191,90 @@ async fn wrong_credentials_never_connect_and_stay_out_of_debug() {
         depot::mqtt::MqttClient::connect(depot::mqtt::MqttConfig::new(&url).with_credentials("depot", "right"))
             .expect("a valid config");
     connected(&mut good).await;
+}
+
+/// A certificate authority made for one test, and a certificate it signed for 127.0.0.1.
+struct TestCa {
+    ca_pem: String,
+    server: rustls::ServerConfig,
+}
+
+fn test_ca() -> TestCa {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "asyncapi test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().expect("a CA key"))
+        .expect("a self-signed CA");
+    let key = rcgen::KeyPair::generate().expect("a broker key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("broker parameters");
+    let certificate = params.signed_by(&key, &ca).expect("a broker certificate");
+    let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("a PKCS#8 key");
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate.der().clone()], key)
+        .expect("the broker's certificate and key match");
+    TestCa { ca_pem: ca.pem(), server }
+}
+
+/// A TLS end on a free port of 127.0.0.1 in front of the embedded broker at `plain` (an
+/// `mqtt://` URL): what `mqtts://` clients connect to. Returns its `mqtts://` URL.
+async fn tls_front(plain: &str, server: rustls::ServerConfig) -> String {
+    let backend = plain.trim_start_matches("mqtt://").to_owned();
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("a free port");
+    let url = format!("mqtts://{}", listener.local_addr().expect("a bound address"));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, backend) = (acceptor.clone(), backend.clone());
+            tokio::spawn(async move {
+                // A client that does not trust the certificate ends the handshake: nothing to relay.
+                let Ok(mut tls) = acceptor.accept(socket).await else { return };
+                let Ok(mut broker) = tokio::net::TcpStream::connect(&backend).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut broker).await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_the_brokers_certificate_is_checked_against_the_configured_ca() {
+    let TestCa { ca_pem, server } = test_ca();
+    let url = tls_front(&broker(None), server).await;
+    let depot_config = depot::mqtt::MqttConfig::new(&url).with_client_id("depot-tls").with_ca_certificates(&ca_pem);
+    assert!(format!("{depot_config:?}").contains("configured CAs"), "{depot_config:?}");
+    let mut depot = depot::mqtt::MqttClient::connect(depot_config).expect("a valid config");
+    connected(&mut depot).await;
+    let lamp_config = lamp::mqtt::MqttConfig::new(&url).with_client_id("lamp-tls").with_ca_certificates(&ca_pem);
+    let mut lamp = lamp::mqtt::MqttClient::connect(lamp_config).expect("a valid config");
+    connected(&mut lamp).await;
+    let here = lamp::channels::LightLevelParams { lamp_id: "9".into() };
+    let level = types::LightLevel { lux: 12, at: None };
+    lamp.send_to(&here.address(), lamp::Outgoing::LightLevel(Box::new(level.clone()))).await.expect("sent");
+    let (topic, received) = message(next(&mut depot).await);
+    assert_eq!(topic, "yard/9/light");
+    assert_eq!(received, depot::Incoming::LightLevel(Box::new(level)));
+    lamp.shutdown().await;
+    depot.shutdown().await;
+
+    // The public CAs do not vouch for the test CA's certificate: no session, and the reason says
+    // why, attempt after attempt.
+    let config = depot::mqtt::MqttConfig::new(&url)
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .with_max_reconnects(Some(1));
+    let mut untrusting = depot::mqtt::MqttClient::connect(config).expect("a valid config");
+    let mut reasons = Vec::new();
+    while let Some(event) = tokio::time::timeout(WAIT, untrusting.recv()).await.expect("events in time") {
+        match event {
+            Ok(Event::Connected | Event::Message(_)) => panic!("a session with a broker the client does not trust"),
+            Ok(Event::Disconnected { reason }) => reasons.push(reason),
+            Ok(_) => {}
+            Err(e) => assert!(e.is_fatal(), "{e}"),
+        }
+    }
+    assert!(!reasons.is_empty() && reasons.iter().all(|r| r.contains("certificate")), "{reasons:?}");
 }
 
 #[tokio::test]

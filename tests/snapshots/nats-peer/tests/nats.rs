@@ -249,3 +249,49 @@ async fn an_unreachable_server_is_given_up_on() {
         other => panic!("expected to give up after three attempts, got {other:?}"),
     }
 }
+
+/// A certificate authority made for the test and a certificate it signed for 127.0.0.1, written
+/// where nats-server reads them: (CA PEM, certificate file, key file, the folder holding them).
+fn server_certificate() -> (String, String, String, tempfile::TempDir) {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "asyncapi test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().expect("a CA key"))
+        .expect("a self-signed CA");
+    let key = rcgen::KeyPair::generate().expect("a server key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server parameters");
+    let certificate = params.signed_by(&key, &ca).expect("a server certificate");
+    let dir = tempfile::tempdir().expect("a folder for the certificate");
+    let (cert_file, key_file) = (dir.path().join("server.pem"), dir.path().join("server-key.pem"));
+    std::fs::write(&cert_file, certificate.pem()).expect("the certificate is written");
+    std::fs::write(&key_file, key.serialize_pem()).expect("the key is written");
+    let path = |p: std::path::PathBuf| p.to_str().expect("a UTF-8 temporary path").to_owned();
+    (ca.pem(), path(cert_file), path(key_file), dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs nats-server: cargo xtask integration nats"]
+async fn tls_is_required_and_the_servers_certificate_checked_against_the_configured_ca() {
+    let (ca_pem, cert, key, _dir) = server_certificate();
+    let server = NatsServer::start(&["--tls", "--tlscert", &cert, "--tlskey", &key]);
+    let tls_url = server.url().replace("nats://", "tls://");
+    let mut board = connect(dashboard::nats::NatsConfig::new(&tls_url).with_ca_certificates(&ca_pem)).await;
+    // A `nats://` URL upgrades when the server asks for TLS, with the same trust.
+    let gate = connect(gateway::nats::NatsConfig::new(&server.url()).with_ca_certificates(&ca_pem)).await;
+    let here = gateway::channels::FleetVehicleIdPositionParams { vehicle_id: "v3".into() };
+    gate.send_to(&here.address(), gateway::Outgoing::Position(Box::new(position(48.1)))).await.expect("sent");
+    let (subject, received) = message(next(&mut board).await);
+    assert_eq!(subject, "fleet.v3.position");
+    assert_eq!(received, dashboard::Incoming::Position(Box::new(position(48.1))));
+    gate.shutdown().await;
+    board.shutdown().await;
+
+    // The public CAs do not vouch for the test CA's certificate: no connection.
+    let untrusting = dashboard::nats::NatsConfig::new(&tls_url)
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .with_max_reconnects(Some(1));
+    match tokio::time::timeout(WAIT, dashboard::nats::NatsClient::connect(untrusting)).await.expect("an answer") {
+        Err(Error::GaveUp { .. }) => {}
+        other => panic!("expected no connection to a server the client does not trust, got {other:?}"),
+    }
+}
