@@ -72,7 +72,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         name: "nats",
-        what: "the NATS fixture in both roles through nats-server: subjects, a queue group, a restart, credentials",
+        what: "the NATS fixture in both roles through nats-server: subjects, a queue group, a restart, credentials, TLS",
         needs: &["nats-server"],
         run: |env| Box::pin(brokers::nats_fixture(env)),
     },
