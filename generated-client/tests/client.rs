@@ -342,7 +342,7 @@ async fn run_hands_every_message_to_the_handler_and_skips_bad_frames() {
     let mut client = Client::connect(config).expect("valid configuration");
     let mut recorder = Recorder::default();
     let outcome = tokio::time::timeout(WAIT, client.run(&mut recorder)).await.expect("the run ends in time");
-    assert!(matches!(outcome, Err(Error::GaveUp { attempts: 0 })), "{outcome:?}");
+    assert!(matches!(outcome, Err(Error::GaveUp { attempts: 0, .. })), "{outcome:?}");
     let want: Vec<_> = EXAMPLES.iter().filter(|e| e.received).map(|e| e.message.name()).collect();
     assert_eq!(recorder.seen, want);
     broker.shutdown().await;
@@ -418,7 +418,7 @@ async fn the_client_gives_up_after_the_configured_reconnects() {
         }
     };
     assert_eq!(attempts, [1, 2]);
-    assert!(matches!(error, Error::GaveUp { attempts: 2 }), "{error:?}");
+    assert!(matches!(error, Error::GaveUp { attempts: 2, .. }), "{error:?}");
     let end = tokio::time::timeout(WAIT, client.recv()).await.expect("the stream ends in time");
     assert!(end.is_none());
 }

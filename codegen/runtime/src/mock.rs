@@ -283,9 +283,11 @@ impl<A: Api> MockBroker<A> {
         self.shared.stats.rejected.load(Ordering::SeqCst)
     }
 
-    /// Frames pushed so far, over all connections.
+    /// Frames written to the clients' sockets so far, over all connections. (A frame the feed
+    /// handed to a connection that the client closed before it was written is not counted.)
     pub fn sent(&self) -> usize {
-        self.shared.stats.sent.load(Ordering::SeqCst)
+        let counters = self.shared.stats.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        counters.iter().map(|written| written.load(Ordering::SeqCst)).sum()
     }
 
     /// Stops listening, closes every connection, and waits until they are closed.
@@ -332,7 +334,8 @@ struct Stats {
     connections: AtomicUsize,
     accepted: AtomicUsize,
     rejected: AtomicUsize,
-    sent: AtomicUsize,
+    /// The written-frame counters of every connection so far.
+    sent: Mutex<Vec<Arc<AtomicUsize>>>,
 }
 
 /// One client: its credentials, then its share of the feed.
@@ -368,6 +371,7 @@ where
     I: crate::Message,
 {
     let sender = conn.sender();
+    shared.stats.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(sender.written_counter());
     let mut feeding = !shared.frames.is_empty();
     let mut sent_here = 0;
     let mut next_due = Instant::now();
@@ -397,7 +401,6 @@ where
         if sender.send_text(frame).await.is_err() {
             return;
         }
-        shared.stats.sent.fetch_add(1, Ordering::SeqCst);
         sent_here += 1;
         if shared.drop_after == Some(sent_here) {
             conn.close(u16::from(CloseCode::Away), "dropped by the mock broker").await;

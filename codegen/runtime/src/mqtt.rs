@@ -467,11 +467,12 @@ async fn drive<A: Api>(
                     }
                 };
                 tracing::warn!(%reason, "disconnected");
+                let last = reason.clone();
                 if !deliver(&tx, &mut stop, Ok(Event::Disconnected { reason })).await {
                     return;
                 }
                 let Some(delay) = backoff.next() else {
-                    deliver(&tx, &mut stop, Err(Error::GaveUp { attempts: attempt })).await;
+                    deliver(&tx, &mut stop, Err(Error::GaveUp { attempts: attempt, last })).await;
                     return;
                 };
                 attempt += 1;

@@ -362,7 +362,7 @@ impl<A: Api> NatsClient<A> {
                 }
                 Err(e) => {
                     let Some(delay) = delays.next() else {
-                        return Err(Error::GaveUp { attempts });
+                        return Err(Error::GaveUp { attempts, last: e.to_string() });
                     };
                     tracing::warn!(error = %e, ?delay, "could not connect; retrying");
                     tokio::time::sleep(delay).await;
@@ -528,7 +528,8 @@ impl Session {
                 reason: "the NATS server reported an authorization violation".into(),
             })],
             Lifecycle::Nats(Nats::ClientError(ClientError::MaxReconnects)) => {
-                vec![Err(Error::GaveUp { attempts: self.attempts })]
+                let last = "the connection to the NATS server was lost".to_owned();
+                vec![Err(Error::GaveUp { attempts: self.attempts, last })]
             }
             Lifecycle::Nats(other) => {
                 tracing::warn!(event = %other, "NATS connection");
@@ -652,7 +653,7 @@ mod tests {
         );
         assert_eq!(
             report(Lifecycle::Nats(Nats::ClientError(ClientError::MaxReconnects)), true),
-            "Err(GaveUp { attempts: 2 })"
+            "Err(GaveUp { attempts: 2, last: \"the connection to the NATS server was lost\" })"
         );
         // The report of a connection that was lost again before it was read is not a connection.
         assert_eq!(report(Lifecycle::Nats(Nats::Connected), false), "");

@@ -17,6 +17,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -76,12 +77,28 @@ enum Command {
 /// Sends on one connection; cheap to clone, so one task can push while another reads.
 pub struct Sender<O> {
     tx: mpsc::Sender<Command>,
+    written: Arc<AtomicUsize>,
     out: PhantomData<fn(O)>,
 }
 
 impl<O> Clone for Sender<O> {
     fn clone(&self) -> Self {
-        Sender { tx: self.tx.clone(), out: PhantomData }
+        Sender { tx: self.tx.clone(), written: self.written.clone(), out: PhantomData }
+    }
+}
+
+impl<O> Sender<O> {
+    /// How many text frames of this connection were written to its socket so far. A send
+    /// returns once the frame is queued for the connection's task; one queued when the client
+    /// closed the connection is never written, and is not counted here.
+    pub fn written(&self) -> usize {
+        self.written.load(Ordering::SeqCst)
+    }
+
+    /// The counter behind [`Sender::written`], for the mock broker's totals.
+    #[cfg(feature = "mock")]
+    pub(crate) fn written_counter(&self) -> Arc<AtomicUsize> {
+        self.written.clone()
     }
 }
 
@@ -326,9 +343,11 @@ where
     let Ok(ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else { return };
     let (in_tx, incoming) = mpsc::channel(links.buffer);
     let (out_tx, commands) = mpsc::channel(links.buffer);
-    let connection = Connection { peer, path, incoming, sender: Sender { tx: out_tx, out: PhantomData } };
+    let written = Arc::new(AtomicUsize::new(0));
+    let sender = Sender { tx: out_tx, written: written.clone(), out: PhantomData };
+    let connection = Connection { peer, path, incoming, sender };
     let handling = tokio::spawn(handler(connection));
-    socket_task::<I>(ws, in_tx, commands, links).await;
+    socket_task::<I>(ws, in_tx, commands, links, &written).await;
     // The client is gone or the server stops: the handler sees `recv` end, and its sends fail.
     let _ = handling.await;
 }
@@ -348,6 +367,7 @@ async fn socket_task<I: Message>(
     in_tx: mpsc::Sender<Received<I>>,
     mut commands: mpsc::Receiver<Command>,
     mut links: Links,
+    written: &AtomicUsize,
 ) {
     links.drops.mark_unchanged();
     let mut state = State::Reading;
@@ -355,12 +375,12 @@ async fn socket_task<I: Message>(
         tokio::select! {
             biased;
             () = stopped(&mut links.stop) => {
-                flush_sent(&mut ws, &mut commands).await;
+                flush_sent(&mut ws, &mut commands, written).await;
                 return close(&mut ws, CloseCode::Away, "server shutting down").await;
             }
             changed = links.drops.changed() => {
                 if changed.is_ok() {
-                    flush_sent(&mut ws, &mut commands).await;
+                    flush_sent(&mut ws, &mut commands, written).await;
                     close(&mut ws, CloseCode::Away, "dropped by the server").await;
                 }
                 return;
@@ -370,6 +390,7 @@ async fn socket_task<I: Message>(
                     if ws.send(WsMessage::text(text)).await.is_err() {
                         return;
                     }
+                    written.fetch_add(1, Ordering::SeqCst);
                 }
                 Some(Command::Close(code, reason)) => return close(&mut ws, CloseCode::from(code), &reason).await,
                 Some(Command::Pause) => return paused(&mut links).await,
@@ -404,13 +425,21 @@ async fn socket_task<I: Message>(
 
 /// Writes what the handler has already sent, so that nothing it sent is lost when the server
 /// closes the connection.
-async fn flush_sent(ws: &mut WebSocketStream<TcpStream>, commands: &mut mpsc::Receiver<Command>) {
+async fn flush_sent(
+    ws: &mut WebSocketStream<TcpStream>,
+    commands: &mut mpsc::Receiver<Command>,
+    written: &AtomicUsize,
+) {
+    let mut fed = 0;
     while let Ok(Command::Text(text)) = commands.try_recv() {
         if ws.feed(WsMessage::text(text)).await.is_err() {
             return;
         }
+        fed += 1;
     }
-    let _ = tokio::time::timeout(Duration::from_secs(2), ws.flush()).await;
+    if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(2), ws.flush()).await {
+        written.fetch_add(fed, Ordering::SeqCst);
+    }
 }
 
 /// Neither reads nor writes until the server stops or drops its connections.

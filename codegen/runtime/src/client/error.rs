@@ -34,6 +34,8 @@ pub enum Error {
     GaveUp {
         /// How many attempts failed.
         attempts: usize,
+        /// Why the last one failed, for people.
+        last: String,
     },
     /// The configuration is unusable.
     Config(String),
@@ -95,7 +97,9 @@ impl fmt::Display for Error {
                 write!(f, "the server rejected the credentials: {reason}; check the token")
             }
             Error::Credentials(reason) => write!(f, "could not get the on-connect messages: {reason}"),
-            Error::GaveUp { attempts } => write!(f, "gave up after {attempts} failed reconnect attempts"),
+            Error::GaveUp { attempts, last } => {
+                write!(f, "gave up after {attempts} failed reconnect attempts; the last: {last}")
+            }
             Error::Config(what) => write!(f, "invalid client configuration: {what}"),
             Error::Encode(e) => write!(f, "could not serialise a message: {e}"),
             Error::Stopped => write!(f, "the client has stopped"),

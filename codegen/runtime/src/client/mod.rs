@@ -335,11 +335,12 @@ async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
         if healthy || why != Connect::Rejected {
             why = Connect::Reconnect;
         }
+        let last = reason.clone();
         if !tx.send(stop, Handed::item(Ok(Event::Disconnected { reason }))).await {
             return;
         }
         let Some(delay) = backoff.next() else {
-            tx.send(stop, Handed::item(Err(Error::GaveUp { attempts: attempt }))).await;
+            tx.send(stop, Handed::item(Err(Error::GaveUp { attempts: attempt, last }))).await;
             return;
         };
         let delay = delay.min(config.max_backoff);

@@ -245,7 +245,7 @@ async fn an_unreachable_server_is_given_up_on() {
         .with_backoff(Duration::from_millis(10), Duration::from_millis(50))
         .with_max_reconnects(Some(2));
     match tokio::time::timeout(WAIT, dashboard::nats::NatsClient::connect(config)).await.expect("an answer in time") {
-        Err(Error::GaveUp { attempts: 3 }) => {}
+        Err(Error::GaveUp { attempts: 3, last }) => assert!(last.contains("onnect"), "{last}"),
         other => panic!("expected to give up after three attempts, got {other:?}"),
     }
 }
@@ -291,7 +291,7 @@ async fn tls_is_required_and_the_servers_certificate_checked_against_the_configu
         .with_backoff(Duration::from_millis(10), Duration::from_millis(20))
         .with_max_reconnects(Some(1));
     match tokio::time::timeout(WAIT, dashboard::nats::NatsClient::connect(untrusting)).await.expect("an answer") {
-        Err(Error::GaveUp { .. }) => {}
+        Err(Error::GaveUp { last, .. }) => assert!(last.contains("certificate"), "{last}"),
         other => panic!("expected no connection to a server the client does not trust, got {other:?}"),
     }
 }
