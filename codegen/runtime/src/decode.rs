@@ -32,6 +32,11 @@ pub enum DecodeError {
         /// What the JSON parser said.
         reason: String,
     },
+    /// The message's headers (NATS headers) do not match their schema.
+    Headers {
+        /// What is wrong: a missing header, a value that is not the header's type.
+        reason: String,
+    },
 }
 
 impl fmt::Display for DecodeError {
@@ -44,6 +49,7 @@ impl fmt::Display for DecodeError {
             DecodeError::Payload { message, path, reason } => {
                 write!(f, "frame for message `{message}` does not match its schema at `{path}`: {reason}")
             }
+            DecodeError::Headers { reason } => write!(f, "the message's headers do not match their schema: {reason}"),
         }
     }
 }

@@ -88,8 +88,18 @@ pub struct Received<M> {
     pub subject: String,
     /// The message.
     pub message: M,
-    /// The NATS headers it carried, name and value, in the order received.
+    /// The NATS headers it carried, name and value; the values of one name in the order
+    /// received, the names in no particular order (async-nats keeps them in a hash map).
     pub headers: Vec<(String, String)>,
+}
+
+impl<M> Received<M> {
+    /// The headers as the message's typed `<Message>Headers` (named in the docs of its
+    /// `Incoming` variant): the first value of each name counts, numbers and booleans are read
+    /// from their text.
+    pub fn headers_as<H: serde::de::DeserializeOwned>(&self) -> Result<H, DecodeError> {
+        broker::headers_from(&self.headers)
+    }
 }
 
 /// How the client proves who it is.
@@ -408,9 +418,46 @@ impl<A: Api> NatsClient<A> {
         self.publish(subject, &message).await
     }
 
+    /// [`send`](Self::send) with NATS headers: `headers` is the message's typed
+    /// `<Message>Headers` (or any struct of text, number and boolean members).
+    pub async fn send_with_headers(
+        &self,
+        message: impl Into<A::Outgoing>,
+        headers: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let message = message.into();
+        let (subject, _) = broker::fixed_address(&message)?;
+        self.publish_with(subject, &message, Some(header_map(headers)?)).await
+    }
+
+    /// [`send_to`](Self::send_to) with NATS headers, as [`send_with_headers`](Self::send_with_headers).
+    pub async fn send_to_with_headers(
+        &self,
+        subject: &str,
+        message: impl Into<A::Outgoing>,
+        headers: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let message = message.into();
+        broker::check_address(subject, &message, &['*', '>'])?;
+        self.publish_with(subject, &message, Some(header_map(headers)?)).await
+    }
+
     async fn publish(&self, subject: &str, message: &A::Outgoing) -> Result<(), Error> {
+        self.publish_with(subject, message, None).await
+    }
+
+    async fn publish_with(
+        &self,
+        subject: &str,
+        message: &A::Outgoing,
+        headers: Option<async_nats::HeaderMap>,
+    ) -> Result<(), Error> {
         let frame = message.to_frame().map_err(Error::Encode)?;
-        self.client.publish(subject.to_owned(), frame.into()).await.map_err(|e| Error::Send(e.to_string()))?;
+        let sent = match headers {
+            Some(headers) => self.client.publish_with_headers(subject.to_owned(), headers, frame.into()).await,
+            None => self.client.publish(subject.to_owned(), frame.into()).await,
+        };
+        sent.map_err(|e| Error::Send(e.to_string()))?;
         tracing::debug!(subject, message = message.kind().map_or("unknown", MessageKind::name), "queued");
         Ok(())
     }
@@ -467,6 +514,18 @@ fn received<A: Api>(message: async_nats::Message) -> Event<A::Incoming> {
             Event::Undecodable { subject, payload: message.payload.to_vec(), error }
         }
     }
+}
+
+/// The NATS header map of typed headers.
+fn header_map(headers: &impl serde::Serialize) -> Result<async_nats::HeaderMap, Error> {
+    let mut map = async_nats::HeaderMap::new();
+    for (name, value) in broker::headers_to(headers).map_err(Error::Send)? {
+        let bad = |what: &str| Error::Send(format!("the header `{name}` cannot be sent: {what}"));
+        let header: async_nats::HeaderName = name.parse().map_err(|_| bad("not a NATS header name"))?;
+        let value: async_nats::HeaderValue = value.parse().map_err(|_| bad("its value has a line break"))?;
+        map.append(header, value);
+    }
+    Ok(map)
 }
 
 fn headers_of(message: &async_nats::Message) -> Vec<(String, String)> {
@@ -604,6 +663,26 @@ mod tests {
         assert!(matches!(config.validate(), Err(Error::Config(e)) if e.contains("BEGIN CERTIFICATE")));
         let config = NatsConfig::<TestApi>::new("nats://host").with_buffer(0);
         assert!(matches!(config.validate(), Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn headers_that_nats_cannot_carry_are_an_error_not_a_panic() {
+        #[derive(serde::Serialize)]
+        struct Bad {
+            #[serde(rename = "Has Space")]
+            name: &'static str,
+        }
+        #[derive(serde::Serialize)]
+        struct Broken {
+            #[serde(rename = "X-Note")]
+            note: &'static str,
+        }
+        let error = header_map(&Bad { name: "v" }).expect_err("a space in a header name");
+        assert!(error.to_string().contains("`Has Space`"), "{error}");
+        let error = header_map(&Broken { note: "two\nlines" }).expect_err("a line break in a value");
+        assert!(error.to_string().contains("line break"), "{error}");
+        let map = header_map(&Broken { note: "fine" }).expect("a good header");
+        assert_eq!(map.get("X-Note").map(|v| v.as_str()), Some("fine"));
     }
 
     #[test]
