@@ -25,6 +25,10 @@ use fixture_mqtt_app as lamp;
 use fixture_mqtt_peer as depot;
 use fixture_mqtt_peer::types;
 
+#[path = "../../../support/test_ca.rs"]
+mod test_ca;
+use test_ca::TestCa;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 /// Starts an embedded broker on a free port of 127.0.0.1 (with `users` as its only accounts
@@ -193,29 +197,16 @@ async fn wrong_credentials_never_connect_and_stay_out_of_debug() {
     connected(&mut good).await;
 }
 
-/// A certificate authority made for one test, and a certificate it signed for 127.0.0.1.
-struct TestCa {
-    ca_pem: String,
-    server: rustls::ServerConfig,
-}
-
-fn test_ca() -> TestCa {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "asyncapi test CA");
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().expect("a CA key"))
-        .expect("a self-signed CA");
-    let key = rcgen::KeyPair::generate().expect("a broker key");
-    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("broker parameters");
-    let certificate = params.signed_by(&key, &ca).expect("a broker certificate");
-    let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("a PKCS#8 key");
-    let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+/// The broker side of TLS: the test CA's certificate for 127.0.0.1.
+fn tls_server(ca: &TestCa) -> rustls::ServerConfig {
+    let certificate = rustls::pki_types::CertificateDer::from(ca.cert_der.clone());
+    let key = rustls::pki_types::PrivateKeyDer::try_from(ca.key_der.clone()).expect("a PKCS#8 key");
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("TLS versions")
         .with_no_client_auth()
-        .with_single_cert(vec![certificate.der().clone()], key)
-        .expect("the broker's certificate and key match");
-    TestCa { ca_pem: ca.pem(), server }
+        .with_single_cert(vec![certificate], key)
+        .expect("the broker's certificate and key match")
 }
 
 /// A TLS end on a free port of 127.0.0.1 in front of the embedded broker at `plain` (an
@@ -241,13 +232,14 @@ async fn tls_front(plain: &str, server: rustls::ServerConfig) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_tls_the_brokers_certificate_is_checked_against_the_configured_ca() {
-    let TestCa { ca_pem, server } = test_ca();
-    let url = tls_front(&broker(None), server).await;
-    let depot_config = depot::mqtt::MqttConfig::new(&url).with_client_id("depot-tls").with_ca_certificates(&ca_pem);
+    let ca = TestCa::new();
+    let ca_pem = &ca.ca_pem;
+    let url = tls_front(&broker(None), tls_server(&ca)).await;
+    let depot_config = depot::mqtt::MqttConfig::new(&url).with_client_id("depot-tls").with_ca_certificates(ca_pem);
     assert!(format!("{depot_config:?}").contains("configured CAs"), "{depot_config:?}");
     let mut depot = depot::mqtt::MqttClient::connect(depot_config).expect("a valid config");
     connected(&mut depot).await;
-    let lamp_config = lamp::mqtt::MqttConfig::new(&url).with_client_id("lamp-tls").with_ca_certificates(&ca_pem);
+    let lamp_config = lamp::mqtt::MqttConfig::new(&url).with_client_id("lamp-tls").with_ca_certificates(ca_pem);
     let mut lamp = lamp::mqtt::MqttClient::connect(lamp_config).expect("a valid config");
     connected(&mut lamp).await;
     let here = lamp::channels::LightLevelParams { lamp_id: "9".into() };

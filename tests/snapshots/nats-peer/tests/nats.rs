@@ -30,6 +30,9 @@ use fixture_nats_peer::types;
 #[path = "../../../support/nats_server.rs"]
 mod nats_server;
 use nats_server::NatsServer;
+#[path = "../../../support/test_ca.rs"]
+mod test_ca;
+use test_ca::TestCa;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -250,23 +253,16 @@ async fn an_unreachable_server_is_given_up_on() {
     }
 }
 
-/// A certificate authority made for the test and a certificate it signed for 127.0.0.1, written
-/// where nats-server reads them: (CA PEM, certificate file, key file, the folder holding them).
+/// The test CA's certificate and key for 127.0.0.1, written where nats-server reads them:
+/// (CA PEM, certificate file, key file, the folder holding them).
 fn server_certificate() -> (String, String, String, tempfile::TempDir) {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "asyncapi test CA");
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().expect("a CA key"))
-        .expect("a self-signed CA");
-    let key = rcgen::KeyPair::generate().expect("a server key");
-    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server parameters");
-    let certificate = params.signed_by(&key, &ca).expect("a server certificate");
+    let ca = TestCa::new();
     let dir = tempfile::tempdir().expect("a folder for the certificate");
     let (cert_file, key_file) = (dir.path().join("server.pem"), dir.path().join("server-key.pem"));
-    std::fs::write(&cert_file, certificate.pem()).expect("the certificate is written");
-    std::fs::write(&key_file, key.serialize_pem()).expect("the key is written");
+    std::fs::write(&cert_file, &ca.cert_pem).expect("the certificate is written");
+    std::fs::write(&key_file, &ca.key_pem).expect("the key is written");
     let path = |p: std::path::PathBuf| p.to_str().expect("a UTF-8 temporary path").to_owned();
-    (ca.pem(), path(cert_file), path(key_file), dir)
+    (ca.ca_pem, path(cert_file), path(key_file), dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
