@@ -284,7 +284,8 @@ impl<A: Api> MockBroker<A> {
     }
 
     /// Frames written to the clients' sockets so far, over all connections. (A frame the feed
-    /// handed to a connection that the client closed before it was written is not counted.)
+    /// handed to a connection that the client closed before it was written is not counted; it
+    /// goes to the next connection.)
     pub fn sent(&self) -> usize {
         let counters = self.shared.stats.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         counters.iter().map(|written| written.load(Ordering::SeqCst)).sum()
@@ -363,8 +364,10 @@ async fn session<A: Api>(shared: Arc<Shared>, mut conn: Connection<A::Outgoing, 
     feed(&shared, &mut conn).await;
 }
 
-/// Pushes the feed's frames at the configured pace until the feed ends, the client goes, or
-/// `drop_after` frames went out; frames the client sends are read and ignored.
+/// Pushes the feed's frames at the configured pace until the client goes or `drop_after`
+/// frames went out; frames the client sends are read and ignored. Frames handed to this
+/// connection that its socket never wrote (the client closed first) go back to the front of the
+/// queue, for the next connection: the mock loses no frame of its feed.
 async fn feed<O, I>(shared: &Shared, conn: &mut Connection<O, I>)
 where
     O: crate::Message,
@@ -372,8 +375,38 @@ where
 {
     let sender = conn.sender();
     shared.stats.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(sender.written_counter());
+    let mut handed = Handed::default();
+    feed_frames(shared, conn, &mut handed).await;
+    // The socket task has ended once `recv` does: from then on `written` is final.
+    while conn.recv().await.is_some() {}
+    let never_written = handed.count.saturating_sub(sender.written());
+    let skip = handed.recent.len().saturating_sub(never_written);
+    let mut pushed = shared.pushed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for frame in handed.recent.into_iter().skip(skip).rev() {
+        pushed.push_front(frame);
+    }
+    drop(pushed);
+    if never_written > 0 {
+        tracing::debug!(frames = never_written, "mock broker: frames the client did not get go to the next connection");
+        shared.push_ready.notify_one();
+    }
+}
+
+/// The frames one connection was handed: how many, and the latest of them, those not known to
+/// be written yet.
+#[derive(Default)]
+struct Handed {
+    count: usize,
+    recent: VecDeque<String>,
+}
+
+async fn feed_frames<O, I>(shared: &Shared, conn: &mut Connection<O, I>, handed: &mut Handed)
+where
+    O: crate::Message,
+    I: crate::Message,
+{
+    let sender = conn.sender();
     let mut feeding = !shared.frames.is_empty();
-    let mut sent_here = 0;
     let mut next_due = Instant::now();
     loop {
         // A pushed frame goes first; one that arrives while this connection waits wakes it.
@@ -398,11 +431,17 @@ where
                 }
             },
         };
+        handed.count += 1;
+        handed.recent.push_back(frame.clone());
+        // Forget the frames the socket has written: they reached the client.
+        let written = sender.written();
+        while handed.recent.len() > handed.count.saturating_sub(written) {
+            handed.recent.pop_front();
+        }
         if sender.send_text(frame).await.is_err() {
             return;
         }
-        sent_here += 1;
-        if shared.drop_after == Some(sent_here) {
+        if shared.drop_after == Some(handed.count) {
             conn.close(u16::from(CloseCode::Away), "dropped by the mock broker").await;
             return;
         }
