@@ -11,6 +11,7 @@
 //!   and records each send time; the handler records each arrival. Both ends run in this process,
 //!   so the monotonic clock is shared and `arrival − send` is the one-way latency (TCP keeps the
 //!   order, so the i-th arrival is the i-th send).
+//! - The same bare loop on `tokio-websockets`, to evaluate it as the client's transport.
 //! - Mock broker: the generated `MockBroker` (feed of the examples, `interval(0)`, repeated) →
 //!   client, a smaller count: its pace, not the client's, limits that figure.
 //!
@@ -145,6 +146,36 @@ async fn bare_throughput(url: String, n: usize) -> Throughput {
     Throughput { per_second: n as f64 / elapsed.as_secs_f64(), rss_10pct_kib, rss_end_kib }
 }
 
+/// The same bare loop on `tokio-websockets` instead of tokio-tungstenite: the evaluation of the
+/// other library as the client's transport, on the same server and payloads.
+async fn tokio_websockets_throughput(url: String, n: usize) -> Throughput {
+    let builder = tokio_websockets::ClientBuilder::new().uri(&url).expect("a valid URI");
+    let (mut ws, _) = builder.connect().await.expect("the push server accepts the handshake");
+    ws.send(tokio_websockets::Message::text(credentials())).await.expect("the credentials are sent");
+    let mut handler = Counter::default();
+    let started = Instant::now();
+    let mut rss_10pct_kib = 0;
+    while handler.messages < n {
+        match ws.next().await {
+            Some(Ok(message)) => {
+                if let Some(text) = message.as_text()
+                    && let Ok(message) = decode(text)
+                {
+                    dispatch(&mut handler, message);
+                }
+                if handler.messages == n / 10 {
+                    rss_10pct_kib = rss_kib();
+                }
+            }
+            other => panic!("the tokio-websockets loop stopped after {} messages: {other:?}", handler.messages),
+        }
+    }
+    let elapsed = started.elapsed();
+    let rss_end_kib = rss_kib();
+    let _ = ws.close().await;
+    Throughput { per_second: n as f64 / elapsed.as_secs_f64(), rss_10pct_kib, rss_end_kib }
+}
+
 async fn mock_broker() -> MockBroker {
     MockBroker::builder().interval(Duration::ZERO).repeat(true).start().await.expect("the mock broker starts")
 }
@@ -274,6 +305,9 @@ fn main() {
         let (addr, server) = push_server(n, feed(), false).await;
         let bare = bare_throughput(format!("ws://{addr}/"), n).await;
         let _ = server.await;
+        let (addr, server) = push_server(n, feed(), false).await;
+        let tws = tokio_websockets_throughput(format!("ws://{addr}/"), n).await;
+        let _ = server.await;
         let broker = mock_broker().await;
         let mock = client_throughput(broker.url(), m).await;
         broker.shutdown().await;
@@ -297,6 +331,11 @@ fn main() {
             );
         }
         println!("bare/client throughput ratio: {:.2}x", bare.per_second / client.per_second);
+        println!(
+            "bare tokio-websockets loop, same decode + dispatch: {:.0} messages/s, {:.2}x the tokio-tungstenite loop",
+            tws.per_second,
+            tws.per_second / bare.per_second
+        );
         println!("mock broker → client, {m} messages: {:.0} messages/s", mock.per_second);
         println!(
             "RESULT {}",
@@ -305,6 +344,7 @@ fn main() {
                 "latency_messages": l,
                 "client_mps": client.per_second,
                 "bare_mps": bare.per_second,
+                "tokio_websockets_mps": tws.per_second,
                 "client_p50_us": cp50,
                 "client_p99_us": cp99,
                 "bare_p50_us": bp50,
