@@ -114,9 +114,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
         file.items.extend(parse_items(constants::constant_type(name, value, description), "constant type")?);
     }
     for items in open {
-        let parsed: syn::File =
-            syn::parse2(items).map_err(|e| Error::Internal(format!("open enum is not a list of items: {e}")))?;
-        file.items.extend(parsed.items);
+        file.items.extend(parse_items(Some(items), "open enum")?);
     }
     let mut paths: BTreeMap<String, TokenStream> = typified.types.into_iter().collect();
     for name in defs.keys() {
