@@ -419,6 +419,8 @@ async fn the_client_gives_up_after_the_configured_reconnects() {
     };
     assert_eq!(attempts, [1, 2]);
     assert!(matches!(error, Error::GaveUp { attempts: 2, .. }), "{error:?}");
+    // The last word says why: the connection was refused.
+    assert!(error.to_string().contains("could not connect"), "{error}");
     let end = tokio::time::timeout(WAIT, client.recv()).await.expect("the stream ends in time");
     assert!(end.is_none());
 }
