@@ -153,6 +153,9 @@ pub struct ServerBindings {
     pub mqtt_clean_session: Option<bool>,
     /// `keepAlive`, in seconds.
     pub mqtt_keep_alive: Option<u16>,
+    /// The MQTT protocol level of the server's `protocolVersion` (4: 3.1.1, 5: 5), or 5 for the
+    /// `mqtt5` protocol.
+    pub mqtt_version: Option<u8>,
 }
 
 /// What an operation's protocol bindings say about sending or receiving its messages.
@@ -199,7 +202,7 @@ pub fn is_broker(protocol: &str) -> bool {
 /// (webhooks).
 pub fn transport_gap(protocol: &str) -> Option<&'static str> {
     match protocol {
-        "ws" | "wss" | "mqtt" | "mqtts" | "secure-mqtt" | "nats" | "http" | "https" => None,
+        "ws" | "wss" | "mqtt" | "mqtts" | "secure-mqtt" | "mqtt5" | "nats" | "http" | "https" => None,
         _ => Some(
             "the runtime has no transport for it, so the crate has its types and decoding but no client for this server",
         ),
@@ -208,7 +211,7 @@ pub fn transport_gap(protocol: &str) -> Option<&'static str> {
 
 /// Whether `protocol` is MQTT's, which the runtime's `mqtt` client speaks.
 pub fn is_mqtt(protocol: &str) -> bool {
-    matches!(protocol, "mqtt" | "mqtts" | "secure-mqtt")
+    matches!(protocol, "mqtt" | "mqtts" | "secure-mqtt" | "mqtt5")
 }
 
 /// A channel.

@@ -43,7 +43,8 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/tls.rs", include_str!("../runtime/src/tls.rs")),
     ("src/broker.rs", include_str!("../runtime/src/broker.rs")),
     ("src/jetstream.rs", include_str!("../runtime/src/jetstream.rs")),
-    ("src/mqtt.rs", include_str!("../runtime/src/mqtt.rs")),
+    ("src/mqtt/mod.rs", include_str!("../runtime/src/mqtt/mod.rs")),
+    ("src/mqtt/session.rs", include_str!("../runtime/src/mqtt/session.rs")),
     ("src/nats.rs", include_str!("../runtime/src/nats.rs")),
 ];
 

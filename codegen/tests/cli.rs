@@ -141,6 +141,46 @@ fn a_server_whose_protocol_has_no_transport_is_a_located_warning() {
 }
 
 #[test]
+fn an_mqtt_servers_protocol_version_picks_the_clients_version_and_an_unspoken_one_is_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("brokers.yaml");
+    let servers = [
+        ("five", "protocol: mqtt, protocolVersion: '5.0'"),
+        ("three", "protocol: mqtt, protocolVersion: 3.1.1"),
+        ("named", "protocol: mqtt5"),
+        ("old", "protocol: mqtt, protocolVersion: '3.1'"),
+        ("plain", "protocol: mqtt"),
+    ];
+    let servers: String = servers.iter().map(|(name, rest)| format!("  {name}: {{host: 'b:1883', {rest}}}\n")).collect();
+    let text = format!(
+        "asyncapi: 3.0.0\ninfo: {{title: Brokers, version: '1'}}\nservers:\n{servers}channels:\n  c:\n    address: c\n    \
+         messages:\n      m: {{payload: {{type: object}}}}\noperations:\n  o:\n    action: send\n    \
+         channel: {{$ref: '#/channels/c'}}\n"
+    );
+    std::fs::write(&spec, text).expect("write the spec");
+    let spec = spec.to_str().expect("utf-8");
+    let o = codegen(&["generate", "--spec", spec, "--out", "unused", "--emit-ir", "--message-format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ir: serde_json::Value = serde_json::from_slice(&o.stdout).expect("the IR is JSON");
+    let versions: Vec<(&str, Option<u64>)> = ir["servers"]
+        .as_array()
+        .expect("servers")
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap_or_default(), s["bindings"]["mqtt_version"].as_u64()))
+        .collect();
+    assert_eq!(versions, [("five", Some(5)), ("three", Some(4)), ("named", Some(5)), ("old", None), ("plain", None)]);
+    let warnings: Vec<serde_json::Value> = stderr(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["message"].as_str().is_some_and(|m| m.contains("declares MQTT")))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&o));
+    assert_eq!(warnings[0]["pointer"], "/servers/old/protocolVersion");
+    let message = warnings[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`3.1`") && message.contains("connects with 3.1.1"), "{message}");
+}
+
+#[test]
 fn warnings_do_not_change_the_exit_code_unless_denied() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("crate");

@@ -7,12 +7,14 @@
 //! mosquitto at the first argument. After the first round the program prints `round 1 ok` and
 //! waits for a line on its standard input: the check restarts mosquitto meanwhile, and both
 //! clients must come back by themselves for the second round. Last, a session with a wrong
-//! password at the mosquitto of the second argument must stop with `Error::Rejected`.
+//! password at the mosquitto of the second argument must stop with `Error::Rejected`. Then the
+//! same over MQTT 5: `lightMeasured` travels with its typed headers (`my-app-header`) as user
+//! properties, and a wrong password is refused there too.
 
 use std::time::Duration;
 
 use asyncapi_runtime::Api;
-use asyncapi_runtime::mqtt::{Error, Event, MqttClient, MqttConfig, Received};
+use asyncapi_runtime::mqtt::{Error, Event, MqttClient, MqttConfig, MqttVersion, Received};
 use streetlights_app as app;
 use streetlights_peer as light;
 
@@ -113,5 +115,37 @@ async fn main() -> Result<()> {
     app.shutdown().await;
     light.shutdown().await;
     good.shutdown().await;
+
+    mqtt5(url, auth_url).await?;
+    println!("mqtt5 ok");
+    Ok(())
+}
+
+/// The MQTT 5 round: headers as user properties, both ways through mosquitto, and a refused
+/// password.
+async fn mqtt5(url: &str, auth_url: &str) -> Result<()> {
+    let mut app = MqttClient::connect(config::<app::Api>(url, "streetlights-app-5").with_version(MqttVersion::V5))?;
+    let mut light = MqttClient::connect(config::<light::Api>(url, "streetlight-5").with_version(MqttVersion::V5))?;
+    connected(&mut app).await?;
+    connected(&mut light).await?;
+    let measured = light::types::LightMeasuredPayload { lumens: Some(42), sent_at: None };
+    let headers = light::types::LightMeasuredHeaders { my_app_header: Some(42) };
+    let topic = light::channels::LightingMeasuredParams { streetlight_id: "5".into() }.address();
+    light.send_to_with_headers(&topic, light::Outgoing::LightMeasured(Box::new(measured)), &headers).await?;
+    let got = message(&mut app).await?;
+    let typed: app::types::LightMeasuredHeaders = got.headers_as()?;
+    if typed.my_app_header != Some(42) || !matches!(got.message, app::Incoming::LightMeasured(_)) {
+        return Err(format!("expected lightMeasured with my-app-header 42, got {got:?}").into());
+    }
+    println!("lightMeasured received over MQTT 5 with headers {:?}", got.headers);
+    app.shutdown().await;
+    light.shutdown().await;
+
+    let bad = config::<app::Api>(auth_url, "intruder-5").with_credentials("app", "wrong-password");
+    let mut bad = MqttClient::connect(bad.with_version(MqttVersion::V5))?;
+    match recv(&mut bad).await? {
+        Err(e @ Error::Rejected { .. }) => println!("rejected over MQTT 5: {e}"),
+        other => return Err(format!("expected MQTT 5 to refuse the password, got {other:?}").into()),
+    }
     Ok(())
 }

@@ -66,7 +66,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         name: "mqtt-streetlights",
-        what: "the Streetlights MQTT document in both roles through mosquitto, across a broker restart",
+        what: "the Streetlights MQTT document in both roles through mosquitto, across a broker restart, and over MQTT 5 with headers",
         needs: &["mosquitto", "mosquitto_passwd"],
         run: |env| Box::pin(brokers::mqtt_streetlights(env)),
     },

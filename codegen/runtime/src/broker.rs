@@ -77,6 +77,7 @@ pub(crate) fn parse_url(url: &str, schemes: &[Scheme]) -> Result<Endpoint, Strin
 pub(crate) const MQTT_SCHEMES: &[Scheme] = &[
     Scheme { prefix: "mqtt://", tls: false, port: 1883 },
     Scheme { prefix: "tcp://", tls: false, port: 1883 },
+    Scheme { prefix: "mqtt5://", tls: false, port: 1883 },
     Scheme { prefix: "mqtts://", tls: true, port: 8883 },
     Scheme { prefix: "ssl://", tls: true, port: 8883 },
     Scheme { prefix: "secure-mqtt://", tls: true, port: 8883 },
@@ -175,7 +176,6 @@ pub(crate) fn fixed_address<M: Message>(message: &M) -> Result<(&'static str, cr
 /// Typed headers (a generated `<Message>Headers` struct) from the name/value text pairs a
 /// broker carries: the first value of each name counts, and a number or boolean member is read
 /// from its text.
-#[cfg(feature = "nats")]
 pub(crate) fn headers_from<H: serde::de::DeserializeOwned>(pairs: &[(String, String)]) -> Result<H, DecodeError> {
     let mut first: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
     for (name, value) in pairs {
@@ -189,7 +189,6 @@ pub(crate) fn headers_from<H: serde::de::DeserializeOwned>(pairs: &[(String, Str
 }
 
 /// The name/value text pairs of typed headers, members without a value left out.
-#[cfg(feature = "nats")]
 pub(crate) fn headers_to<H: serde::Serialize>(headers: &H) -> Result<Vec<(String, String)>, String> {
     let encoded = serde_urlencoded::to_string(headers).map_err(|e| format!("the headers cannot be sent: {e}"))?;
     serde_urlencoded::from_str(&encoded).map_err(|e| format!("the headers cannot be sent: {e}"))
@@ -218,7 +217,6 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "nats")]
     #[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
     struct Headers {
         #[serde(rename = "X-Tenant")]
@@ -230,7 +228,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "nats")]
     fn headers_are_typed_both_ways() {
         let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
             list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()

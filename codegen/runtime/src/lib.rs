@@ -173,12 +173,15 @@ pub struct ServerBindings {
     pub mqtt_clean_session: Option<bool>,
     /// MQTT `keepAlive`, in seconds.
     pub mqtt_keep_alive: Option<u16>,
+    /// The MQTT protocol level of the server's `protocolVersion` (or of the `mqtt5` protocol):
+    /// 4 for 3.1.1, 5 for 5.
+    pub mqtt_version: Option<u8>,
 }
 
 impl ServerBindings {
     /// No bindings.
     pub const NONE: ServerBindings =
-        ServerBindings { mqtt_client_id: None, mqtt_clean_session: None, mqtt_keep_alive: None };
+        ServerBindings { mqtt_client_id: None, mqtt_clean_session: None, mqtt_keep_alive: None, mqtt_version: None };
 }
 
 /// One message example of the document.

@@ -9,15 +9,22 @@ use crate::ir::{Api, Direction, ServerBindings};
 
 /// A server's bindings as the runtime reads them.
 fn server_bindings(b: &ServerBindings) -> TokenStream {
-    if b.mqtt_client_id.is_none() && b.mqtt_clean_session.is_none() && b.mqtt_keep_alive.is_none() {
+    if b.mqtt_client_id.is_none()
+        && b.mqtt_clean_session.is_none()
+        && b.mqtt_keep_alive.is_none()
+        && b.mqtt_version.is_none()
+    {
         return quote! { ::asyncapi_runtime::ServerBindings::NONE };
     }
     let some = |t: Option<TokenStream>| t.map_or_else(|| quote!(None), |t| quote!(Some(#t)));
     let id = some(b.mqtt_client_id.as_ref().map(|id| quote!(#id)));
     let clean = some(b.mqtt_clean_session.map(|c| quote!(#c)));
     let keep_alive = some(b.mqtt_keep_alive.map(|k| quote!(#k)));
+    let version = some(b.mqtt_version.map(|v| quote!(#v)));
     quote! {
-        ::asyncapi_runtime::ServerBindings { mqtt_client_id: #id, mqtt_clean_session: #clean, mqtt_keep_alive: #keep_alive }
+        ::asyncapi_runtime::ServerBindings {
+            mqtt_client_id: #id, mqtt_clean_session: #clean, mqtt_keep_alive: #keep_alive, mqtt_version: #version
+        }
     }
 }
 

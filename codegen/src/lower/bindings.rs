@@ -1,12 +1,13 @@
 //! The run-time part of protocol bindings: an operation's MQTT `qos` and `retain` and NATS
-//! `queue`, a server's MQTT `clientId`, `cleanSession` and `keepAlive`. The rest of a binding
+//! `queue`, a server's MQTT `clientId`, `cleanSession` and `keepAlive`, and the MQTT version of
+//! its `protocolVersion`. The rest of a binding
 //! (versions, schemas of broker-side settings) changes nothing a client does and is left alone.
 
 use serde_json::Value;
 
 use super::Lowering;
 use super::messages::field_origin;
-use crate::error::Result;
+use crate::error::{Result, Warning};
 use crate::ir::{Bindings, ServerBindings};
 use crate::resolve::Ptr;
 
@@ -46,7 +47,40 @@ impl Lowering<'_> {
             mqtt_client_id: self.text(&mqtt.child("clientId"), "MQTT `clientId`")?,
             mqtt_clean_session: self.flag(&mqtt.child("cleanSession"), "MQTT `cleanSession`")?,
             mqtt_keep_alive,
+            mqtt_version: None,
         })
+    }
+
+    /// The MQTT protocol level (4: 3.1.1, 5: 5) of the MQTT server at `server`, from its
+    /// `protocolVersion` or the `mqtt5` protocol. A version the client does not speak (3.1, say)
+    /// is a warning, and the client's default, 3.1.1, stays.
+    pub(super) fn mqtt_version(&mut self, name: &str, protocol: &str, server: &Ptr) -> Option<u8> {
+        let at = server.child("protocolVersion");
+        let declared = match self.model.get(&at) {
+            Some(Value::String(s)) => s.trim().to_ascii_lowercase(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return (protocol == "mqtt5").then_some(5),
+        };
+        let level = match declared.trim_start_matches('v') {
+            "5" | "5.0" | "5.0.0" => 5,
+            "3.1.1" | "4" => 4,
+            _ => {
+                self.warnings.push(Warning {
+                    location: self.model.location(&at),
+                    message: format!(
+                        "server `{name}` declares MQTT `{declared}`: the MQTT client speaks 3.1.1 and 5, and connects with 3.1.1"
+                    ),
+                });
+                return None;
+            }
+        };
+        if protocol == "mqtt5" && level != 5 {
+            self.warnings.push(Warning {
+                location: self.model.location(&at),
+                message: format!("server `{name}` speaks `mqtt5` but declares version `{declared}`: the version wins"),
+            });
+        }
+        Some(level)
     }
 
     fn flag(&self, at: &Ptr, what: &str) -> Result<Option<bool>> {

@@ -311,7 +311,10 @@ impl Lowering<'_> {
                 });
             }
             let description = server.get("description").and_then(Value::as_str).map(str::to_owned);
-            let bindings = self.server_bindings(&ptr)?;
+            let mut bindings = self.server_bindings(&ptr)?;
+            if crate::ir::is_mqtt(&protocol) {
+                bindings.mqtt_version = self.mqtt_version(&name, &protocol, &ptr);
+            }
             out.push(Server { name, url, protocol, description, headers, bindings });
         }
         Ok(out)

@@ -139,6 +139,7 @@ pub(super) async fn mqtt_streetlights(env: &Env) -> anyhow::Result<()> {
     program.line_with("round 2 ok").await?;
     program.line_with("rejected: ").await?;
     program.line_with("credentials ok").await?;
+    program.line_with("mqtt5 ok").await?;
     let status = tokio::time::timeout(STEP, program.wait()).await.context("the talk program did not end")??;
     ensure!(status.success(), "the talk program ended with {status}; see {}", program.log.display());
     drop((broker, guarded));

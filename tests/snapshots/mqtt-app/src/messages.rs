@@ -252,6 +252,8 @@ impl ::asyncapi_runtime::Message for Incoming {
 pub enum Outgoing {
     ///
     /// Sent on `yard/{lampId}/light`.
+    ///
+    /// Headers (carried by the transport, not the frame): [`crate::types::LightLevelHeaders`].
     LightLevel(Box<crate::types::LightLevel>),
     ///
     /// Sent on `yard/state`.

@@ -17,6 +17,19 @@ pub const SERVERS: &[Server] = &[
             mqtt_client_id: Some("yard-lamp"),
             mqtt_clean_session: Some(true),
             mqtt_keep_alive: Some(20u16),
+            mqtt_version: None,
+        },
+    },
+    Server {
+        name: "depot5",
+        url: "mqtt://localhost:1884",
+        protocol: "mqtt",
+        headers: &[],
+        bindings: ::asyncapi_runtime::ServerBindings {
+            mqtt_client_id: None,
+            mqtt_clean_session: None,
+            mqtt_keep_alive: None,
+            mqtt_version: Some(5u8),
         },
     },
 ];

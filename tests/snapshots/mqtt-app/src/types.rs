@@ -10,6 +10,16 @@ pub struct LightLevel {
     pub lux: u64,
 }
 
+/// `LightLevelHeaders`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct LightLevelHeaders {
+    /// The sensor's serial number.
+    pub sensor: ::std::string::String,
+    /// Counts the lamp's reports since it started.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub seq: ::std::option::Option<i64>,
+}
+
 /// Payload of `offline` (sent on `yard/state`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OfflinePayload {
@@ -111,4 +121,4 @@ pub enum OfflinePayloadReason {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 9178530202499807805u64;
+pub const __TYPES_FINGERPRINT: u64 = 15555353561388763885u64;

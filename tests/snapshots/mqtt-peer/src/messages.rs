@@ -122,6 +122,8 @@ impl ::std::fmt::Display for MessageKind {
 pub enum Incoming {
     ///
     /// Received on `yard/{lampId}/light`.
+    ///
+    /// Headers (carried by the transport, not the frame): [`crate::types::LightLevelHeaders`].
     LightLevel(Box<crate::types::LightLevel>),
     ///
     /// Received on `yard/state`.

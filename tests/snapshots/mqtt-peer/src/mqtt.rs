@@ -5,9 +5,10 @@
 //! [`Api`](crate::Api). It subscribes to the topic of every channel this side receives
 //! (parameters as `+` wildcards) and decodes each message by the topic it arrived on;
 //! the channel's `<Channel>Params::parse` reads the parameters back out of
-//! [`Received::topic`].
+//! [`Received::topic`]. It speaks MQTT 3.1.1, or 5 ([`MqttVersion`]), where a message's
+//! headers are its user properties ([`Received::headers_as`]).
 
-pub use ::asyncapi_runtime::mqtt::{Error, Received};
+pub use ::asyncapi_runtime::mqtt::{Error, MqttVersion, Received};
 
 /// A running MQTT session.
 pub type MqttClient = ::asyncapi_runtime::mqtt::MqttClient<crate::Api>;

@@ -10,7 +10,9 @@
 //! subscriber; a malformed payload is reported with its bytes; wrong topics and missing
 //! parameters are refused before anything is sent; wrong credentials give no session; an
 //! unreachable broker gives reconnect events; over `mqtts://` the broker's certificate is
-//! checked against the configured CA, and a broker the client does not trust gets no session.
+//! checked against the configured CA, and a broker the client does not trust gets no session;
+//! on MQTT 5 a message's typed headers travel as user properties, and MQTT 3.1.1 refuses to send
+//! headers it would lose.
 //!
 //! This file is hand-written; the snapshot harness does not touch it.
 
@@ -31,9 +33,14 @@ use test_ca::TestCa;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Starts an embedded broker on a free port of 127.0.0.1 (with `users` as its only accounts
-/// when given) and returns its URL once it accepts connections.
+/// Starts an embedded MQTT 3.1.1 broker on a free port of 127.0.0.1 (with `users` as its only
+/// accounts when given) and returns its URL once it accepts connections.
 fn broker(users: Option<&[(&str, &str)]>) -> String {
+    start_broker(false, users)
+}
+
+/// [`broker`], with an MQTT 5 listener when `v5`.
+fn start_broker(v5: bool, users: Option<&[(&str, &str)]>) -> String {
     // rumqttd binds the address it is given and does not report a port it chose, so a free
     // port is taken from the system first.
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("a free port").port();
@@ -47,8 +54,10 @@ fn broker(users: Option<&[(&str, &str)]>) -> String {
         external_auth: None,
         dynamic_filters: true,
     };
+    let name = if v5 { "v5" } else { "v4" };
     let server =
-        rumqttd::ServerSettings { name: "v4".to_owned(), listen, tls: None, next_connection_delay_ms: 1, connections };
+        rumqttd::ServerSettings { name: name.to_owned(), listen, tls: None, next_connection_delay_ms: 1, connections };
+    let listeners = Some(HashMap::from([(name.to_owned(), server)]));
     let config = rumqttd::Config {
         id: 0,
         router: rumqttd::RouterConfig {
@@ -58,7 +67,8 @@ fn broker(users: Option<&[(&str, &str)]>) -> String {
             max_segment_count: 10,
             ..Default::default()
         },
-        v4: Some(HashMap::from([("v4".to_owned(), server)])),
+        v4: if v5 { None } else { listeners.clone() },
+        v5: if v5 { listeners } else { None },
         ..Default::default()
     };
     std::thread::spawn(move || {
@@ -143,7 +153,7 @@ async fn both_sides_talk_through_a_broker_routed_by_topic() {
     let mut late = depot::mqtt::MqttClient::connect(depot::mqtt::MqttConfig::new(&url).with_client_id("late"))
         .expect("a valid config");
     match next(&mut late).await {
-        Event::Message(Received { topic, message, retained: true }) => {
+        Event::Message(Received { topic, message, retained: true, .. }) => {
             assert_eq!((topic.as_str(), message), ("yard/state", depot::Incoming::Offline(Box::new(offline))));
         }
         other => panic!("expected the retained state, got {other:?}"),
@@ -268,6 +278,59 @@ async fn over_tls_the_brokers_certificate_is_checked_against_the_configured_ca()
         }
     }
     assert!(!reasons.is_empty() && reasons.iter().all(|r| r.contains("certificate")), "{reasons:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_mqtt_5_typed_headers_travel_as_user_properties() {
+    // The document's `depot5` server declares `protocolVersion: '5.0'`.
+    let from_document = depot::mqtt::MqttConfig::from_server(&depot::servers::SERVERS[1]);
+    assert!(format!("{from_document:?}").contains("version: V5"), "{from_document:?}");
+
+    let url = start_broker(true, None);
+    let v5 = |config: depot::mqtt::MqttConfig| config.with_version(depot::mqtt::MqttVersion::V5);
+    let mut depot = depot::mqtt::MqttClient::connect(v5(depot::mqtt::MqttConfig::new(&url).with_client_id("depot5")))
+        .expect("a valid config");
+    connected(&mut depot).await;
+    let lamp_config =
+        lamp::mqtt::MqttConfig::new(&url).with_client_id("lamp5").with_version(lamp::mqtt::MqttVersion::V5);
+    let mut lamp = lamp::mqtt::MqttClient::connect(lamp_config).expect("a valid config");
+    connected(&mut lamp).await;
+
+    let here = lamp::channels::LightLevelParams { lamp_id: "5".into() };
+    let level = types::LightLevel { lux: 7, at: None };
+    let headers = types::LightLevelHeaders { sensor: "s-0042 &x=1".into(), seq: Some(12) };
+    let report = || lamp::Outgoing::LightLevel(Box::new(level.clone()));
+    lamp.send_to_with_headers(&here.address(), report(), &headers).await.expect("sent");
+    // Messages without headers still go out as before.
+    lamp.send_to(&here.address(), report()).await.expect("sent");
+    match next(&mut depot).await {
+        Event::Message(received) => {
+            assert_eq!(
+                (received.topic.as_str(), &received.message),
+                ("yard/5/light", &depot::Incoming::LightLevel(Box::new(level.clone())))
+            );
+            let pairs: Vec<(&str, &str)> = received.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            assert_eq!(pairs, [("sensor", "s-0042 &x=1"), ("seq", "12")]);
+            assert_eq!(received.headers_as::<types::LightLevelHeaders>(), Ok(headers.clone()));
+        }
+        other => panic!("expected a message, got {other:?}"),
+    }
+    match next(&mut depot).await {
+        Event::Message(received) => {
+            assert!(received.headers.is_empty(), "{:?}", received.headers);
+            // `sensor` is required: its absence is a located header error, not a default.
+            let missing = received.headers_as::<types::LightLevelHeaders>().expect_err("no sensor");
+            assert!(missing.to_string().contains("sensor"), "{missing}");
+        }
+        other => panic!("expected a message, got {other:?}"),
+    }
+    lamp.shutdown().await;
+    depot.shutdown().await;
+
+    // MQTT 3.1.1 has no headers: sending some is refused, not sent without them.
+    let old = lamp::mqtt::MqttClient::connect(lamp::mqtt::MqttConfig::new(&broker(None))).expect("a valid config");
+    let refused = old.send_to_with_headers(&here.address(), report(), &headers).await.expect_err("3.1.1");
+    assert!(refused.to_string().contains("MQTT 3.1.1 carries no headers"), "{refused}");
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
-//! The MQTT client (feature `mqtt`): one session with a broker over `rumqttc` (MQTT 3.1.1), a
-//! subscription on every channel the generated side receives, each message decoded by the topic
-//! it arrived on, and sends to the topic of the message's channel.
+//! The MQTT client (feature `mqtt`): one session with a broker over `rumqttc` (MQTT 3.1.1, or 5
+//! with [`MqttVersion::V5`]), a subscription on every channel the generated side receives, each
+//! message decoded by the topic it arrived on, and sends to the topic of the message's channel.
 //!
 //! On a broker the channel is the topic, not a field of the frame: a channel address's
 //! parameters (`event/{streetlightId}/measured`) become `+` wildcards in the subscription, and a
@@ -15,16 +15,24 @@
 //!
 //! Bindings: the operation's `qos` and `retain` are used when sending, the highest `qos` of a
 //! channel's received messages when subscribing; the server's `clientId`, `cleanSession` and
-//! `keepAlive` are the defaults of [`MqttConfig::from_server`].
+//! `keepAlive` are the defaults of [`MqttConfig::from_server`], and so is the server's
+//! `protocolVersion` (or the `mqtt5` protocol).
+//!
+//! Headers: on MQTT 5 a message's user properties are its headers. [`Received::headers`] keeps
+//! them as received, [`Received::headers_as`] reads them as the message's typed
+//! `<Message>Headers`, and [`MqttClient::send_with_headers`] writes them. MQTT 3.1.1 has no
+//! headers: sending some is an error there, not a silent loss.
+
+mod session;
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, ConnectReturnCode, ConnectionError, EventLoop, MqttOptions, Packet, QoS};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use self::session::{Ended, Polled, Publisher, Session};
 use crate::broker;
 pub use crate::client::Error;
 use crate::client::{deliver, stopped};
@@ -73,6 +81,29 @@ pub struct Received<M> {
     pub message: M,
     /// Whether the broker kept it for new subscribers (a retained message).
     pub retained: bool,
+    /// The MQTT 5 user properties it carried, name and value, in the order received (a name
+    /// may repeat); always empty on MQTT 3.1.1.
+    pub headers: Vec<(String, String)>,
+}
+
+impl<M> Received<M> {
+    /// The headers as the message's typed `<Message>Headers` (named in the docs of its
+    /// `Incoming` variant): the first value of each name counts, numbers and booleans are read
+    /// from their text.
+    pub fn headers_as<H: serde::de::DeserializeOwned>(&self) -> Result<H, DecodeError> {
+        broker::headers_from(&self.headers)
+    }
+}
+
+/// The MQTT version the client speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MqttVersion {
+    /// MQTT 3.1.1 (protocol level 4), which every broker speaks: no headers.
+    #[default]
+    V3_1_1,
+    /// MQTT 5: user properties carry the messages' headers.
+    V5,
 }
 
 /// How to reach the broker and how to behave on the session.
@@ -84,6 +115,7 @@ pub struct MqttConfig<A: Api> {
     tls: bool,
     trust: Trust,
     url_error: Option<String>,
+    version: MqttVersion,
     client_id: String,
     clean_session: bool,
     keep_alive: Duration,
@@ -115,6 +147,7 @@ impl<A: Api> fmt::Debug for MqttConfig<A> {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("tls", &self.tls.then_some(&self.trust))
+            .field("version", &self.version)
             .field("client_id", &self.client_id)
             .field("clean_session", &self.clean_session)
             .field("keep_alive", &self.keep_alive)
@@ -125,7 +158,8 @@ impl<A: Api> fmt::Debug for MqttConfig<A> {
 }
 
 impl<A: Api> MqttConfig<A> {
-    /// Connects to `url`: `mqtt://host[:port]` (or `tcp://`, port 1883 by default), or over TLS
+    /// Connects to `url` with MQTT 3.1.1 (`mqtt5://` means MQTT 5; else see
+    /// [`with_version`](Self::with_version)): `mqtt://host[:port]` (or `tcp://`, port 1883 by default), or over TLS
     /// `mqtts://host[:port]` (or `ssl://`, `secure-mqtt://`, port 8883), trusting the public certificate
     /// authorities unless [`with_ca_certificates`](Self::with_ca_certificates) or
     /// [`with_tls_config`](Self::with_tls_config) say otherwise. A malformed URL is reported by
@@ -141,6 +175,11 @@ impl<A: Api> MqttConfig<A> {
             tls: endpoint.tls,
             trust: Trust::default(),
             url_error,
+            version: if url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("mqtt5://")) {
+                MqttVersion::V5
+            } else {
+                MqttVersion::V3_1_1
+            },
             client_id: String::new(),
             clean_session: true,
             keep_alive: Duration::from_secs(30),
@@ -153,10 +192,16 @@ impl<A: Api> MqttConfig<A> {
         }
     }
 
-    /// Connects to `server`, with the session its `bindings.mqtt` describe.
+    /// Connects to `server`, with the session its `bindings.mqtt` describe, in the MQTT version
+    /// of its `protocolVersion`.
     pub fn from_server(server: &Server) -> Self {
         let mut config = MqttConfig::new(server.url);
         let bindings = server.bindings;
+        match bindings.mqtt_version {
+            Some(5) => config.version = MqttVersion::V5,
+            Some(4) => config.version = MqttVersion::V3_1_1,
+            _ => {}
+        }
         if let Some(id) = bindings.mqtt_client_id {
             config.client_id = id.to_owned();
         }
@@ -167,6 +212,13 @@ impl<A: Api> MqttConfig<A> {
             config.keep_alive = Duration::from_secs(seconds.into());
         }
         config
+    }
+
+    /// The MQTT version to speak (default 3.1.1; the broker refusing it stops the client with
+    /// [`Error::Config`]).
+    pub fn with_version(mut self, version: MqttVersion) -> Self {
+        self.version = version;
+        self
     }
 
     /// The client id (empty, the default, makes one from the process id and the time). Two
@@ -248,46 +300,15 @@ impl<A: Api> MqttConfig<A> {
         Ok(())
     }
 
-    /// The session's options; fails on TLS certificates that cannot be read.
-    fn options(&self) -> Result<MqttOptions, Error> {
-        let id = if self.client_id.is_empty() { default_client_id() } else { self.client_id.clone() };
-        let mut options = MqttOptions::new(id, self.host.clone(), self.port);
-        options.set_keep_alive(self.keep_alive).set_clean_session(self.clean_session);
-        if let Some((user, password)) = &self.credentials {
-            options.set_credentials(user.clone(), password.clone());
-        }
-        if self.tls {
-            let tls = self.trust.client_config().map_err(Error::Config)?;
-            options.set_transport(rumqttc::Transport::tls_with_config(rumqttc::TlsConfiguration::Rustls(tls)));
-        }
-        Ok(options)
-    }
-
     fn backoff(&self) -> backon::ExponentialBackoff {
         broker::backoff(self.min_backoff, self.max_backoff, self.max_reconnects)
     }
 }
 
-fn default_client_id() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    format!("asyncapi-{}-{nanos:08x}", std::process::id())
-}
-
-fn qos_of(level: Option<u8>) -> QoS {
-    match level {
-        Some(2) => QoS::ExactlyOnce,
-        Some(1) => QoS::AtLeastOnce,
-        _ => QoS::AtMostOnce,
-    }
-}
-
 /// The subscriptions of the received messages' channels, at the highest `qos` each channel's
 /// received messages ask for.
-fn subscriptions<A: Api>() -> Vec<rumqttc::SubscribeFilter> {
-    broker::subscriptions::<A>('/', "+")
-        .into_iter()
-        .map(|(path, subscription)| rumqttc::SubscribeFilter::new(path, qos_of(Some(subscription.qos))))
-        .collect()
+fn subscriptions<A: Api>() -> Vec<(String, u8)> {
+    broker::subscriptions::<A>('/', "+").into_iter().map(|(path, subscription)| (path, subscription.qos)).collect()
 }
 
 type Item<A> = Result<Event<<A as Api>::Incoming>, Error>;
@@ -300,7 +321,7 @@ type Item<A> = Result<Event<<A as Api>::Incoming>, Error>;
 /// dropped, and the broker holds or drops what waits as its own limits say (for QoS 1 and 2 it
 /// keeps them for the session). Dropping the client stops the task.
 pub struct MqttClient<A: Api> {
-    client: AsyncClient,
+    client: Publisher,
     events: mpsc::Receiver<Item<A>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -312,9 +333,6 @@ impl<A: Api> fmt::Debug for MqttClient<A> {
     }
 }
 
-/// How many sends may wait for the connection (while reconnecting, say).
-const REQUEST_QUEUE: usize = 64;
-
 impl<A: Api> MqttClient<A> {
     /// Starts connecting in the background and returns at once. Needs a Tokio runtime with the
     /// IO and time drivers enabled.
@@ -322,11 +340,11 @@ impl<A: Api> MqttClient<A> {
         config.validate()?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Config("`MqttClient::connect` must be called inside a Tokio runtime".into()))?;
-        let (client, eventloop) = AsyncClient::new(config.options()?, REQUEST_QUEUE);
+        let (client, session) = session::open(&config)?;
         let (tx, events) = mpsc::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
-        tracing::info!(host = %config.host, port = config.port, "connecting to the MQTT broker");
-        let task = runtime.spawn(drive::<A>(config, client.clone(), eventloop, tx, stop_rx));
+        tracing::info!(host = %config.host, port = config.port, version = ?config.version, "connecting to the MQTT broker");
+        let task = runtime.spawn(drive::<A>(config, client.clone(), session, tx, stop_rx));
         Ok(MqttClient { client, events, stop, task: Some(task) })
     }
 
@@ -342,7 +360,7 @@ impl<A: Api> MqttClient<A> {
     pub async fn send(&self, message: impl Into<A::Outgoing>) -> Result<(), Error> {
         let message = message.into();
         let (topic, bindings) = broker::fixed_address(&message)?;
-        self.publish(topic, &message, bindings).await
+        self.publish(topic, &message, bindings, Vec::new()).await
     }
 
     /// Publishes `message` on `topic`, which must fill in its channel's address (the generated
@@ -350,20 +368,53 @@ impl<A: Api> MqttClient<A> {
     pub async fn send_to(&self, topic: &str, message: impl Into<A::Outgoing>) -> Result<(), Error> {
         let message = message.into();
         let bindings = broker::check_address(topic, &message, &['+', '#'])?;
-        self.publish(topic, &message, bindings).await
+        self.publish(topic, &message, bindings, Vec::new()).await
     }
 
-    async fn publish(&self, topic: &str, message: &A::Outgoing, bindings: crate::Bindings) -> Result<(), Error> {
+    /// [`send`](Self::send) with headers, as MQTT 5 user properties: `headers` is the message's
+    /// typed `<Message>Headers` (or any struct of text, number and boolean members). On MQTT
+    /// 3.1.1 this is [`Error::Send`]: that version cannot carry them.
+    pub async fn send_with_headers(
+        &self,
+        message: impl Into<A::Outgoing>,
+        headers: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let message = message.into();
+        let (topic, bindings) = broker::fixed_address(&message)?;
+        let headers = broker::headers_to(headers).map_err(Error::Send)?;
+        self.publish(topic, &message, bindings, headers).await
+    }
+
+    /// [`send_to`](Self::send_to) with headers, as [`send_with_headers`](Self::send_with_headers).
+    pub async fn send_to_with_headers(
+        &self,
+        topic: &str,
+        message: impl Into<A::Outgoing>,
+        headers: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let message = message.into();
+        let bindings = broker::check_address(topic, &message, &['+', '#'])?;
+        let headers = broker::headers_to(headers).map_err(Error::Send)?;
+        self.publish(topic, &message, bindings, headers).await
+    }
+
+    async fn publish(
+        &self,
+        topic: &str,
+        message: &A::Outgoing,
+        bindings: crate::Bindings,
+        headers: Vec<(String, String)>,
+    ) -> Result<(), Error> {
         let frame = message.to_frame().map_err(Error::Encode)?;
-        let qos = qos_of(bindings.mqtt_qos);
-        self.client.publish(topic, qos, bindings.mqtt_retain, frame).await.map_err(|_| Error::Stopped)?;
+        let qos = bindings.mqtt_qos.unwrap_or(0);
+        self.client.publish(topic, qos, bindings.mqtt_retain, frame, headers).await?;
         tracing::debug!(topic, message = message.kind().map_or("unknown", MessageKind::name), "queued");
         Ok(())
     }
 
     /// Ends the session with a DISCONNECT, then stops the task.
     pub async fn shutdown(mut self) {
-        let _ = self.client.disconnect().await;
+        self.client.disconnect().await;
         if let Some(task) = self.task.take() {
             // The task ends once the DISCONNECT is written; events it still delivers are dropped
             // here, as the caller asked.
@@ -385,10 +436,10 @@ impl<A: Api> Drop for MqttClient<A> {
 }
 
 /// Decodes a PUBLISH by its topic.
-fn received<A: Api>(publish: rumqttc::Publish) -> Event<A::Incoming> {
-    let rumqttc::Publish { topic, payload, retain, .. } = publish;
+fn received<A: Api>(arrived: session::Arrived) -> Event<A::Incoming> {
+    let session::Arrived { topic, payload, retain, properties } = arrived;
     match broker::decode::<A::Incoming>(&topic, &payload) {
-        Ok(message) => Event::Message(Received { topic, message, retained: retain }),
+        Ok(message) => Event::Message(Received { topic, message, retained: retain, headers: properties }),
         Err(error) => {
             tracing::warn!(%topic, %error, "undecodable message");
             Event::Undecodable { topic, payload: payload.to_vec(), error }
@@ -396,24 +447,11 @@ fn received<A: Api>(publish: rumqttc::Publish) -> Event<A::Incoming> {
     }
 }
 
-/// Why a connection attempt or session ended; `Err`: the client must stop.
-fn lost(error: &ConnectionError) -> Result<String, Error> {
-    match error {
-        ConnectionError::ConnectionRefused(
-            code @ (ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized),
-        ) => Err(Error::Rejected { code: None, reason: format!("the broker refused the session: {code:?}") }),
-        ConnectionError::ConnectionRefused(code @ ConnectReturnCode::BadClientId) => {
-            Err(Error::Config(format!("the broker refused the client id: {code:?}")))
-        }
-        other => Ok(other.to_string()),
-    }
-}
-
 /// The background task: poll the session, which reconnects on the next poll after an error.
 async fn drive<A: Api>(
     config: MqttConfig<A>,
-    client: AsyncClient,
-    mut eventloop: EventLoop,
+    client: Publisher,
+    mut session: Session,
     tx: mpsc::Sender<Item<A>>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -424,48 +462,43 @@ async fn drive<A: Api>(
         let polled = tokio::select! {
             biased;
             () = stopped(&mut stop) => return,
-            polled = eventloop.poll() => polled,
+            polled = session.poll() => polled,
         };
         let event = match polled {
-            Ok(rumqttc::Event::Incoming(Packet::ConnAck(ack))) => {
-                tracing::info!(session_present = ack.session_present, "connected");
+            Ok(Polled::ConnAck { session_present }) => {
+                tracing::info!(session_present, "connected");
                 backoff = config.backoff();
                 attempt = 0;
                 if filters.is_empty() {
                     Event::Connected
                 } else {
                     // `Connected` waits for the SUBACK: from then on nothing sent is missed.
-                    if client.try_subscribe_many(filters.clone()).is_err() {
+                    if !client.try_subscribe(&filters) {
                         tracing::warn!("could not queue the subscriptions");
                     }
                     continue;
                 }
             }
-            Ok(rumqttc::Event::Incoming(Packet::Publish(publish))) => received::<A>(publish),
-            Ok(rumqttc::Event::Incoming(Packet::SubAck(ack))) => {
-                if ack.return_codes.iter().any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure)) {
-                    tracing::error!("the broker refused a subscription");
-                    let reason = "the broker refused a subscription of this client".to_owned();
-                    deliver(&tx, &mut stop, Err(Error::Rejected { code: None, reason })).await;
-                    return;
-                }
+            Ok(Polled::Publish(arrived)) => received::<A>(arrived),
+            Ok(Polled::SubAck { refused: true }) => {
+                tracing::error!("the broker refused a subscription");
+                let reason = "the broker refused a subscription of this client".to_owned();
+                deliver(&tx, &mut stop, Err(Error::Rejected { code: None, reason })).await;
+                return;
+            }
+            Ok(Polled::SubAck { refused: false }) => {
                 tracing::info!(filters = filters.len(), "subscribed");
                 Event::Connected
             }
-            Ok(rumqttc::Event::Outgoing(rumqttc::Outgoing::Disconnect)) => {
-                // `shutdown`: the session ends here.
+            // `shutdown`: the session ends here.
+            Ok(Polled::Disconnecting) => return,
+            Ok(Polled::Other) => continue,
+            Err(Ended::Stop(fatal)) => {
+                tracing::error!(error = %fatal, "client stopped");
+                deliver(&tx, &mut stop, Err(fatal)).await;
                 return;
             }
-            Ok(_) => continue,
-            Err(error) => {
-                let reason = match lost(&error) {
-                    Ok(reason) => reason,
-                    Err(fatal) => {
-                        tracing::error!(error = %fatal, "client stopped");
-                        deliver(&tx, &mut stop, Err(fatal)).await;
-                        return;
-                    }
-                };
+            Err(Ended::Retry(reason)) => {
                 tracing::warn!(%reason, "disconnected");
                 let last = reason.clone();
                 if !deliver(&tx, &mut stop, Ok(Event::Disconnected { reason })).await {
@@ -500,43 +533,88 @@ mod tests {
     use crate::test_api::TestApi;
 
     #[test]
-    fn urls_choose_tls_and_passwords_are_never_shown() {
+    fn urls_choose_tls_and_the_version_and_passwords_are_never_shown() {
         let config = MqttConfig::<TestApi>::new("mqtts://host").with_credentials("user", "s3cret");
         assert!(config.validate().is_ok());
-        assert_eq!((config.port, config.tls), (8883, true));
-        assert!(config.options().is_ok());
+        assert_eq!((config.port, config.tls, config.version), (8883, true, MqttVersion::V3_1_1));
+        assert!(session::open(&config).is_ok());
         assert!(!format!("{config:?}").contains("s3cret"));
+        let config = MqttConfig::<TestApi>::new("mqtt5://host");
+        assert_eq!((config.port, config.tls, config.version), (1883, false, MqttVersion::V5));
         let config = MqttConfig::<TestApi>::new("ws://host");
         assert!(matches!(config.validate(), Err(Error::Config(e)) if e.contains("`mqtts://`")));
         let config = MqttConfig::<TestApi>::new("ssl://host").with_ca_certificates("no pem here");
-        assert!(matches!(config.options(), Err(Error::Config(e)) if e.contains("BEGIN CERTIFICATE")));
+        assert!(matches!(session::open(&config), Err(Error::Config(e)) if e.contains("BEGIN CERTIFICATE")));
+    }
+
+    #[test]
+    fn a_servers_protocol_version_picks_the_mqtt_version() {
+        let server = |mqtt_version| Server {
+            name: "broker",
+            url: "mqtt://host",
+            protocol: "mqtt",
+            headers: &[],
+            bindings: crate::ServerBindings { mqtt_version, ..crate::ServerBindings::NONE },
+        };
+        let version = |v| MqttConfig::<TestApi>::from_server(&server(v)).version;
+        assert_eq!(version(Some(5)), MqttVersion::V5);
+        assert_eq!(version(Some(4)), MqttVersion::V3_1_1);
+        assert_eq!(version(None), MqttVersion::V3_1_1);
     }
 
     #[test]
     fn received_channels_are_subscribed_with_wildcards_at_their_qos() {
         let filters = subscriptions::<TestApi>();
-        let filters: Vec<(&str, QoS)> = filters.iter().map(|f| (f.path.as_str(), f.qos)).collect();
-        assert_eq!(filters, [("test/+/ping", QoS::AtLeastOnce), ("test/pong", QoS::AtMostOnce)]);
+        let filters: Vec<(&str, u8)> = filters.iter().map(|(path, qos)| (path.as_str(), *qos)).collect();
+        assert_eq!(filters, [("test/+/ping", 1), ("test/pong", 0)]);
+    }
+
+    fn arrived(topic: &str, payload: &[u8], properties: &[(&str, &str)]) -> session::Arrived {
+        session::Arrived {
+            topic: topic.to_owned(),
+            payload: bytes::Bytes::copy_from_slice(payload),
+            retain: false,
+            properties: properties.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+        }
     }
 
     #[test]
     fn payloads_are_decoded_by_topic_and_kept_when_they_cannot_be() {
-        let publish = |topic: &str, payload: &[u8]| rumqttc::Publish::new(topic, QoS::AtMostOnce, payload.to_vec());
-        match received::<TestApi>(publish("test/r1/ping", br#"{"kind":"ping"}"#)) {
-            Event::Message(Received { topic, message: crate::test_api::Frame::Ping, retained: false }) => {
+        match received::<TestApi>(arrived("test/r1/ping", br#"{"kind":"ping"}"#, &[])) {
+            Event::Message(Received { topic, message: crate::test_api::Frame::Ping, retained: false, headers }) => {
                 assert_eq!(topic, "test/r1/ping");
+                assert!(headers.is_empty());
             }
             other => panic!("{other:?}"),
         }
-        match received::<TestApi>(publish("test/pong", b"{\n\"kind\": \xff}")) {
+        match received::<TestApi>(arrived("test/pong", b"{\n\"kind\": \xff}", &[])) {
             Event::Undecodable { topic, payload, error: DecodeError::Syntax { line: 2, column: 9, .. } } => {
                 assert_eq!((topic.as_str(), payload.len()), ("test/pong", 12));
             }
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            received::<TestApi>(publish("elsewhere", br#"{"kind":"ping"}"#)),
+            received::<TestApi>(arrived("elsewhere", br#"{"kind":"ping"}"#, &[])),
             Event::Message(Received { message: crate::test_api::Frame::Unknown(_), .. })
         ));
+    }
+
+    #[test]
+    fn user_properties_are_the_headers_in_their_order_and_typed_on_request() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Headers {
+            trace: String,
+            hops: u32,
+        }
+        let properties = [("trace", "t-1"), ("hops", "3"), ("trace", "t-2")];
+        let Event::Message(received) = received::<TestApi>(arrived("test/pong", br#"{"kind":"pong"}"#, &properties))
+        else {
+            panic!("a message")
+        };
+        let names: Vec<&str> = received.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["trace", "hops", "trace"]);
+        assert_eq!(received.headers_as::<Headers>(), Ok(Headers { trace: "t-1".into(), hops: 3 }));
+        let missing = Received { headers: Vec::new(), ..received }.headers_as::<Headers>();
+        assert!(matches!(missing, Err(DecodeError::Headers { .. })), "{missing:?}");
     }
 }
