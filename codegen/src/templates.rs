@@ -29,6 +29,7 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/constant.rs", include_str!("../runtime/src/constant.rs")),
     ("src/decode.rs", include_str!("../runtime/src/decode.rs")),
     ("src/fields.rs", include_str!("../runtime/src/fields.rs")),
+    ("src/headers.rs", include_str!("../runtime/src/headers.rs")),
     ("src/tag.rs", include_str!("../runtime/src/tag.rs")),
     ("src/testing.rs", include_str!("../runtime/src/testing.rs")),
     ("src/union.rs", include_str!("../runtime/src/union.rs")),

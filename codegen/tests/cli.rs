@@ -151,7 +151,8 @@ fn an_mqtt_servers_protocol_version_picks_the_clients_version_and_an_unspoken_on
         ("old", "protocol: mqtt, protocolVersion: '3.1'"),
         ("plain", "protocol: mqtt"),
     ];
-    let servers: String = servers.iter().map(|(name, rest)| format!("  {name}: {{host: 'b:1883', {rest}}}\n")).collect();
+    let servers: String =
+        servers.iter().map(|(name, rest)| format!("  {name}: {{host: 'b:1883', {rest}}}\n")).collect();
     let text = format!(
         "asyncapi: 3.0.0\ninfo: {{title: Brokers, version: '1'}}\nservers:\n{servers}channels:\n  c:\n    address: c\n    \
          messages:\n      m: {{payload: {{type: object}}}}\noperations:\n  o:\n    action: send\n    \

@@ -14,6 +14,10 @@ use ctechnology_rt::{DecodeError, Incoming, decode};
 
 mod support;
 use support::{BAD, GOOD, WAIT, broker_with, config, credentials, next, received_examples};
+#[path = "../../tests/support/test_ca.rs"]
+mod test_ca;
+#[path = "../../tests/support/tls_front.rs"]
+mod tls_front;
 
 /// The next message, skipping lifecycle events.
 async fn next_message(client: &mut Client) -> Incoming {
@@ -478,5 +482,48 @@ async fn the_broker_answers_pings_so_keep_alive_spares_a_healthy_connection() {
     }
     assert_eq!(broker.connections(), 1);
     client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_wss_the_servers_certificate_is_checked_against_the_configured_ca() {
+    let ca = test_ca::TestCa::new();
+    let examples = received_examples();
+    let broker = broker_with(&examples).await;
+    let plain = broker.url();
+    let (host, path) = plain.trim_start_matches("ws://").split_once('/').expect("a URL with a path");
+    let front = tls_front::tls_front(host, tls_front::server_config(&ca.cert_der, &ca.key_der)).await;
+    let url = format!("wss://{front}/{path}");
+    let wss = |config: ClientConfig| {
+        config.with_on_connect(credentials(GOOD)).with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+    };
+
+    let trusting = wss(ClientConfig::new(url.clone())).with_ca_certificates(&ca.ca_pem);
+    assert!(format!("{trusting:?}").contains("the configured CAs"), "{trusting:?}");
+    let mut client = Client::connect(trusting).expect("valid configuration");
+    assert!(matches!(next(&mut client).await, Ok(Event::Connected)));
+    assert_eq!(json_of(&next_message(&mut client).await), expected(examples[0]));
+    client.shutdown().await;
+
+    // The public CAs do not vouch for the test CA: no connection, and every reason says why.
+    let mut untrusting =
+        Client::connect(wss(ClientConfig::new(url.clone())).with_max_reconnects(Some(1))).expect("valid configuration");
+    let mut reasons = Vec::new();
+    let error = loop {
+        match next(&mut untrusting).await {
+            Ok(Event::Disconnected { reason, .. }) => reasons.push(reason),
+            Ok(Event::Reconnecting { .. }) => {}
+            Err(error) => break error,
+            Ok(other) => panic!("a connection to a server the client does not trust: {other:?}"),
+        }
+    };
+    assert!(!reasons.is_empty() && reasons.iter().all(|r| r.contains("certificate")), "{reasons:?}");
+    assert!(matches!(error, Error::GaveUp { .. }) && error.to_string().contains("certificate"), "{error}");
+    assert_eq!(broker.accepted(), 1, "only the trusting client reached the broker");
+
+    // Certificates that cannot be read are refused before anything connects.
+    let unreadable = wss(ClientConfig::new(url)).with_ca_certificates("not a certificate");
+    let refused = Client::connect(unreadable).expect_err("no certificate in the PEM");
+    assert!(matches!(refused, Error::Config(_)) && refused.to_string().contains("BEGIN CERTIFICATE"), "{refused}");
     broker.shutdown().await;
 }

@@ -173,27 +173,6 @@ pub(crate) fn fixed_address<M: Message>(message: &M) -> Result<(&'static str, cr
     Ok((kind.address(), kind.bindings()))
 }
 
-/// Typed headers (a generated `<Message>Headers` struct) from the name/value text pairs a
-/// broker carries: the first value of each name counts, and a number or boolean member is read
-/// from its text.
-pub(crate) fn headers_from<H: serde::de::DeserializeOwned>(pairs: &[(String, String)]) -> Result<H, DecodeError> {
-    let mut first: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
-    for (name, value) in pairs {
-        if !first.iter().any(|(seen, _)| seen == name) {
-            first.push((name, value));
-        }
-    }
-    // The pairs go through the form encoding, whose deserializer reads typed values from text.
-    let encoded = serde_urlencoded::to_string(&first).map_err(|e| DecodeError::Headers { reason: e.to_string() })?;
-    serde_urlencoded::from_str(&encoded).map_err(|e| DecodeError::Headers { reason: e.to_string() })
-}
-
-/// The name/value text pairs of typed headers, members without a value left out.
-pub(crate) fn headers_to<H: serde::Serialize>(headers: &H) -> Result<Vec<(String, String)>, String> {
-    let encoded = serde_urlencoded::to_string(headers).map_err(|e| format!("the headers cannot be sent: {e}"))?;
-    serde_urlencoded::from_str(&encoded).map_err(|e| format!("the headers cannot be sent: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,34 +194,6 @@ mod tests {
         for bad in ["ws://host", "mqtt://", "mqtt://host:port", "mqtt://test.mosquitto.org:{port}", "mqtt://u:p@h"] {
             assert!(mqtt(bad).is_err(), "{bad}");
         }
-    }
-
-    #[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
-    struct Headers {
-        #[serde(rename = "X-Tenant")]
-        tenant: String,
-        #[serde(rename = "X-Retry-Count", skip_serializing_if = "Option::is_none")]
-        retries: Option<i64>,
-        #[serde(rename = "X-Replay", default)]
-        replay: bool,
-    }
-
-    #[test]
-    fn headers_are_typed_both_ways() {
-        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-            list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
-        };
-        let got: Headers =
-            headers_from(&pairs(&[("X-Tenant", "a&b = c"), ("X-Retry-Count", "3"), ("X-Tenant", "second")]))
-                .expect("typed");
-        assert_eq!(got, Headers { tenant: "a&b = c".into(), retries: Some(3), replay: false });
-        let sent = Headers { tenant: "t 1".into(), retries: None, replay: true };
-        assert_eq!(headers_to(&sent), Ok(pairs(&[("X-Tenant", "t 1"), ("X-Replay", "true")])));
-        assert_eq!(headers_from::<Headers>(&headers_to(&sent).expect("pairs")), Ok(sent));
-        let missing = headers_from::<Headers>(&pairs(&[("X-Retry-Count", "3")])).expect_err("no tenant");
-        assert!(missing.to_string().contains("X-Tenant"), "{missing}");
-        let wrong = headers_from::<Headers>(&pairs(&[("X-Tenant", "t"), ("X-Retry-Count", "three")]));
-        assert!(matches!(wrong, Err(DecodeError::Headers { .. })), "{wrong:?}");
     }
 
     #[test]

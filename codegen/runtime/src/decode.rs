@@ -32,7 +32,7 @@ pub enum DecodeError {
         /// What the JSON parser said.
         reason: String,
     },
-    /// The message's headers (NATS headers) do not match their schema.
+    /// The message's headers (MQTT 5 user properties, NATS headers) do not match their schema.
     Headers {
         /// What is wrong: a missing header, a value that is not the header's type.
         reason: String,

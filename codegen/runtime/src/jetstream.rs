@@ -79,6 +79,13 @@ impl<A: Api> Message for Frame<A> {
         Ok(self.text.clone())
     }
 
+    type Headers = <A::Incoming as Message>::Headers;
+
+    /// The headers of the decoded message; a frame that did not decode gives its decode error.
+    fn headers(&self, pairs: &[(String, String)]) -> Result<Option<Self::Headers>, DecodeError> {
+        self.decoded.as_ref().map_err(Clone::clone)?.headers(pairs)
+    }
+
     fn kind(&self) -> Option<A::Kind> {
         self.decoded.as_ref().ok().and_then(Message::kind)
     }

@@ -27,6 +27,7 @@ mod broker;
 mod constant;
 mod decode;
 mod fields;
+mod headers;
 mod tag;
 mod testing;
 #[cfg(feature = "client")]
@@ -54,8 +55,9 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 pub use decode::{DecodeError, UnknownFrame};
+pub use headers::NoHeaders;
 /// The TLS library of the clients, for `with_tls_config` (the same version the runtime uses).
-#[cfg(any(feature = "mqtt", feature = "nats"))]
+#[cfg(feature = "client")]
 pub use rustls;
 
 /// The version of this crate. A generated crate requires at least the version it was generated
@@ -113,6 +115,18 @@ pub trait Message: Sized + Clone + Debug + Send + Sync + 'static {
 
     /// The message as one JSON text frame (an unknown frame exactly as it was received).
     fn to_frame(&self) -> Result<String, serde_json::Error>;
+
+    /// The typed headers of this direction's messages: the generated `IncomingHeaders` or
+    /// `OutgoingHeaders` (a variant per message that declares headers), or [`NoHeaders`] where
+    /// no message of the direction declares any.
+    type Headers: Clone + Debug + PartialEq + Send + Sync + 'static;
+
+    /// This message's headers, typed by its `headers` schema, from the name/value pairs a
+    /// transport carried (MQTT 5 user properties, NATS headers): the first value of each name
+    /// counts, numbers and booleans are read from their text. `None` for a message that
+    /// declares no headers and for an unknown frame, whatever the pairs (they stay in the
+    /// transport's `Received::headers`).
+    fn headers(&self, pairs: &[(String, String)]) -> Result<Option<Self::Headers>, DecodeError>;
 
     /// Which message this is; `None` for a frame the document does not describe.
     fn kind(&self) -> Option<Self::Kind>;
@@ -205,6 +219,7 @@ pub mod __private {
     pub use crate::constant::{Constant, deserialize_constant, serialize_constant};
     pub use crate::decode::{check_json, parse};
     pub use crate::fields::{correlation_of, deserialize_open, present};
+    pub use crate::headers::message_headers;
     pub use crate::tag::peek_tag;
     pub use crate::testing::assert_same_json;
     pub use crate::union::{Alternative, deserialize_union, ranking};

@@ -98,7 +98,16 @@ impl<M> Received<M> {
     /// `Incoming` variant): the first value of each name counts, numbers and booleans are read
     /// from their text.
     pub fn headers_as<H: serde::de::DeserializeOwned>(&self) -> Result<H, DecodeError> {
-        broker::headers_from(&self.headers)
+        crate::headers::headers_from(&self.headers)
+    }
+
+    /// The headers typed by the message's own `headers` schema: the generated
+    /// `IncomingHeaders` variant of the message; `None` for a message that declares none.
+    pub fn typed_headers(&self) -> Result<Option<M::Headers>, DecodeError>
+    where
+        M: Message,
+    {
+        self.message.headers(&self.headers)
     }
 }
 
@@ -519,7 +528,7 @@ fn received<A: Api>(message: async_nats::Message) -> Event<A::Incoming> {
 /// The NATS header map of typed headers.
 fn header_map(headers: &impl serde::Serialize) -> Result<async_nats::HeaderMap, Error> {
     let mut map = async_nats::HeaderMap::new();
-    for (name, value) in broker::headers_to(headers).map_err(Error::Send)? {
+    for (name, value) in crate::headers::headers_to(headers).map_err(Error::Send)? {
         let bad = |what: &str| Error::Send(format!("the header `{name}` cannot be sent: {what}"));
         let header: async_nats::HeaderName = name.parse().map_err(|_| bad("not a NATS header name"))?;
         let value: async_nats::HeaderValue = value.parse().map_err(|_| bad("its value has a line break"))?;

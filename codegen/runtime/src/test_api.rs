@@ -72,6 +72,12 @@ impl Message for Frame {
         if known { Frame::decode(frame) } else { Ok(Frame::Unknown(UnknownFrame::new(None, frame))) }
     }
 
+    type Headers = crate::NoHeaders;
+
+    fn headers(&self, _pairs: &[(String, String)]) -> Result<Option<crate::NoHeaders>, DecodeError> {
+        Ok(None)
+    }
+
     fn to_frame(&self) -> Result<String, serde_json::Error> {
         Ok(match self {
             Frame::Ping => r#"{"kind":"ping"}"#.to_owned(),

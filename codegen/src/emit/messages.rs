@@ -65,7 +65,8 @@ pub(super) fn emit(api: &Api, types: &Types) -> TokenStream {
             message_enum(api, types, side),
             inherent_impl(api, side),
             on_connect(api, side),
-            runtime_impl(side),
+            headers_items(api, types, side),
+            runtime_impl(api, types, side),
             from_impls(api, types, side),
         ]);
     }
@@ -317,11 +318,103 @@ fn correlation_body(api: &Api, side: Side) -> TokenStream {
     }
 }
 
-fn runtime_impl(side: Side) -> TokenStream {
+/// The messages of `side` that declare headers, with their headers' type.
+fn with_headers<'a>(api: &'a Api, types: &'a Types, side: Side) -> impl Iterator<Item = (&'a Message, TokenStream)> {
+    side.messages(api).filter_map(|m| {
+        let path = types.paths.get(m.headers.as_ref()?)?;
+        Some((m, quote!(crate::types::#path)))
+    })
+}
+
+/// The typed headers enums the crate has (`IncomingHeaders`, `OutgoingHeaders`), for the crate
+/// root's re-exports.
+pub(super) fn headers_enums(api: &Api, types: &Types) -> Vec<Ident> {
+    [Side::Incoming, Side::Outgoing]
+        .into_iter()
+        .filter(|&side| with_headers(api, types, side).next().is_some())
+        .map(headers_ident)
+        .collect()
+}
+
+/// The name of `side`'s typed headers enum (`IncomingHeaders`).
+fn headers_ident(side: Side) -> Ident {
+    ident(&format!("{}Headers", side.ident()))
+}
+
+/// `IncomingHeaders` (or `OutgoingHeaders`), a variant per message of the side that declares
+/// headers, and the inherent `headers` that reads a transport's header pairs into it. Nothing
+/// for a side where no message declares headers: its runtime type is `NoHeaders`.
+fn headers_items(api: &Api, types: &Types, side: Side) -> TokenStream {
+    let declared: Vec<_> = with_headers(api, types, side).collect();
+    if declared.is_empty() {
+        return quote! {};
+    }
     let name = side.ident();
+    let enum_name = headers_ident(side);
+    let variants = declared.iter().map(|(m, ty)| {
+        let v = ident(&m.ident);
+        let doc = format!(" The headers of `{}`.", m.key);
+        quote! { #[doc = #doc] #v(#ty) }
+    });
+    let arms = declared.iter().map(|(m, _)| {
+        let v = ident(&m.ident);
+        let message = &m.key;
+        quote! {
+            #name::#v(_) => ::asyncapi_runtime::__private::message_headers(#message, pairs).map(|h| Some(#enum_name::#v(h)))
+        }
+    });
+    let enum_doc =
+        format!(" The typed headers of an [`{name}`] message, one variant per message that declares headers.");
+    let rest = (declared.len() < side.messages(api).count()).then(|| quote! { _ => Ok(None), });
+    let rest = rest.unwrap_or_else(|| quote! { #name::Unknown(_) => Ok(None), });
+    quote! {
+        #[doc = #enum_doc]
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #enum_name {
+            #(#variants,)*
+        }
+
+        impl #name {
+            /// This message's headers, typed by its `headers` schema, from the name/value pairs a
+            /// transport carried (MQTT 5 user properties, NATS headers: the transport's
+            /// `Received::headers`). The first value of each name counts; numbers and booleans
+            /// are read from their text. `None` for a message that declares no headers and for
+            /// an unknown frame.
+            pub fn headers(&self, pairs: &[(String, String)]) -> Result<Option<#enum_name>, ::asyncapi_runtime::DecodeError> {
+                match self {
+                    #(#arms,)*
+                    #rest
+                }
+            }
+        }
+    }
+}
+
+fn runtime_impl(api: &Api, types: &Types, side: Side) -> TokenStream {
+    let name = side.ident();
+    let headers = if with_headers(api, types, side).next().is_some() {
+        let enum_name = headers_ident(side);
+        quote! {
+            type Headers = #enum_name;
+
+            fn headers(&self, pairs: &[(String, String)]) -> Result<Option<#enum_name>, ::asyncapi_runtime::DecodeError> {
+                #name::headers(self, pairs)
+            }
+        }
+    } else {
+        quote! {
+            type Headers = ::asyncapi_runtime::NoHeaders;
+
+            fn headers(&self, _pairs: &[(String, String)]) -> Result<Option<::asyncapi_runtime::NoHeaders>, ::asyncapi_runtime::DecodeError> {
+                Ok(None)
+            }
+        }
+    };
     quote! {
         impl ::asyncapi_runtime::Message for #name {
             type Kind = MessageKind;
+
+            #headers
 
             fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
                 #name::decode(frame)

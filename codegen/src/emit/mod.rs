@@ -74,7 +74,7 @@ pub fn module_allows() -> TokenStream {
 
 /// Emits every module for `api`.
 pub fn emit(api: &Api, types: &Types, crate_ident: &str) -> Modules {
-    let exports = exports();
+    let exports = exports(api, types);
     let mut files = vec![
         ("channels", channels::emit(api)),
         ("messages", messages::emit(api, types)),
@@ -116,10 +116,13 @@ pub fn shared_types(from: &TypesFrom, fingerprint: u64) -> TokenStream {
     }
 }
 
-fn exports() -> TokenStream {
+fn exports(api: &Api, types: &Types) -> TokenStream {
+    // In the order rustfmt sorts them, so that formatting the crate changes nothing.
+    let headers = messages::headers_enums(api, types);
     quote! {
         pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
         pub use channels::Channel;
+        #(pub use messages::#headers;)*
         pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
     }
 }

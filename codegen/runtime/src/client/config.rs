@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http;
 
 use super::Error;
+use crate::tls::Trust;
 use crate::{Api, Message as _, MessageKind as _, Server};
 
 /// Why the client asks for the on-connect messages (see [`ClientConfig::with_on_connect_fn`]).
@@ -121,6 +122,7 @@ pub struct ClientConfig<A: Api> {
     pub(super) close_timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) request_timeout: Duration,
+    pub(super) trust: Trust,
     api: PhantomData<fn() -> A>,
 }
 
@@ -130,6 +132,7 @@ impl<A: Api> Clone for ClientConfig<A> {
             url: self.url.clone(),
             headers: self.headers.clone(),
             on_connect: self.on_connect.clone(),
+            trust: self.trust.clone(),
             api: PhantomData,
             ..*self
         }
@@ -156,6 +159,7 @@ impl<A: Api> ClientConfig<A> {
             close_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(30),
+            trust: Trust::default(),
             api: PhantomData,
         }
     }
@@ -262,6 +266,21 @@ impl<A: Api> ClientConfig<A> {
         self
     }
 
+    /// Trusts only the certificate authorities in `pem` (PEM text, one or more `BEGIN
+    /// CERTIFICATE` sections) for a `wss://` server's certificate: a server with a private CA.
+    /// Certificates that cannot be read are an [`Error::Config`] of `connect`.
+    pub fn with_ca_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.trust = Trust::Pem(pem.as_ref().into());
+        self
+    }
+
+    /// Connects to a `wss://` server with TLS configured by the application (client
+    /// certificates, for instance). The server's host name is checked against its certificate.
+    pub fn with_tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.trust = Trust::Config(config);
+        self
+    }
+
     /// The server URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -272,6 +291,7 @@ impl<A: Api> ClientConfig<A> {
     /// them), and the intervals and buffer are not zero.
     pub fn validate(&self) -> Result<(), Error> {
         self.request()?;
+        super::connector(&self.url, &self.trust)?;
         if let OnConnect::Fixed(messages) = &self.on_connect {
             check_on_connect::<A>(messages)?;
         }
@@ -346,6 +366,7 @@ impl<A: Api> fmt::Debug for ClientConfig<A> {
             .field("close_timeout", &self.close_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("tls", &self.trust)
             .finish()
     }
 }

@@ -358,12 +358,12 @@ async fn drive<A: Api>(config: ClientConfig<A>, link: Link<A>) {
     }
 }
 
-/// TLS with the public CAs for a `wss:` URL.
-fn connector(url: &str) -> Result<Connector, Error> {
+/// TLS for a `wss:` URL, trusting whom the configuration says.
+fn connector(url: &str, trust: &crate::tls::Trust) -> Result<Connector, Error> {
     if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("wss:")) {
         return Ok(Connector::Plain);
     }
-    let tls = crate::tls::Trust::Public.client_config().map_err(Error::Config)?;
+    let tls = trust.client_config().map_err(Error::Config)?;
     Ok(Connector::Rustls(tls))
 }
 
@@ -390,7 +390,7 @@ async fn on_connect_messages<A: Api>(
 
 /// One connection: handshake, on-connect messages, then frames until it ends.
 async fn session<A: Api>(config: &ClientConfig<A>, why: Connect, link: &mut Link<A>) -> End {
-    let (request, connector) = match (config.request(), connector(&config.url)) {
+    let (request, connector) = match (config.request(), connector(&config.url, &config.trust)) {
         (Ok(request), Ok(connector)) => (request, connector),
         (Err(e), _) | (_, Err(e)) => return End::Fatal(e),
     };

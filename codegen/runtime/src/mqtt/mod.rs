@@ -91,7 +91,16 @@ impl<M> Received<M> {
     /// `Incoming` variant): the first value of each name counts, numbers and booleans are read
     /// from their text.
     pub fn headers_as<H: serde::de::DeserializeOwned>(&self) -> Result<H, DecodeError> {
-        broker::headers_from(&self.headers)
+        crate::headers::headers_from(&self.headers)
+    }
+
+    /// The headers typed by the message's own `headers` schema: the generated
+    /// `IncomingHeaders` variant of the message; `None` for a message that declares none.
+    pub fn typed_headers(&self) -> Result<Option<M::Headers>, DecodeError>
+    where
+        M: Message,
+    {
+        self.message.headers(&self.headers)
     }
 }
 
@@ -381,7 +390,7 @@ impl<A: Api> MqttClient<A> {
     ) -> Result<(), Error> {
         let message = message.into();
         let (topic, bindings) = broker::fixed_address(&message)?;
-        let headers = broker::headers_to(headers).map_err(Error::Send)?;
+        let headers = crate::headers::headers_to(headers).map_err(Error::Send)?;
         self.publish(topic, &message, bindings, headers).await
     }
 
@@ -394,7 +403,7 @@ impl<A: Api> MqttClient<A> {
     ) -> Result<(), Error> {
         let message = message.into();
         let bindings = broker::check_address(topic, &message, &['+', '#'])?;
-        let headers = broker::headers_to(headers).map_err(Error::Send)?;
+        let headers = crate::headers::headers_to(headers).map_err(Error::Send)?;
         self.publish(topic, &message, bindings, headers).await
     }
 

@@ -217,6 +217,15 @@ impl Incoming {
 impl ::asyncapi_runtime::Message for Incoming {
     type Kind = MessageKind;
 
+    type Headers = ::asyncapi_runtime::NoHeaders;
+
+    fn headers(
+        &self,
+        _pairs: &[(String, String)],
+    ) -> Result<Option<::asyncapi_runtime::NoHeaders>, ::asyncapi_runtime::DecodeError> {
+        Ok(None)
+    }
+
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
     }
@@ -330,6 +339,15 @@ impl Outgoing {
 
 impl ::asyncapi_runtime::Message for Outgoing {
     type Kind = MessageKind;
+
+    type Headers = ::asyncapi_runtime::NoHeaders;
+
+    fn headers(
+        &self,
+        _pairs: &[(String, String)],
+    ) -> Result<Option<::asyncapi_runtime::NoHeaders>, ::asyncapi_runtime::DecodeError> {
+        Ok(None)
+    }
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Outgoing::decode(frame)

@@ -208,8 +208,50 @@ impl Incoming {
     pub const ON_CONNECT: &'static [MessageKind] = &[];
 }
 
+/// The typed headers of an [`Incoming`] message, one variant per message that declares headers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IncomingHeaders {
+    /// The headers of `orderPlaced`.
+    OrderPlaced(crate::types::OrderPlacedHeaders),
+    /// The headers of `orderCancelled`.
+    OrderCancelled(crate::types::OrderCancelledHeaders),
+}
+
+impl Incoming {
+    /// This message's headers, typed by its `headers` schema, from the name/value pairs a
+    /// transport carried (MQTT 5 user properties, NATS headers: the transport's
+    /// `Received::headers`). The first value of each name counts; numbers and booleans
+    /// are read from their text. `None` for a message that declares no headers and for
+    /// an unknown frame.
+    pub fn headers(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Option<IncomingHeaders>, ::asyncapi_runtime::DecodeError> {
+        match self {
+            Incoming::OrderPlaced(_) => {
+                ::asyncapi_runtime::__private::message_headers("orderPlaced", pairs)
+                    .map(|h| Some(IncomingHeaders::OrderPlaced(h)))
+            }
+            Incoming::OrderCancelled(_) => {
+                ::asyncapi_runtime::__private::message_headers("orderCancelled", pairs)
+                    .map(|h| Some(IncomingHeaders::OrderCancelled(h)))
+            }
+            Incoming::Unknown(_) => Ok(None),
+        }
+    }
+}
+
 impl ::asyncapi_runtime::Message for Incoming {
     type Kind = MessageKind;
+
+    type Headers = IncomingHeaders;
+
+    fn headers(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Option<IncomingHeaders>, ::asyncapi_runtime::DecodeError> {
+        Incoming::headers(self, pairs)
+    }
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
@@ -317,6 +359,15 @@ impl Outgoing {
 
 impl ::asyncapi_runtime::Message for Outgoing {
     type Kind = MessageKind;
+
+    type Headers = ::asyncapi_runtime::NoHeaders;
+
+    fn headers(
+        &self,
+        _pairs: &[(String, String)],
+    ) -> Result<Option<::asyncapi_runtime::NoHeaders>, ::asyncapi_runtime::DecodeError> {
+        Ok(None)
+    }
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Outgoing::decode(frame)

@@ -223,6 +223,15 @@ impl Incoming {
 impl ::asyncapi_runtime::Message for Incoming {
     type Kind = MessageKind;
 
+    type Headers = ::asyncapi_runtime::NoHeaders;
+
+    fn headers(
+        &self,
+        _pairs: &[(String, String)],
+    ) -> Result<Option<::asyncapi_runtime::NoHeaders>, ::asyncapi_runtime::DecodeError> {
+        Ok(None)
+    }
+
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
     }
@@ -398,8 +407,44 @@ impl Outgoing {
     pub const ON_CONNECT: &'static [MessageKind] = &[];
 }
 
+/// The typed headers of an [`Outgoing`] message, one variant per message that declares headers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutgoingHeaders {
+    /// The headers of `lightLevel`.
+    LightLevel(crate::types::LightLevelHeaders),
+}
+
+impl Outgoing {
+    /// This message's headers, typed by its `headers` schema, from the name/value pairs a
+    /// transport carried (MQTT 5 user properties, NATS headers: the transport's
+    /// `Received::headers`). The first value of each name counts; numbers and booleans
+    /// are read from their text. `None` for a message that declares no headers and for
+    /// an unknown frame.
+    pub fn headers(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Option<OutgoingHeaders>, ::asyncapi_runtime::DecodeError> {
+        match self {
+            Outgoing::LightLevel(_) => {
+                ::asyncapi_runtime::__private::message_headers("lightLevel", pairs)
+                    .map(|h| Some(OutgoingHeaders::LightLevel(h)))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
 impl ::asyncapi_runtime::Message for Outgoing {
     type Kind = MessageKind;
+
+    type Headers = OutgoingHeaders;
+
+    fn headers(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Option<OutgoingHeaders>, ::asyncapi_runtime::DecodeError> {
+        Outgoing::headers(self, pairs)
+    }
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Outgoing::decode(frame)

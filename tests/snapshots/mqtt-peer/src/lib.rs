@@ -56,4 +56,5 @@ pub mod mqtt;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;
+pub use messages::IncomingHeaders;
 pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};

@@ -18,7 +18,6 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
 use asyncapi_runtime::Api;
@@ -30,6 +29,9 @@ use fixture_mqtt_peer::types;
 #[path = "../../../support/test_ca.rs"]
 mod test_ca;
 use test_ca::TestCa;
+#[path = "../../../support/tls_front.rs"]
+mod tls_front;
+use tls_front::{server_config, tls_front};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -207,44 +209,13 @@ async fn wrong_credentials_never_connect_and_stay_out_of_debug() {
     connected(&mut good).await;
 }
 
-/// The broker side of TLS: the test CA's certificate for 127.0.0.1.
-fn tls_server(ca: &TestCa) -> rustls::ServerConfig {
-    let certificate = rustls::pki_types::CertificateDer::from(ca.cert_der.clone());
-    let key = rustls::pki_types::PrivateKeyDer::try_from(ca.key_der.clone()).expect("a PKCS#8 key");
-    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![certificate], key)
-        .expect("the broker's certificate and key match")
-}
-
-/// A TLS end on a free port of 127.0.0.1 in front of the embedded broker at `plain` (an
-/// `mqtt://` URL): what `mqtts://` clients connect to. Returns its `mqtts://` URL.
-async fn tls_front(plain: &str, server: rustls::ServerConfig) -> String {
-    let backend = plain.trim_start_matches("mqtt://").to_owned();
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("a free port");
-    let url = format!("mqtts://{}", listener.local_addr().expect("a bound address"));
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let (acceptor, backend) = (acceptor.clone(), backend.clone());
-            tokio::spawn(async move {
-                // A client that does not trust the certificate ends the handshake: nothing to relay.
-                let Ok(mut tls) = acceptor.accept(socket).await else { return };
-                let Ok(mut broker) = tokio::net::TcpStream::connect(&backend).await else { return };
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut broker).await;
-            });
-        }
-    });
-    url
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_tls_the_brokers_certificate_is_checked_against_the_configured_ca() {
     let ca = TestCa::new();
     let ca_pem = &ca.ca_pem;
-    let url = tls_front(&broker(None), tls_server(&ca)).await;
+    let plain = broker(None);
+    let front = tls_front(plain.trim_start_matches("mqtt://"), server_config(&ca.cert_der, &ca.key_der)).await;
+    let url = format!("mqtts://{front}");
     let depot_config = depot::mqtt::MqttConfig::new(&url).with_client_id("depot-tls").with_ca_certificates(ca_pem);
     assert!(format!("{depot_config:?}").contains("configured CAs"), "{depot_config:?}");
     let mut depot = depot::mqtt::MqttClient::connect(depot_config).expect("a valid config");
@@ -312,6 +283,8 @@ async fn over_mqtt_5_typed_headers_travel_as_user_properties() {
             let pairs: Vec<(&str, &str)> = received.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
             assert_eq!(pairs, [("sensor", "s-0042 &x=1"), ("seq", "12")]);
             assert_eq!(received.headers_as::<types::LightLevelHeaders>(), Ok(headers.clone()));
+            // Or typed by the message itself, without naming the type.
+            assert_eq!(received.typed_headers(), Ok(Some(depot::IncomingHeaders::LightLevel(headers.clone()))));
         }
         other => panic!("expected a message, got {other:?}"),
     }
@@ -321,6 +294,8 @@ async fn over_mqtt_5_typed_headers_travel_as_user_properties() {
             // `sensor` is required: its absence is a located header error, not a default.
             let missing = received.headers_as::<types::LightLevelHeaders>().expect_err("no sensor");
             assert!(missing.to_string().contains("sensor"), "{missing}");
+            let missing = received.typed_headers().expect_err("no sensor");
+            assert!(missing.to_string().contains("`lightLevel`: missing field `sensor`"), "{missing}");
         }
         other => panic!("expected a message, got {other:?}"),
     }

@@ -56,4 +56,5 @@ pub mod nats;
 
 pub use ::asyncapi_runtime::{DecodeError, UnknownFrame};
 pub use channels::Channel;
+pub use messages::OutgoingHeaders;
 pub use messages::{Api, Handler, Incoming, MessageKind, Outgoing, decode, dispatch};

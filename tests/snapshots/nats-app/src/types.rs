@@ -23,6 +23,17 @@ pub struct CommandPayload {
     pub action: CommandPayloadAction,
 }
 
+/// `PositionHeaders`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct PositionHeaders {
+    /// How many relays the report passed.
+    #[serde(rename = "X-Hop", skip_serializing_if = "::std::option::Option::is_none")]
+    pub x_hop: ::std::option::Option<u64>,
+    /// The trace the report belongs to.
+    #[serde(rename = "X-Trace-Id")]
+    pub x_trace_id: ::std::string::String,
+}
+
 /// Payload of `position` (sent on `fleet.{vehicleId}.position`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PositionPayload {
@@ -130,4 +141,4 @@ pub enum CommandPayloadAction {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 18363555934104334958u64;
+pub const __TYPES_FINGERPRINT: u64 = 13679185314671227943u64;

@@ -95,6 +95,8 @@ impl ::std::fmt::Display for MessageKind {
 pub enum Incoming {
     ///
     /// Received on `fleet.{vehicleId}.position`.
+    ///
+    /// Headers (carried by the transport, not the frame): [`crate::types::PositionHeaders`].
     Position(Box<crate::types::PositionPayload>),
     ///
     /// Received on `fleet.{vehicleId}.alerts`.
@@ -249,8 +251,44 @@ impl Incoming {
     pub const ON_CONNECT: &'static [MessageKind] = &[];
 }
 
+/// The typed headers of an [`Incoming`] message, one variant per message that declares headers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IncomingHeaders {
+    /// The headers of `position`.
+    Position(crate::types::PositionHeaders),
+}
+
+impl Incoming {
+    /// This message's headers, typed by its `headers` schema, from the name/value pairs a
+    /// transport carried (MQTT 5 user properties, NATS headers: the transport's
+    /// `Received::headers`). The first value of each name counts; numbers and booleans
+    /// are read from their text. `None` for a message that declares no headers and for
+    /// an unknown frame.
+    pub fn headers(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Option<IncomingHeaders>, ::asyncapi_runtime::DecodeError> {
+        match self {
+            Incoming::Position(_) => {
+                ::asyncapi_runtime::__private::message_headers("position", pairs)
+                    .map(|h| Some(IncomingHeaders::Position(h)))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
 impl ::asyncapi_runtime::Message for Incoming {
     type Kind = MessageKind;
+
+    type Headers = IncomingHeaders;
+
+    fn headers(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Option<IncomingHeaders>, ::asyncapi_runtime::DecodeError> {
+        Incoming::headers(self, pairs)
+    }
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Incoming::decode(frame)
@@ -377,6 +415,15 @@ impl Outgoing {
 
 impl ::asyncapi_runtime::Message for Outgoing {
     type Kind = MessageKind;
+
+    type Headers = ::asyncapi_runtime::NoHeaders;
+
+    fn headers(
+        &self,
+        _pairs: &[(String, String)],
+    ) -> Result<Option<::asyncapi_runtime::NoHeaders>, ::asyncapi_runtime::DecodeError> {
+        Ok(None)
+    }
 
     fn decode(frame: &str) -> Result<Self, ::asyncapi_runtime::DecodeError> {
         Outgoing::decode(frame)

@@ -292,15 +292,6 @@ async fn tls_is_required_and_the_servers_certificate_checked_against_the_configu
     }
 }
 
-/// Headers as a document's `<Message>Headers` struct would declare them.
-#[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
-struct TraceHeaders {
-    #[serde(rename = "X-Trace-Id")]
-    trace_id: String,
-    #[serde(rename = "X-Hop", skip_serializing_if = "Option::is_none")]
-    hop: Option<u32>,
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs nats-server: cargo xtask integration nats"]
 async fn headers_travel_typed() {
@@ -308,7 +299,7 @@ async fn headers_travel_typed() {
     let mut board = connect(dashboard::nats::NatsConfig::new(&server.url())).await;
     let gate = connect(gateway::nats::NatsConfig::new(&server.url())).await;
     let here = gateway::channels::FleetVehicleIdPositionParams { vehicle_id: "v5".into() };
-    let sent = TraceHeaders { trace_id: "t-81".into(), hop: Some(2) };
+    let sent = dashboard::types::PositionHeaders { x_trace_id: "t-81".into(), x_hop: Some(2) };
     let traced = gateway::Outgoing::Position(Box::new(position(50.1)));
     gate.send_to_with_headers(&here.address(), traced, &sent).await.expect("sent");
     let Event::Message(received) = next(&mut board).await else { panic!("expected a message") };
@@ -316,11 +307,13 @@ async fn headers_travel_typed() {
     let mut raw = received.headers.clone();
     raw.sort();
     assert_eq!(raw, [("X-Hop".to_owned(), "2".to_owned()), ("X-Trace-Id".to_owned(), "t-81".to_owned())]);
-    assert_eq!(received.headers_as::<TraceHeaders>(), Ok(sent));
+    assert_eq!(received.headers_as::<dashboard::types::PositionHeaders>(), Ok(sent.clone()));
+    // Or typed by the message itself.
+    assert_eq!(received.typed_headers(), Ok(Some(dashboard::IncomingHeaders::Position(sent))));
     // A message without the required header says which one is missing.
     let bare = gateway::Outgoing::Position(Box::new(position(50.2)));
     gate.send_to(&here.address(), bare).await.expect("sent");
     let Event::Message(received) = next(&mut board).await else { panic!("expected a message") };
-    let missing = received.headers_as::<TraceHeaders>().expect_err("no trace id");
-    assert!(missing.to_string().contains("X-Trace-Id"), "{missing}");
+    let missing = received.typed_headers().expect_err("no trace id");
+    assert!(missing.to_string().contains("`position`: missing field `X-Trace-Id`"), "{missing}");
 }
