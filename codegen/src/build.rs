@@ -16,8 +16,10 @@
 //! ```
 //!
 //! The crate depends on `asyncapi-runtime` (with its `client` feature for the client module,
-//! `server` for [`Builder::with_server`] and `mock` for [`Builder::with_mock`]), `serde` and
-//! `serde_json`. Cargo reruns the script when any file of the document set changes.
+//! `server` for [`Builder::with_server`], `mock` for [`Builder::with_mock`], `jetstream` for
+//! [`Builder::with_relay`], `mqtt` for [`Builder::with_mqtt`] and `nats` for
+//! [`Builder::with_nats`]), `serde` and `serde_json`. Cargo reruns the script when any file of
+//! the document set changes.
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +34,9 @@ pub struct Builder {
     client: bool,
     server: bool,
     mock: bool,
+    relay: bool,
+    mqtt: bool,
+    nats: bool,
 }
 
 /// A failed build-script generation, with every diagnostic rendered as the CLI would.
@@ -59,6 +64,9 @@ impl Builder {
             client: true,
             server: false,
             mock: false,
+            relay: false,
+            mqtt: false,
+            nats: false,
         }
     }
 
@@ -95,6 +103,29 @@ impl Builder {
         self
     }
 
+    /// Whether to include the `relay` module, the fleet relay into NATS JetStream (default: no;
+    /// needs `asyncapi-runtime`'s `jetstream` feature).
+    pub fn with_relay(mut self, relay: bool) -> Self {
+        self.relay = relay;
+        self
+    }
+
+    /// Whether to include the `mqtt` module, the MQTT client (default: no; needs
+    /// `asyncapi-runtime`'s `mqtt` feature, and a server of the document whose protocol is
+    /// MQTT's, else [`compile`](Self::compile) fails saying so).
+    pub fn with_mqtt(mut self, mqtt: bool) -> Self {
+        self.mqtt = mqtt;
+        self
+    }
+
+    /// Whether to include the `nats` module, the NATS client (default: no; needs
+    /// `asyncapi-runtime`'s `nats` feature, and a server of the document whose protocol is
+    /// `nats`, else [`compile`](Self::compile) fails saying so).
+    pub fn with_nats(mut self, nats: bool) -> Self {
+        self.nats = nats;
+        self
+    }
+
     /// What generated types do with undeclared object members (see
     /// [`Settings::with_unknown_fields`]).
     pub fn with_unknown_fields(mut self, policy: crate::ir::UnknownFields) -> Self {
@@ -114,6 +145,9 @@ impl Builder {
         modules.extend(self.client.then_some("client"));
         modules.extend(self.server.then_some("server"));
         modules.extend(self.mock.then_some("mock"));
+        modules.extend(self.relay.then_some("relay"));
+        modules.extend(self.mqtt.then_some("mqtt"));
+        modules.extend(self.nats.then_some("nats"));
         let (text, warnings, inputs) = generate_single_file(&self.settings, &modules)
             .map_err(|e| BuildError(crate::diagnostics::error_text(&e)))?;
         for input in &inputs {
@@ -158,6 +192,36 @@ mod tests {
             .filter_map(|i| if let syn::Item::Mod(m) = i { Some(m.ident.to_string()) } else { None })
             .collect();
         assert_eq!(mods, ["types", "channels", "messages", "servers", "webhook", "client"]);
+    }
+
+    fn module_names(path: &Path) -> Vec<String> {
+        let text = std::fs::read_to_string(path).expect("written");
+        let file = syn::parse_file(&text).expect("valid Rust");
+        file.items
+            .iter()
+            .filter_map(|i| if let syn::Item::Mod(m) = i { Some(m.ident.to_string()) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn the_broker_and_relay_modules_are_opt_in_and_need_a_server_of_their_protocol() {
+        let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/fixtures/mqtt.yaml");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = Builder::new(&spec).with_out_dir(dir.path()).compile().expect("generates");
+        assert!(!module_names(&plain).contains(&"mqtt".to_owned()), "{:?}", module_names(&plain));
+        let path = Builder::new(&spec)
+            .with_out_dir(dir.path())
+            .with_client(false)
+            .with_mqtt(true)
+            .with_relay(true)
+            .compile()
+            .expect("generates");
+        assert_eq!(module_names(&path), ["types", "channels", "messages", "servers", "webhook", "relay", "mqtt"]);
+        // No server of the document speaks NATS: a clear error, and the file stays as it was.
+        let before = std::fs::read_to_string(&path).expect("written");
+        let err = Builder::new(&spec).with_out_dir(dir.path()).with_nats(true).compile().expect_err("no nats server");
+        assert!(err.to_string().contains("the `nats` module was asked for, but no server"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).expect("still there"), before);
     }
 
     #[test]

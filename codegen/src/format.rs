@@ -47,6 +47,12 @@ pub fn inline_modules(types: syn::File, emitted: crate::emit::Modules, wanted: &
             modules.push((name, parse(tokens, name)?));
         }
     }
+    // The broker clients exist only for a document with a server of their protocol.
+    if let Some(missing) = wanted.iter().find(|w| !modules.iter().any(|(name, _)| name == *w)) {
+        return Err(Error::Settings(format!(
+            "the `{missing}` module was asked for, but no server of the document speaks its protocol"
+        )));
+    }
     let mut file = parse(emitted.exports, "the re-exports")?;
     let inline = modules.into_iter().map(|(name, module)| {
         let name = syn::Ident::new(name, proc_macro2::Span::call_site());

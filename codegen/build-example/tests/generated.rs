@@ -1,5 +1,6 @@
 //! The code `build.rs` generated works like a generated crate: frames decode into typed
-//! messages, the handler gets them, and the client talks to the mock broker.
+//! messages, the handler gets them, and the client and the relay's source talk to the mock
+//! broker.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use build_script_example::client::{Client, ClientConfig, Event};
 use build_script_example::mock::MockBroker;
 use build_script_example::servers::EXAMPLES;
 use build_script_example::types::VehicleStatusPayload;
-use build_script_example::{Handler, Incoming, MessageKind, Outgoing, decode, dispatch};
+use build_script_example::{Handler, Incoming, MessageKind, Outgoing, decode, dispatch, relay};
 
 #[derive(Default)]
 struct Vehicles(Vec<String>);
@@ -54,5 +55,26 @@ async fn the_client_receives_the_mock_brokers_feed() {
     };
     assert!(!matches!(message, Incoming::Unknown(_)), "{message:?}");
     client.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_relays_source_keeps_each_frame_as_it_arrived_with_its_message() {
+    let broker = MockBroker::builder().interval(Duration::ZERO).start().await.expect("the mock broker starts");
+    let auth = EXAMPLES.iter().find(|e| e.message == MessageKind::AuthRequest).expect("an auth example");
+    let config = relay::SourceConfig::new(broker.url()).with_on_connect(Outgoing::decode(auth.json).expect("decodes"));
+    let mut source = relay::Source::connect(config).expect("valid configuration");
+    let frame = loop {
+        match tokio::time::timeout(Duration::from_secs(10), source.recv()).await.expect("in time") {
+            Some(Ok(relay::SourceEvent::Message(frame))) => break frame,
+            Some(Ok(_)) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    // The frame is kept byte for byte, for the stream; its message is decoded beside it.
+    let decoded = decode(&frame.text).expect("the mock broker sends the document's examples");
+    assert_eq!(frame.decoded.as_ref().map(Incoming::kind), Ok(decoded.kind()));
+    assert!(EXAMPLES.iter().any(|e| e.received && e.json == frame.text), "{}", frame.text);
+    source.shutdown().await;
     broker.shutdown().await;
 }
