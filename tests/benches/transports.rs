@@ -5,8 +5,9 @@
 //! - the WebSocket client (`client::Client`) from a loopback push server;
 //! - the NATS client (`nats::NatsClient`) from a real `nats-server`, each frame published raw on
 //!   its channel's address (the subject) by an `async-nats` publisher in the same process;
-//! - the MQTT client (`mqtt::MqttClient`) from a real `mosquitto`, each frame published raw at QoS
-//!   0 on its channel's address (the topic) by a `rumqttc` publisher in the same process.
+//! - the MQTT client (`mqtt::MqttClient`), speaking 3.1.1 and then 5, from a real `mosquitto`,
+//!   each frame published raw at QoS 0 on its channel's address (the topic) by a `rumqttc`
+//!   publisher in the same process.
 //!
 //! The broker publishers keep at most `WINDOW` messages ahead of what the client decoded, so no
 //! broker drops a message for a slow consumer and every run counts all N. Brokers that are not
@@ -169,9 +170,11 @@ impl Drop for Mosquitto {
     }
 }
 
-async fn mqtt(port: u16, n: usize) -> Result<f64, String> {
+async fn mqtt(port: u16, n: usize, version: asyncapi_runtime::mqtt::MqttVersion) -> Result<f64, String> {
     use asyncapi_runtime::mqtt::{Event, MqttClient, MqttConfig};
-    let config = MqttConfig::<ctechnology_rt::Api>::new(&format!("mqtt://127.0.0.1:{port}")).with_client_id("bench");
+    let config = MqttConfig::<ctechnology_rt::Api>::new(&format!("mqtt://127.0.0.1:{port}"))
+        .with_client_id("bench")
+        .with_version(version);
     let mut client = MqttClient::connect(config).expect("valid");
     loop {
         if let Event::Connected = client.recv().await.expect("runs").expect("no error") {
@@ -254,13 +257,19 @@ fn main() {
             println!("NATS skipped: nats-server is not on PATH");
         }
         if on_path("mosquitto") {
+            use asyncapi_runtime::mqtt::MqttVersion;
             let broker = Mosquitto::start();
-            match mqtt(broker.port, n).await {
-                Ok(rate) => {
-                    println!("| MQTT 3.1.1 QoS 0 (`mqtt::MqttClient`) | mosquitto | {rate:.0} | {:.2}× |", rate / ws);
-                    result["mqtt_per_s"] = rate.into();
+            for (version, name, key) in
+                [(MqttVersion::V3_1_1, "3.1.1", "mqtt_per_s"), (MqttVersion::V5, "5", "mqtt5_per_s")]
+            {
+                let client = format!("MQTT {name} QoS 0 (`mqtt::MqttClient`)");
+                match mqtt(broker.port, n, version).await {
+                    Ok(rate) => {
+                        println!("| {client} | mosquitto | {rate:.0} | {:.2}× |", rate / ws);
+                        result[key] = rate.into();
+                    }
+                    Err(why) => println!("| {client} | mosquitto | {why} | |"),
                 }
-                Err(why) => println!("| MQTT 3.1.1 QoS 0 (`mqtt::MqttClient`) | mosquitto | {why} | |"),
             }
         } else {
             println!("MQTT skipped: mosquitto is not on PATH");

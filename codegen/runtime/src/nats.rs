@@ -31,13 +31,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::broker;
 pub use crate::client::Error;
-use crate::client::{deliver, stopped};
+use crate::client::{handoff, stopped};
 use crate::tls::Trust;
 use crate::{Api, DecodeError, Message, MessageKind, Server};
 
@@ -340,10 +340,11 @@ type Item<A> = Result<Event<<A as Api>::Incoming>, Error>;
 /// A connection to a NATS server: events through [`NatsClient::recv`], sends through
 /// [`NatsClient::send`] and [`NatsClient::send_to`].
 ///
-/// A background task decodes what the subscriptions deliver. Dropping the client stops it.
+/// A background task hands over what the subscriptions deliver, in batches; a message is decoded
+/// when the consumer takes it. Dropping the client stops the task.
 pub struct NatsClient<A: Api> {
     client: async_nats::Client,
-    events: mpsc::Receiver<Item<A>>,
+    events: handoff::Receiver<Handed<A>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -398,16 +399,17 @@ impl<A: Api> NatsClient<A> {
         }
         confirmed(&client).await.map_err(|e| Error::Send(format!("the subscriptions were not confirmed: {e}")))?;
         tracing::info!(subscriptions = subscribers.len(), "connected and subscribed");
-        let (tx, events) = mpsc::channel(config.buffer);
+        let (mut tx, events) = handoff::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
-        let _ = tx.try_send(Ok(Event::Connected));
+        // The task hands it over with what comes first.
+        tx.push(Handed::item(Ok(Event::Connected)));
         let task = tokio::spawn(drive::<A>(client.clone(), subscribers, lifecycle, tx, stop_rx));
         Ok(NatsClient { client, events, stop, task: Some(task) })
     }
 
     /// The next event; `None` once the client has stopped and every event is taken.
     pub async fn recv(&mut self) -> Option<Item<A>> {
-        self.events.recv().await
+        self.events.recv().await.map(Handed::into_item)
     }
 
     /// Publishes `message` on its channel's subject, which must have no parameters (else use
@@ -513,6 +515,27 @@ fn is_refusal(kind: async_nats::ConnectErrorKind) -> bool {
     matches!(kind, async_nats::ConnectErrorKind::AuthorizationViolation | async_nats::ConnectErrorKind::Authentication)
 }
 
+/// What the task hands the consumer: an event, or a message the consumer decodes when it takes
+/// it, on its own thread (as the WebSocket client does, for the same reason: a payload decoded
+/// on the task and dropped by the consumer frees each of its allocations across threads).
+enum Handed<A: Api> {
+    Event(Box<Item<A>>),
+    Message(async_nats::Message),
+}
+
+impl<A: Api> Handed<A> {
+    fn item(item: Item<A>) -> Handed<A> {
+        Handed::Event(Box::new(item))
+    }
+
+    fn into_item(self) -> Item<A> {
+        match self {
+            Handed::Event(item) => *item,
+            Handed::Message(message) => Ok(received::<A>(message)),
+        }
+    }
+}
+
 /// Decodes one message by its subject.
 fn received<A: Api>(message: async_nats::Message) -> Event<A::Incoming> {
     let subject = message.subject.to_string();
@@ -607,18 +630,36 @@ impl Session {
     }
 }
 
-/// The background task: decode what the subscriptions deliver, report the connection's
-/// lifecycle.
+/// The background task: hand over what the subscriptions deliver (what is ready at once, as one
+/// batch), report the connection's lifecycle.
 async fn drive<A: Api>(
     client: async_nats::Client,
     subscribers: Vec<async_nats::Subscriber>,
     mut lifecycle: mpsc::Receiver<Lifecycle>,
-    tx: mpsc::Sender<Item<A>>,
+    mut tx: handoff::Sender<Handed<A>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut messages = futures_util::stream::select_all(subscribers);
     let mut session = Session { up: true, attempts: 0 };
     loop {
+        // A message already waiting joins the open batch (a stream's `next` is cancel-safe).
+        if !tx.is_empty() && !tx.is_full() {
+            match messages.next().now_or_never() {
+                Some(Some(message)) => {
+                    tx.push(Handed::Message(message));
+                    continue;
+                }
+                Some(None) => {
+                    tx.flush(&mut stop).await;
+                    return;
+                }
+                None => {}
+            }
+        }
+        // Nothing more is ready: the batch goes now, not when it is full.
+        if !tx.flush(&mut stop).await {
+            return;
+        }
         let items = tokio::select! {
             biased;
             () = stopped(&mut stop) => return,
@@ -627,7 +668,10 @@ async fn drive<A: Api>(
                 session.report(report, up_now)
             }
             message = messages.next() => match message {
-                Some(message) => vec![Ok(received::<A>(message))],
+                Some(message) => {
+                    tx.push(Handed::Message(message));
+                    continue;
+                }
                 // Every subscription ended: the connection is closed for good.
                 None => return,
             },
@@ -642,7 +686,7 @@ async fn drive<A: Api>(
                 tracing::info!("reconnected and subscribed");
             }
             let fatal = item.is_err();
-            if !deliver(&tx, &mut stop, item).await || fatal {
+            if !tx.send(&mut stop, Handed::item(item)).await || fatal {
                 return;
             }
         }

@@ -1,4 +1,5 @@
-//! The hand-off from the socket task to the consumer.
+//! The hand-off from a client's socket task to its consumer (the WebSocket, MQTT and NATS
+//! clients all use it).
 //!
 //! Events travel in batches: the socket task collects the frames that one read of the socket
 //! yielded and sends them together, so a burst of frames costs the consumer one wake-up and one
@@ -22,7 +23,7 @@ use super::stopped;
 const MOST_PER_BATCH: usize = 64;
 
 /// A hand-off for at most `capacity` waiting events (`capacity` ≥ 1).
-pub(super) fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+pub(crate) fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let permits = Arc::new(Semaphore::new(capacity));
     let most = MOST_PER_BATCH.min(capacity).max(1);
@@ -33,7 +34,7 @@ pub(super) fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 
 /// The socket task's end: events are [`push`](Sender::push)ed into the open batch, which
 /// [`flush`](Sender::flush) sends.
-pub(super) struct Sender<T> {
+pub(crate) struct Sender<T> {
     tx: mpsc::UnboundedSender<Vec<T>>,
     permits: Arc<Semaphore>,
     batch: Vec<T>,
@@ -42,29 +43,29 @@ pub(super) struct Sender<T> {
 
 impl<T> Sender<T> {
     /// Whether the open batch can take no more events.
-    pub(super) fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.batch.len() >= self.most
     }
 
     /// Whether no event waits in the open batch.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.batch.is_empty()
     }
 
     /// Adds `item` to the open batch; call [`flush`](Self::flush) before the batch is full.
-    pub(super) fn push(&mut self, item: T) {
+    pub(crate) fn push(&mut self, item: T) {
         self.batch.push(item);
     }
 
     /// Adds `item` and sends the batch.
-    pub(super) async fn send(&mut self, stop: &mut watch::Receiver<bool>, item: T) -> bool {
+    pub(crate) async fn send(&mut self, stop: &mut watch::Receiver<bool>, item: T) -> bool {
         self.push(item);
         self.flush(stop).await
     }
 
     /// Sends the open batch to the consumer, waiting while `capacity` events wait already.
     /// `false`: stop (shutdown was requested, or the consumer is gone); the batch is dropped.
-    pub(super) async fn flush(&mut self, stop: &mut watch::Receiver<bool>) -> bool {
+    pub(crate) async fn flush(&mut self, stop: &mut watch::Receiver<bool>) -> bool {
         if self.batch.is_empty() {
             return !self.tx.is_closed();
         }
@@ -88,7 +89,7 @@ impl<T> Sender<T> {
 }
 
 /// The consumer's end.
-pub(super) struct Receiver<T> {
+pub(crate) struct Receiver<T> {
     rx: mpsc::UnboundedReceiver<Vec<T>>,
     permits: Arc<Semaphore>,
     capacity: usize,
@@ -100,7 +101,7 @@ pub(super) struct Receiver<T> {
 
 impl<T> Receiver<T> {
     /// The next event; `None` once the sender is gone and every event was taken.
-    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         loop {
             if let Some(item) = self.ready.next() {
                 if self.ready.len() == 0 {
@@ -120,12 +121,12 @@ impl<T> Receiver<T> {
     }
 
     /// The next event; `None` once the sender is gone and every event was taken.
-    pub(super) async fn recv(&mut self) -> Option<T> {
+    pub(crate) async fn recv(&mut self) -> Option<T> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
     /// How many events wait: those sent and not taken yet.
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         // Permits out = events in the channel + the whole current batch, taken ones included.
         let out = self.capacity.saturating_sub(self.permits.available_permits());
         out.saturating_sub(self.held - self.ready.len())

@@ -14,7 +14,7 @@
 
 mod config;
 mod error;
-mod handoff;
+pub(crate) mod handoff;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -282,16 +282,6 @@ enum End {
 /// Resolves once `stop` says so (or its sender is gone). The broker clients share it.
 pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
-}
-
-/// Hands `item` to the consumer, waiting while the buffer is full. `false`: stop.
-#[cfg(any(feature = "mqtt", feature = "nats"))]
-pub(crate) async fn deliver<T>(tx: &mpsc::Sender<T>, stop: &mut watch::Receiver<bool>, item: T) -> bool {
-    tokio::select! {
-        biased;
-        () = stopped(stop) => false,
-        sent = tx.send(item) => sent.is_ok(),
-    }
 }
 
 /// The background task: connect, run, reconnect, until told to stop or stopped by an error.

@@ -29,13 +29,14 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use self::session::{Ended, Polled, Publisher, Session};
 use crate::broker;
 pub use crate::client::Error;
-use crate::client::{deliver, stopped};
+use crate::client::handoff;
+use crate::client::stopped;
 use crate::tls::Trust;
 use crate::{Api, DecodeError, Message, MessageKind, Server};
 
@@ -331,7 +332,7 @@ type Item<A> = Result<Event<<A as Api>::Incoming>, Error>;
 /// keeps them for the session). Dropping the client stops the task.
 pub struct MqttClient<A: Api> {
     client: Publisher,
-    events: mpsc::Receiver<Item<A>>,
+    events: handoff::Receiver<Handed<A>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -350,7 +351,7 @@ impl<A: Api> MqttClient<A> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Config("`MqttClient::connect` must be called inside a Tokio runtime".into()))?;
         let (client, session) = session::open(&config)?;
-        let (tx, events) = mpsc::channel(config.buffer);
+        let (tx, events) = handoff::channel(config.buffer);
         let (stop, stop_rx) = watch::channel(false);
         tracing::info!(host = %config.host, port = config.port, version = ?config.version, "connecting to the MQTT broker");
         let task = runtime.spawn(drive::<A>(config, client.clone(), session, tx, stop_rx));
@@ -359,7 +360,7 @@ impl<A: Api> MqttClient<A> {
 
     /// The next event; `None` once the client has stopped and every event is taken.
     pub async fn recv(&mut self) -> Option<Item<A>> {
-        self.events.recv().await
+        self.events.recv().await.map(Handed::into_item)
     }
 
     /// Publishes `message` on its channel's topic, which must have no parameters (else use
@@ -444,6 +445,27 @@ impl<A: Api> Drop for MqttClient<A> {
     }
 }
 
+/// What the task hands the consumer: an event, or a message the consumer decodes when it takes
+/// it, on its own thread (as the WebSocket client does, for the same reason: a payload decoded
+/// on the task and dropped by the consumer frees each of its allocations across threads).
+enum Handed<A: Api> {
+    Event(Box<Item<A>>),
+    Publish(session::Arrived),
+}
+
+impl<A: Api> Handed<A> {
+    fn item(item: Item<A>) -> Handed<A> {
+        Handed::Event(Box::new(item))
+    }
+
+    fn into_item(self) -> Item<A> {
+        match self {
+            Handed::Event(item) => *item,
+            Handed::Publish(arrived) => Ok(received::<A>(arrived)),
+        }
+    }
+}
+
 /// Decodes a PUBLISH by its topic.
 fn received<A: Api>(arrived: session::Arrived) -> Event<A::Incoming> {
     let session::Arrived { topic, payload, retain, properties } = arrived;
@@ -457,21 +479,32 @@ fn received<A: Api>(arrived: session::Arrived) -> Event<A::Incoming> {
 }
 
 /// The background task: poll the session, which reconnects on the next poll after an error.
+/// The messages one read of the socket brought go to the consumer as one batch.
 async fn drive<A: Api>(
     config: MqttConfig<A>,
     client: Publisher,
     mut session: Session,
-    tx: mpsc::Sender<Item<A>>,
+    mut tx: handoff::Sender<Handed<A>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let filters = subscriptions::<A>();
     let mut backoff = config.backoff();
     let mut attempt = 0;
     loop {
-        let polled = tokio::select! {
-            biased;
-            () = stopped(&mut stop) => return,
-            polled = session.poll() => polled,
+        let ready = if tx.is_empty() || tx.is_full() { None } else { session.ready() };
+        let polled = match ready {
+            Some(polled) => polled,
+            None => {
+                // Nothing more is ready: the batch goes now, not when it is full.
+                if !tx.flush(&mut stop).await {
+                    return;
+                }
+                tokio::select! {
+                    biased;
+                    () = stopped(&mut stop) => return,
+                    polled = session.poll() => polled,
+                }
+            }
         };
         let event = match polled {
             Ok(Polled::ConnAck { session_present }) => {
@@ -488,38 +521,44 @@ async fn drive<A: Api>(
                     continue;
                 }
             }
-            Ok(Polled::Publish(arrived)) => received::<A>(arrived),
+            Ok(Polled::Publish(arrived)) => {
+                tx.push(Handed::Publish(arrived));
+                continue;
+            }
             Ok(Polled::SubAck { refused: true }) => {
                 tracing::error!("the broker refused a subscription");
                 let reason = "the broker refused a subscription of this client".to_owned();
-                deliver(&tx, &mut stop, Err(Error::Rejected { code: None, reason })).await;
+                tx.send(&mut stop, Handed::item(Err(Error::Rejected { code: None, reason }))).await;
                 return;
             }
             Ok(Polled::SubAck { refused: false }) => {
                 tracing::info!(filters = filters.len(), "subscribed");
                 Event::Connected
             }
-            // `shutdown`: the session ends here.
-            Ok(Polled::Disconnecting) => return,
+            // `shutdown`: the session ends here, after what it delivered.
+            Ok(Polled::Disconnecting) => {
+                tx.flush(&mut stop).await;
+                return;
+            }
             Ok(Polled::Other) => continue,
             Err(Ended::Stop(fatal)) => {
                 tracing::error!(error = %fatal, "client stopped");
-                deliver(&tx, &mut stop, Err(fatal)).await;
+                tx.send(&mut stop, Handed::item(Err(fatal))).await;
                 return;
             }
             Err(Ended::Retry(reason)) => {
                 tracing::warn!(%reason, "disconnected");
                 let last = reason.clone();
-                if !deliver(&tx, &mut stop, Ok(Event::Disconnected { reason })).await {
+                if !tx.send(&mut stop, Handed::item(Ok(Event::Disconnected { reason }))).await {
                     return;
                 }
                 let Some(delay) = backoff.next() else {
-                    deliver(&tx, &mut stop, Err(Error::GaveUp { attempts: attempt, last })).await;
+                    tx.send(&mut stop, Handed::item(Err(Error::GaveUp { attempts: attempt, last }))).await;
                     return;
                 };
                 attempt += 1;
                 tracing::info!(attempt, ?delay, "reconnecting");
-                if !deliver(&tx, &mut stop, Ok(Event::Reconnecting { attempt, delay })).await {
+                if !tx.send(&mut stop, Handed::item(Ok(Event::Reconnecting { attempt, delay }))).await {
                     return;
                 }
                 tokio::select! {
@@ -530,7 +569,7 @@ async fn drive<A: Api>(
                 continue;
             }
         };
-        if !deliver(&tx, &mut stop, Ok(event)).await {
+        if !tx.send(&mut stop, Handed::item(Ok(event))).await {
             return;
         }
     }

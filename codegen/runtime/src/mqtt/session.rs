@@ -4,6 +4,7 @@
 //! changes stays in this file.
 
 use bytes::Bytes;
+use futures_util::FutureExt as _;
 use rumqttc::v5;
 use rumqttc::v5::mqttbytes::v5 as packets5;
 
@@ -187,6 +188,18 @@ impl Publisher {
 }
 
 impl Session {
+    /// The next event if the session has one queued already (the rest of the packets one read
+    /// of the socket brought); never waits.
+    pub(super) fn ready(&mut self) -> Option<Result<Polled, Ended>> {
+        let queued = match self {
+            Session::V3(eventloop) => !eventloop.state.events.is_empty(),
+            Session::V5(eventloop) => !eventloop.state.events.is_empty(),
+        };
+        // With an event queued, `poll` returns it before it awaits anything (rumqttc's
+        // `EventLoop::select` pops its queue first), so nothing is left half done here.
+        if queued { self.poll().now_or_never() } else { None }
+    }
+
     /// The next thing that happened on the session.
     pub(super) async fn poll(&mut self) -> Result<Polled, Ended> {
         match self {

@@ -308,6 +308,48 @@ async fn over_mqtt_5_typed_headers_travel_as_user_properties() {
     assert!(refused.to_string().contains("MQTT 3.1.1 carries no headers"), "{refused}");
 }
 
+/// How many events the client's buffer holds, from its `Debug` output (`buffered: N`).
+fn buffered<A: Api>(client: &MqttClient<A>) -> usize {
+    let shown = format!("{client:?}");
+    let count = shown.split("buffered: ").nth(1).and_then(|rest| rest.split([',', ' ', '}']).next());
+    count.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no buffered count in {shown}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_consumer_holds_the_session_at_the_buffers_capacity_and_loses_nothing() {
+    let url = broker(None);
+    let config = depot::mqtt::MqttConfig::new(&url).with_client_id("slow-depot").with_buffer(4);
+    let mut depot = depot::mqtt::MqttClient::connect(config).expect("a valid config");
+    connected(&mut depot).await;
+    let mut lamp = lamp::mqtt::MqttClient::connect(lamp::mqtt::MqttConfig::new(&url).with_client_id("lamp-fast"))
+        .expect("a valid config");
+    connected(&mut lamp).await;
+    let here = lamp::channels::LightLevelParams { lamp_id: "3".into() };
+    // `reportLightLevel` is QoS 1: the broker keeps for the session what the client does not read.
+    let sent = 300;
+    for lux in 0..sent {
+        let level = types::LightLevel { lux, at: None };
+        lamp.send_to(&here.address(), lamp::Outgoing::LightLevel(Box::new(level))).await.expect("sent");
+    }
+    // The consumer reads nothing yet: the client fills its buffer and stops reading there.
+    let deadline = std::time::Instant::now() + WAIT;
+    while buffered(&depot) < 4 {
+        assert!(std::time::Instant::now() < deadline, "the buffer did not fill: {depot:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(buffered(&depot), 4, "the client read past its buffer");
+    // Then every message arrives, in order.
+    for lux in 0..sent {
+        match message(next(&mut depot).await) {
+            (_, depot::Incoming::LightLevel(level)) => assert_eq!(level.lux, lux),
+            other => panic!("expected lightLevel {lux}, got {other:?}"),
+        }
+    }
+    lamp.shutdown().await;
+    depot.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_unreachable_broker_gives_reconnect_events() {
     // A port nothing listens on.

@@ -317,3 +317,41 @@ async fn headers_travel_typed() {
     let missing = received.typed_headers().expect_err("no trace id");
     assert!(missing.to_string().contains("`position`: missing field `X-Trace-Id`"), "{missing}");
 }
+
+/// How many events the client's buffer holds, from its `Debug` output (`buffered: N`).
+fn buffered<A: Api>(client: &NatsClient<A>) -> usize {
+    let shown = format!("{client:?}");
+    let count = shown.split("buffered: ").nth(1).and_then(|rest| rest.split([',', ' ', '}']).next());
+    count.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no buffered count in {shown}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs nats-server: cargo xtask integration nats"]
+async fn a_slow_consumer_is_held_at_the_buffers_capacity_and_loses_nothing() {
+    let server = NatsServer::start(&[]);
+    let mut board = connect(dashboard::nats::NatsConfig::new(&server.url()).with_buffer(4)).await;
+    let gate = connect(gateway::nats::NatsConfig::new(&server.url())).await;
+    let here = gateway::channels::FleetVehicleIdPositionParams { vehicle_id: "v3".into() };
+    let sent = 300;
+    for i in 0..sent {
+        let report = gateway::Outgoing::Position(Box::new(position(f64::from(i) / 10.0)));
+        gate.send_to(&here.address(), report).await.expect("sent");
+    }
+    // The consumer reads nothing yet: the client's buffer fills and holds no more than its
+    // capacity; the rest waits in the subscription (nothing is reported dropped).
+    let deadline = std::time::Instant::now() + WAIT;
+    while buffered(&board) < 4 {
+        assert!(std::time::Instant::now() < deadline, "the buffer did not fill: {board:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(buffered(&board), 4, "the client took more than its buffer holds");
+    for i in 0..sent {
+        match next(&mut board).await {
+            Event::Message(Received { message: dashboard::Incoming::Position(p), .. }) => {
+                assert_eq!(p.lat, f64::from(i) / 10.0);
+            }
+            other => panic!("expected position {i}, got {other:?}"),
+        }
+    }
+}
