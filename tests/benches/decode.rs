@@ -10,7 +10,8 @@
 //!   payload type as `limit` (simd-json parses in place, so its copy of the frame is counted).
 //!
 //! After criterion's own report it prints a table of medians and the ratios generated/limit and
-//! naive/generated (targets: ≤ 1.15 and ≥ 2). Run with `cargo bench -p snapshot-tests --bench
+//! naive/generated (targets: ≤ 1.10 and ≥ 2), and a `RESULT` line of JSON with the medians, which
+//! `cargo xtask bench` reads. Run with `cargo bench -p snapshot-tests --bench
 //! decode`; `-- --test` runs every function once, as CI does. Nothing here asserts a timing.
 
 use std::hint::black_box;
@@ -135,6 +136,7 @@ mod summary {
             "| frame | bytes | generated | limit | sonic_rs | simd_json | naive | peek_tag alone | generated/limit | limit/sonic_rs | limit/simd_json | naive/generated |"
         );
         println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let mut result = Vec::new();
         for (message, name, _) in frames {
             let group = format!("decode/{message}.{name}");
             let bytes = super::example(message, name).len();
@@ -144,6 +146,10 @@ mod summary {
                 println!("| {message}.{name} | {bytes} | (not measured in this run) | | | | | | | | | |");
                 continue;
             };
+            result.push(serde_json::json!({
+                "frame": format!("{message}.{name}"), "bytes": bytes, "generated_ns": g, "limit_ns": l,
+                "sonic_rs_ns": so, "simd_json_ns": sj, "naive_ns": n, "peek_tag_ns": p,
+            }));
             println!(
                 "| {message}.{name} | {bytes} | {g:.0} ns | {l:.0} ns | {so:.0} ns | {sj:.0} ns | {n:.0} ns | {p:.0} ns | {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
                 g / l,
@@ -152,5 +158,6 @@ mod summary {
                 n / g
             );
         }
+        println!("RESULT {}", serde_json::json!({ "frames": result }));
     }
 }
