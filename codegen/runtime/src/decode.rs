@@ -98,13 +98,8 @@ pub fn parse<'a, T: serde::Deserialize<'a>>(frame: &'a str, message: &'static st
         Ok(value) => Ok(value),
         Err(e) if e.is_syntax() || e.is_eof() => Err(DecodeError::syntax(&e)),
         Err(e) => {
-            // The slow path runs only for a frame that is already wrong: decode again, tracking
-            // the path, to say where.
-            let mut de = serde_json::Deserializer::from_str(frame);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(tracked) => tracked.path().to_string(),
-                Ok(_) => ".".to_owned(),
-            };
+            // Only for a frame that is already wrong: where the parser stopped says where.
+            let path = crate::path::error_path(frame, &e);
             Err(DecodeError::Payload { message, path, reason: reason_of(&e) })
         }
     }

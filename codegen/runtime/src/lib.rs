@@ -28,6 +28,7 @@ mod constant;
 mod decode;
 mod fields;
 mod headers;
+mod path;
 mod tag;
 mod testing;
 #[cfg(feature = "client")]
