@@ -275,44 +275,39 @@ impl E2e {
     }
 }
 
-/// `counts`: messages for throughput, paced messages for latency, messages from the mock broker.
-fn client_bench(root: &Path, counts: [usize; 3]) -> anyhow::Result<E2e> {
-    let [messages, latency, mock] = counts.map(|n| n.to_string());
+/// Runs `cargo bench -p snapshot-tests --bench <bench> -- <args>` and returns the JSON of the
+/// `RESULT` line it prints.
+fn bench_result(root: &Path, bench: &str, args: &[&str]) -> anyhow::Result<serde_json::Value> {
     let output = cargo(root)
-        .args(["bench", "--quiet", "--package", "snapshot-tests", "--bench", "client", "--"])
-        .args(["--messages", &messages, "--latency-messages", &latency, "--mock-messages", &mock])
+        .args(["bench", "--quiet", "--package", "snapshot-tests", "--bench", bench, "--"])
+        .args(args)
         .stderr(Stdio::inherit())
         .output()
-        .context("running cargo bench --bench client")?;
+        .with_context(|| format!("running cargo bench --bench {bench}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        bail!("the client benchmark failed:\n{stdout}");
+        bail!("the {bench} benchmark failed:\n{stdout}");
     }
     let json = stdout
         .lines()
         .find_map(|l| l.strip_prefix("RESULT "))
-        .context("the client benchmark printed no RESULT line")?;
-    Ok(E2e(serde_json::from_str(json).context("reading the client benchmark's RESULT line")?))
+        .with_context(|| format!("the {bench} benchmark printed no RESULT line"))?;
+    serde_json::from_str(json).with_context(|| format!("reading the {bench} benchmark's RESULT line"))
+}
+
+/// `counts`: messages for throughput, paced messages for latency, messages from the mock broker.
+fn client_bench(root: &Path, counts: [usize; 3]) -> anyhow::Result<E2e> {
+    let [messages, latency, mock] = counts.map(|n| n.to_string());
+    let args = ["--messages", &messages, "--latency-messages", &latency, "--mock-messages", &mock];
+    Ok(E2e(bench_result(root, "client", &args)?))
 }
 
 /// Runs the decode benchmark (shorter criterion windows in quick mode) and returns its
 /// `RESULT` line's frames.
 fn decode_bench(root: &Path, quick: bool) -> anyhow::Result<Vec<serde_json::Value>> {
-    let mut command = cargo(root);
-    command.args(["bench", "--quiet", "--package", "snapshot-tests", "--bench", "decode", "--", "--noplot"]);
-    if quick {
-        command.args(["--warm-up-time", "0.5", "--measurement-time", "1"]);
-    }
-    let output = command.stderr(Stdio::inherit()).output().context("running cargo bench --bench decode")?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        bail!("the decode benchmark failed:\n{stdout}");
-    }
-    let json = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("RESULT "))
-        .context("the decode benchmark printed no RESULT line")?;
-    let result: serde_json::Value = serde_json::from_str(json).context("reading the decode benchmark's RESULT line")?;
+    let quick_args: &[&str] = if quick { &["--warm-up-time", "0.5", "--measurement-time", "1"] } else { &[] };
+    let args: Vec<&str> = ["--noplot"].into_iter().chain(quick_args.iter().copied()).collect();
+    let result = bench_result(root, "decode", &args)?;
     let frames = result.get("frames").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
     if frames.is_empty() {
         bail!("the decode benchmark measured no frame");

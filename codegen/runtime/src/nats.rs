@@ -37,7 +37,8 @@ use tokio::task::JoinHandle;
 
 use crate::broker;
 pub use crate::client::Error;
-use crate::client::{handoff, stopped};
+use crate::client::handoff::{self, Handed};
+use crate::client::stopped;
 use crate::tls::Trust;
 use crate::{Api, DecodeError, Message, MessageKind, Server};
 
@@ -344,7 +345,7 @@ type Item<A> = Result<Event<<A as Api>::Incoming>, Error>;
 /// when the consumer takes it. Dropping the client stops the task.
 pub struct NatsClient<A: Api> {
     client: async_nats::Client,
-    events: handoff::Receiver<Handed<A>>,
+    events: handoff::Receiver<ToConsumer<A>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -409,7 +410,7 @@ impl<A: Api> NatsClient<A> {
 
     /// The next event; `None` once the client has stopped and every event is taken.
     pub async fn recv(&mut self) -> Option<Item<A>> {
-        self.events.recv().await.map(Handed::into_item)
+        self.events.recv().await.map(|handed| handed.into_item(|message| Ok(received::<A>(message))))
     }
 
     /// Publishes `message` on its channel's subject, which must have no parameters (else use
@@ -516,25 +517,8 @@ fn is_refusal(kind: async_nats::ConnectErrorKind) -> bool {
 }
 
 /// What the task hands the consumer: an event, or a message the consumer decodes when it takes
-/// it, on its own thread (as the WebSocket client does, for the same reason: a payload decoded
-/// on the task and dropped by the consumer frees each of its allocations across threads).
-enum Handed<A: Api> {
-    Event(Box<Item<A>>),
-    Message(async_nats::Message),
-}
-
-impl<A: Api> Handed<A> {
-    fn item(item: Item<A>) -> Handed<A> {
-        Handed::Event(Box::new(item))
-    }
-
-    fn into_item(self) -> Item<A> {
-        match self {
-            Handed::Event(item) => *item,
-            Handed::Message(message) => Ok(received::<A>(message)),
-        }
-    }
-}
+/// it, on its own thread ([`Handed`] says why).
+type ToConsumer<A> = Handed<Item<A>, async_nats::Message>;
 
 /// Decodes one message by its subject.
 fn received<A: Api>(message: async_nats::Message) -> Event<A::Incoming> {
@@ -636,7 +620,7 @@ async fn drive<A: Api>(
     client: async_nats::Client,
     subscribers: Vec<async_nats::Subscriber>,
     mut lifecycle: mpsc::Receiver<Lifecycle>,
-    mut tx: handoff::Sender<Handed<A>>,
+    mut tx: handoff::Sender<ToConsumer<A>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut messages = futures_util::stream::select_all(subscribers);
@@ -646,7 +630,7 @@ async fn drive<A: Api>(
         if !tx.is_empty() && !tx.is_full() {
             match messages.next().now_or_never() {
                 Some(Some(message)) => {
-                    tx.push(Handed::Message(message));
+                    tx.push(Handed::Read(message));
                     continue;
                 }
                 Some(None) => {
@@ -669,7 +653,7 @@ async fn drive<A: Api>(
             }
             message = messages.next() => match message {
                 Some(message) => {
-                    tx.push(Handed::Message(message));
+                    tx.push(Handed::Read(message));
                     continue;
                 }
                 // Every subscription ended: the connection is closed for good.

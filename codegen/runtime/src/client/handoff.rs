@@ -18,6 +18,32 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::stopped;
 
+/// What a client's task hands to the consumer: an event it made, or what it read (a frame, a
+/// broker's message), which the consumer turns into its event when it takes it.
+///
+/// Decoding where the message is used keeps its allocations on one thread: a payload decoded by
+/// the socket task and dropped by the consumer on another thread costs a cross-thread free for
+/// each of its strings and vectors, and with the system allocator those contend for one arena
+/// lock.
+pub(crate) enum Handed<E, R> {
+    Event(Box<E>),
+    Read(R),
+}
+
+impl<E, R> Handed<E, R> {
+    pub(crate) fn item(event: E) -> Self {
+        Handed::Event(Box::new(event))
+    }
+
+    /// The event, `decode` making it from what was read.
+    pub(crate) fn into_item(self, decode: impl FnOnce(R) -> E) -> E {
+        match self {
+            Handed::Event(event) => *event,
+            Handed::Read(read) => decode(read),
+        }
+    }
+}
+
 /// The most events in one batch (and never more than the capacity, so that a batch can always
 /// get its permits).
 const MOST_PER_BATCH: usize = 64;

@@ -38,6 +38,7 @@ pub use error::Error;
 
 use crate::{Api, Dispatch, Message};
 use config::shown_url;
+use handoff::Handed;
 
 /// What the client reports, in the order it happened.
 #[derive(Clone, Debug)]
@@ -80,7 +81,7 @@ pub enum Event<M> {
 /// Dropping the `Client` stops the task as well; [`Client::shutdown`] also waits for the close
 /// handshake.
 pub struct Client<A: Api> {
-    events: handoff::Receiver<Handed<A>>,
+    events: handoff::Receiver<ToConsumer<A>>,
     stop: watch::Sender<bool>,
     closing: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -185,7 +186,7 @@ impl<A: Api> Client<A> {
 
     /// The next event; `None` once the client has stopped and every event was taken.
     pub async fn recv(&mut self) -> Option<Item<A>> {
-        self.events.recv().await.map(Handed::into_item)
+        self.events.recv().await.map(taken::<A>)
     }
 
     /// How many events wait in the buffer.
@@ -235,7 +236,7 @@ impl<A: Api> Stream for Client<A> {
     type Item = Item<A>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.events.poll_recv(cx).map(|handed| handed.map(Handed::into_item))
+        self.events.poll_recv(cx).map(|handed| handed.map(taken::<A>))
     }
 }
 
@@ -243,7 +244,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The background task's ends of the channels to the [`Client`].
 struct Link<A: Api> {
-    tx: handoff::Sender<Handed<A>>,
+    tx: handoff::Sender<ToConsumer<A>>,
     stop: watch::Receiver<bool>,
     closing: watch::Receiver<bool>,
     commands: mpsc::Receiver<Command>,
@@ -465,30 +466,14 @@ impl Seen {
 }
 
 /// What the background task hands to the consumer: an event, or the text of a frame for the
-/// consumer to decode when it takes it.
-///
-/// Decoding where the message is used keeps its allocations on one thread: a payload decoded by
-/// the socket task and dropped by the consumer on another thread costs a cross-thread free for
-/// each of its strings and vectors, and with the system allocator those contend for one arena
-/// lock. The background task still decodes while it must know what a frame is: until a frame
-/// proves the credentials good, and while a request waits for its reply.
-enum Handed<A: Api> {
-    Event(Box<Item<A>>),
-    Frame(Utf8Bytes),
-}
+/// consumer to decode when it takes it ([`Handed`] says why). The background task still decodes
+/// while it must know what a frame is: until a frame proves the credentials good, and while a
+/// request waits for its reply.
+type ToConsumer<A> = Handed<Item<A>, Utf8Bytes>;
 
-impl<A: Api> Handed<A> {
-    fn item(item: Item<A>) -> Handed<A> {
-        Handed::Event(Box::new(item))
-    }
-
-    /// The event, decoding a frame.
-    fn into_item(self) -> Item<A> {
-        match self {
-            Handed::Event(item) => *item,
-            Handed::Frame(text) => decode_frame::<A>(&text),
-        }
-    }
+/// The event of what the background task handed over.
+fn taken<A: Api>(handed: ToConsumer<A>) -> Item<A> {
+    handed.into_item(|text| decode_frame::<A>(&text))
 }
 
 /// The event a text frame becomes.
@@ -619,7 +604,7 @@ async fn read_frames<A: Api>(
             }
         };
         if seen.any_message && lock::<A>(pending).is_empty() {
-            tx.push(Handed::Frame(text));
+            tx.push(Handed::Read(text));
             continue;
         }
         let item = decode_frame::<A>(&text);

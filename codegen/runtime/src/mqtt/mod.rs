@@ -35,7 +35,7 @@ use tokio::task::JoinHandle;
 use self::session::{Ended, Polled, Publisher, Session};
 use crate::broker;
 pub use crate::client::Error;
-use crate::client::handoff;
+use crate::client::handoff::{self, Handed};
 use crate::client::stopped;
 use crate::tls::Trust;
 use crate::{Api, DecodeError, Message, MessageKind, Server};
@@ -332,7 +332,7 @@ type Item<A> = Result<Event<<A as Api>::Incoming>, Error>;
 /// keeps them for the session). Dropping the client stops the task.
 pub struct MqttClient<A: Api> {
     client: Publisher,
-    events: handoff::Receiver<Handed<A>>,
+    events: handoff::Receiver<ToConsumer<A>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -360,7 +360,7 @@ impl<A: Api> MqttClient<A> {
 
     /// The next event; `None` once the client has stopped and every event is taken.
     pub async fn recv(&mut self) -> Option<Item<A>> {
-        self.events.recv().await.map(Handed::into_item)
+        self.events.recv().await.map(|handed| handed.into_item(|arrived| Ok(received::<A>(arrived))))
     }
 
     /// Publishes `message` on its channel's topic, which must have no parameters (else use
@@ -446,25 +446,8 @@ impl<A: Api> Drop for MqttClient<A> {
 }
 
 /// What the task hands the consumer: an event, or a message the consumer decodes when it takes
-/// it, on its own thread (as the WebSocket client does, for the same reason: a payload decoded
-/// on the task and dropped by the consumer frees each of its allocations across threads).
-enum Handed<A: Api> {
-    Event(Box<Item<A>>),
-    Publish(session::Arrived),
-}
-
-impl<A: Api> Handed<A> {
-    fn item(item: Item<A>) -> Handed<A> {
-        Handed::Event(Box::new(item))
-    }
-
-    fn into_item(self) -> Item<A> {
-        match self {
-            Handed::Event(item) => *item,
-            Handed::Publish(arrived) => Ok(received::<A>(arrived)),
-        }
-    }
-}
+/// it, on its own thread ([`Handed`] says why).
+type ToConsumer<A> = Handed<Item<A>, session::Arrived>;
 
 /// Decodes a PUBLISH by its topic.
 fn received<A: Api>(arrived: session::Arrived) -> Event<A::Incoming> {
@@ -484,7 +467,7 @@ async fn drive<A: Api>(
     config: MqttConfig<A>,
     client: Publisher,
     mut session: Session,
-    mut tx: handoff::Sender<Handed<A>>,
+    mut tx: handoff::Sender<ToConsumer<A>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let filters = subscriptions::<A>();
@@ -522,7 +505,7 @@ async fn drive<A: Api>(
                 }
             }
             Ok(Polled::Publish(arrived)) => {
-                tx.push(Handed::Publish(arrived));
+                tx.push(Handed::Read(arrived));
                 continue;
             }
             Ok(Polled::SubAck { refused: true }) => {
