@@ -31,6 +31,7 @@ pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/fields.rs", include_str!("../runtime/src/fields.rs")),
     ("src/headers.rs", include_str!("../runtime/src/headers.rs")),
     ("src/path.rs", include_str!("../runtime/src/path.rs")),
+    ("src/record.rs", include_str!("../runtime/src/record.rs")),
     ("src/tag.rs", include_str!("../runtime/src/tag.rs")),
     ("src/testing.rs", include_str!("../runtime/src/testing.rs")),
     ("src/union.rs", include_str!("../runtime/src/union.rs")),

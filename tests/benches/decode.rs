@@ -3,11 +3,16 @@
 //! `ctechnology_rt::servers::EXAMPLES` and, per frame, measures in the same run:
 //!
 //! - `generated`: `ctechnology_rt::decode` + `dispatch` to a handler that does nothing;
-//! - `limit`: one `serde_json::from_str` of the frame into the generated payload type, which is
-//!   exactly the `#[derive(Deserialize)]` struct one would write by hand (no routing);
+//! - `limit`: one `serde_json::from_str` of the frame into the payload struct one would write by
+//!   hand, with serde's `#[derive(Deserialize)]` (`tests/support/derived_payloads.rs`; no routing);
+//! - `payload`: the same into the generated payload type, whose `Deserialize` is the runtime's
+//!   `__deserialize_struct!` (`limit` against `payload` is the macro against the derive);
 //! - `naive`: parse into `serde_json::Value`, read `header.channel`, `from_value` the `data`;
 //! - `sonic_rs`, `simd_json`: the two SIMD JSON parsers that drive serde derives, into the same
-//!   payload type as `limit` (simd-json parses in place, so its copy of the frame is counted).
+//!   struct as `limit` (simd-json parses in place, so its copy of the frame is counted).
+//!
+//! Before it measures, it checks that the hand-written structs and the generated ones decode
+//! every example of the two messages to the same JSON.
 //!
 //! After criterion's own report it prints a table of medians and the ratios generated/limit and
 //! naive/generated (targets: ≤ 1.10 and ≥ 2), and a `RESULT` line of JSON with the medians, which
@@ -18,9 +23,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group};
-use ctechnology_rt::types::{Notification, NotificationPayload, VehicleStatus, VehicleStatusPayload};
+use ctechnology_rt::types::{NotificationPayload, VehicleStatusPayload};
 use ctechnology_rt::{Handler, decode, dispatch};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+#[path = "../support/derived_payloads.rs"]
+mod derived;
 
 /// The frames measured: (message, example name, channel). The complete examples, not the
 /// minimal ones.
@@ -51,10 +60,29 @@ fn naive<D: DeserializeOwned>(frame: &str, channel: &str) -> Option<D> {
     serde_json::from_value(value.get_mut("data")?.take()).ok()
 }
 
-fn bench_frame<P: DeserializeOwned, D: DeserializeOwned>(
-    c: &mut Criterion,
-    (message, name, channel): (&str, &str, &str),
-) {
+/// Stops the benchmark if the hand-written structs `H` decode an example of `message` to
+/// other JSON than the generated `P`: then `limit` would not measure the same work.
+fn check_same_decode<P: DeserializeOwned + Serialize, H: DeserializeOwned + Serialize>(message: &str) {
+    let examples = ctechnology_rt::servers::EXAMPLES.iter().filter(|e| e.message.name() == message);
+    for example in examples {
+        let generated = serde_json::from_str::<P>(example.json).map(|p| serde_json::to_value(p).ok());
+        let by_hand = serde_json::from_str::<H>(example.json).map(|h| serde_json::to_value(h).ok());
+        assert!(
+            matches!((&generated, &by_hand), (Ok(Some(g)), Ok(Some(h))) if g == h),
+            "example `{}` of `{message}`: tests/support/derived_payloads.rs no longer matches the generated types \
+             (generated {generated:?}, by hand {by_hand:?})",
+            example.name
+        );
+    }
+}
+
+fn bench_frame<P, H, D>(c: &mut Criterion, (message, name, channel): (&str, &str, &str))
+where
+    P: DeserializeOwned + Serialize,
+    H: DeserializeOwned + Serialize,
+    D: DeserializeOwned,
+{
+    check_same_decode::<P, H>(message);
     let frame = example(message, name);
     let mut group = c.benchmark_group(format!("decode/{message}.{name}"));
     group.throughput(criterion::Throughput::Bytes(frame.len() as u64));
@@ -66,14 +94,15 @@ fn bench_frame<P: DeserializeOwned, D: DeserializeOwned>(
             }
         });
     });
-    group.bench_function("limit", |b| b.iter(|| serde_json::from_str::<P>(black_box(frame)).ok()));
-    // The SIMD parsers that drive serde derives, on the same payload type (no routing).
-    group.bench_function("sonic_rs", |b| b.iter(|| sonic_rs::from_str::<P>(black_box(frame)).ok()));
+    group.bench_function("limit", |b| b.iter(|| serde_json::from_str::<H>(black_box(frame)).ok()));
+    group.bench_function("payload", |b| b.iter(|| serde_json::from_str::<P>(black_box(frame)).ok()));
+    // The SIMD parsers that drive serde derives, on the same structs as `limit` (no routing).
+    group.bench_function("sonic_rs", |b| b.iter(|| sonic_rs::from_str::<H>(black_box(frame)).ok()));
     group.bench_function("simd_json", |b| {
         b.iter(|| {
             // simd-json parses in place: the copy of the frame is part of its cost.
             let mut bytes = black_box(frame).as_bytes().to_vec();
-            simd_json::serde::from_slice::<P>(&mut bytes).ok()
+            simd_json::serde::from_slice::<H>(&mut bytes).ok()
         })
     });
     group.bench_function("naive", |b| b.iter(|| naive::<D>(black_box(frame), channel)));
@@ -89,8 +118,10 @@ fn bench_frame<P: DeserializeOwned, D: DeserializeOwned>(
 fn benches(c: &mut Criterion) {
     for &frame in FRAMES {
         match frame.0 {
-            "vehicleStatus" => bench_frame::<VehicleStatusPayload, VehicleStatus>(c, frame),
-            _ => bench_frame::<NotificationPayload, Notification>(c, frame),
+            "vehicleStatus" => {
+                bench_frame::<VehicleStatusPayload, derived::VehicleStatusPayload, derived::VehicleStatus>(c, frame)
+            }
+            _ => bench_frame::<NotificationPayload, derived::NotificationPayload, derived::Notification>(c, frame),
         }
     }
 }
@@ -133,26 +164,28 @@ mod summary {
             std::mem::size_of::<super::NotificationPayload>()
         );
         println!(
-            "| frame | bytes | generated | limit | sonic_rs | simd_json | naive | peek_tag alone | generated/limit | limit/sonic_rs | limit/simd_json | naive/generated |"
+            "| frame | bytes | generated | limit | payload | sonic_rs | simd_json | naive | peek_tag alone | generated/limit | payload/limit | limit/sonic_rs | limit/simd_json | naive/generated |"
         );
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let mut result = Vec::new();
         for (message, name, _) in frames {
             let group = format!("decode/{message}.{name}");
             let bytes = super::example(message, name).len();
-            let [Some(g), Some(l), Some(so), Some(sj), Some(n), Some(p)] =
-                ["generated", "limit", "sonic_rs", "simd_json", "naive", "peek_tag"].map(|f| median_ns(&group, f))
+            let [Some(g), Some(l), Some(pl), Some(so), Some(sj), Some(n), Some(p)] =
+                ["generated", "limit", "payload", "sonic_rs", "simd_json", "naive", "peek_tag"]
+                    .map(|f| median_ns(&group, f))
             else {
-                println!("| {message}.{name} | {bytes} | (not measured in this run) | | | | | | | | | |");
+                println!("| {message}.{name} | {bytes} | (not measured in this run) | | | | | | | | | | | |");
                 continue;
             };
             result.push(serde_json::json!({
                 "frame": format!("{message}.{name}"), "bytes": bytes, "generated_ns": g, "limit_ns": l,
-                "sonic_rs_ns": so, "simd_json_ns": sj, "naive_ns": n, "peek_tag_ns": p,
+                "payload_ns": pl, "sonic_rs_ns": so, "simd_json_ns": sj, "naive_ns": n, "peek_tag_ns": p,
             }));
             println!(
-                "| {message}.{name} | {bytes} | {g:.0} ns | {l:.0} ns | {so:.0} ns | {sj:.0} ns | {n:.0} ns | {p:.0} ns | {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
+                "| {message}.{name} | {bytes} | {g:.0} ns | {l:.0} ns | {pl:.0} ns | {so:.0} ns | {sj:.0} ns | {n:.0} ns | {p:.0} ns | {:.2}x | {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
                 g / l,
+                pl / l,
                 l / so,
                 l / sj,
                 n / g

@@ -2,22 +2,23 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `status` (received on `ticker`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct StatusPayload {
     /// Optional human-readable detail.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::option::Option<::std::string::String>>,
     pub state: StatusPayloadState,
     #[serde(rename = "type")]
     pub type_: StatusPayloadType,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    StatusPayload, ["detail" => detail present, "state" => state required, "type" =>
+    type_ required]
+);
+
 /// Payload of `subscribeRequest` (sent on `ticker`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SubscribeRequestPayload {
     /// Instruments to stream.
     pub symbols: ::std::vec::Vec<::std::string::String>,
@@ -25,8 +26,12 @@ pub struct SubscribeRequestPayload {
     pub type_: SubscribeRequestPayloadType,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    SubscribeRequestPayload, ["symbols" => symbols required, "type" => type_ required]
+);
+
 /// Payload of `tick` (received on `ticker`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TickPayload {
     /// Last traded price.
     pub price: f64,
@@ -38,6 +43,11 @@ pub struct TickPayload {
     #[serde(rename = "type")]
     pub type_: TickPayloadType,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    TickPayload, ["price" => price required, "symbol" => symbol required, "time" => time
+    optional, "type" => type_ required]
+);
 
 /// Error types.
 pub mod error {
@@ -136,4 +146,4 @@ pub enum StatusPayloadState {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3078497888702987214u64;
+pub const __TYPES_FINGERPRINT: u64 = 14636506401914018056u64;

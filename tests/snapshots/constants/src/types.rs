@@ -2,15 +2,19 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `Envelope`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Envelope {
     /// Depends on `header.channel`.
     pub data: ::serde_json::Value,
     pub header: EnvelopeHeader,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Envelope, ["data" => data required, "header" => header required]
+);
+
 /// Header of every pushed frame; `channel` decides the schema of `data`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EnvelopeHeader {
     /// Logical channel name.
     pub channel: ::std::string::String,
@@ -19,8 +23,12 @@ pub struct EnvelopeHeader {
     pub sent: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    EnvelopeHeader, ["channel" => channel required, "sent" => sent optional]
+);
+
 /// Payload of `ping` (sent on `feed`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct PingPayload {
     pub event: PingPayloadEvent,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -35,21 +43,33 @@ pub struct PingPayload {
     pub version: PingPayloadVersion,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    PingPayload, ["event" => event required, "live" => live optional, "ratio" => ratio
+    optional, "reqid" => reqid optional, "source" => source optional, "version" =>
+    version required]
+);
+
 /// `Status`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Status {
     pub state: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(Status, ["state" => state required]);
+
 /// Payload of `status` (received on `feed`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct StatusPayload {
     pub data: Status,
     pub header: StatusPayloadHeader,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    StatusPayload, ["data" => data required, "header" => header required]
+);
+
 /// Header of every pushed frame; `channel` decides the schema of `data`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct StatusPayloadHeader {
     pub channel: StatusPayloadHeaderChannel,
     /// When the server sent the frame.
@@ -57,27 +77,41 @@ pub struct StatusPayloadHeader {
     pub sent: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    StatusPayloadHeader, ["channel" => channel required, "sent" => sent optional]
+);
+
 /// `Trade`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Trade {
     pub price: f64,
 }
 
+::asyncapi_runtime::__deserialize_struct!(Trade, ["price" => price required]);
+
 /// Payload of `trade` (received on `feed`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TradePayload {
     pub data: Trade,
     pub header: TradePayloadHeader,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    TradePayload, ["data" => data required, "header" => header required]
+);
+
 /// Header of every pushed frame; `channel` decides the schema of `data`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct TradePayloadHeader {
     pub channel: TradePayloadHeaderChannel,
     /// When the server sent the frame.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent: ::std::option::Option<::std::string::String>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    TradePayloadHeader, ["channel" => channel required, "sent" => sent optional]
+);
 
 /// Error types.
 pub mod error {
@@ -204,4 +238,4 @@ impl TradePayloadHeaderChannel {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 2452836247044185858u64;
+pub const __TYPES_FINGERPRINT: u64 = 5476869320649427877u64;

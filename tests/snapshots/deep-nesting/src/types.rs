@@ -2,7 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `link` (received on `chain`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level0 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -10,8 +10,12 @@ pub struct Level0 {
     pub next: ::std::option::Option<Level1>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level0, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level1`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level1 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -19,8 +23,12 @@ pub struct Level1 {
     pub next: ::std::option::Option<Level2>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level1, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level10`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level10 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -28,8 +36,12 @@ pub struct Level10 {
     pub next: ::std::option::Option<Level11>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level10, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level11`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level11 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -37,8 +49,12 @@ pub struct Level11 {
     pub next: ::std::option::Option<Level12>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level11, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level12`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level12 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -46,8 +62,12 @@ pub struct Level12 {
     pub next: ::std::option::Option<Level13>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level12, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level13`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level13 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -55,8 +75,12 @@ pub struct Level13 {
     pub next: ::std::option::Option<Level14>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level13, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level14`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level14 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -64,8 +88,12 @@ pub struct Level14 {
     pub next: ::std::option::Option<Level15>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level14, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level15`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level15 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -73,8 +101,12 @@ pub struct Level15 {
     pub next: ::std::option::Option<Level16>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level15, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level16`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level16 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -82,8 +114,12 @@ pub struct Level16 {
     pub next: ::std::option::Option<Level17>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level16, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level17`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level17 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -91,8 +127,12 @@ pub struct Level17 {
     pub next: ::std::option::Option<Level18>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level17, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level18`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level18 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -100,8 +140,12 @@ pub struct Level18 {
     pub next: ::std::option::Option<Level19>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level18, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level19`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level19 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -109,8 +153,12 @@ pub struct Level19 {
     pub next: ::std::option::Option<Level20>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level19, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level2`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level2 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -118,8 +166,12 @@ pub struct Level2 {
     pub next: ::std::option::Option<Level3>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level2, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level20`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level20 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -127,8 +179,12 @@ pub struct Level20 {
     pub next: ::std::option::Option<Level21>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level20, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level21`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level21 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -136,8 +192,12 @@ pub struct Level21 {
     pub next: ::std::option::Option<Level22>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level21, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level22`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level22 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -145,8 +205,12 @@ pub struct Level22 {
     pub next: ::std::option::Option<Level23>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level22, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level23`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level23 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -154,8 +218,12 @@ pub struct Level23 {
     pub next: ::std::option::Option<Level24>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level23, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level24`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level24 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -163,8 +231,12 @@ pub struct Level24 {
     pub next: ::std::option::Option<Level25>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level24, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level25`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level25 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -172,8 +244,12 @@ pub struct Level25 {
     pub next: ::std::option::Option<Level26>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level25, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level26`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level26 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -181,8 +257,12 @@ pub struct Level26 {
     pub next: ::std::option::Option<Level27>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level26, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level27`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level27 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -190,8 +270,12 @@ pub struct Level27 {
     pub next: ::std::option::Option<Level28>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level27, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level28`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level28 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -199,8 +283,12 @@ pub struct Level28 {
     pub next: ::std::option::Option<Level29>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level28, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level29`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level29 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -208,8 +296,12 @@ pub struct Level29 {
     pub next: ::std::option::Option<Level30>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level29, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level3`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level3 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -217,8 +309,12 @@ pub struct Level3 {
     pub next: ::std::option::Option<Level4>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level3, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level30`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level30 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -226,8 +322,12 @@ pub struct Level30 {
     pub next: ::std::option::Option<Level31>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level30, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level31`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level31 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -235,8 +335,12 @@ pub struct Level31 {
     pub next: ::std::option::Option<Level32>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level31, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level32`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level32 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -244,8 +348,12 @@ pub struct Level32 {
     pub next: ::std::option::Option<Level33>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level32, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level33`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level33 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -253,8 +361,12 @@ pub struct Level33 {
     pub next: ::std::option::Option<Level34>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level33, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level34`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level34 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -262,8 +374,12 @@ pub struct Level34 {
     pub next: ::std::option::Option<Level35>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level34, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level35`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level35 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -271,8 +387,12 @@ pub struct Level35 {
     pub next: ::std::option::Option<Level36>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level35, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level36`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level36 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -280,8 +400,12 @@ pub struct Level36 {
     pub next: ::std::option::Option<Level37>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level36, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level37`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level37 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -289,8 +413,12 @@ pub struct Level37 {
     pub next: ::std::option::Option<Level38>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level37, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level38`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level38 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -298,8 +426,12 @@ pub struct Level38 {
     pub next: ::std::option::Option<Level39>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level38, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level39`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level39 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -307,8 +439,12 @@ pub struct Level39 {
     pub next: ::std::option::Option<Level40>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level39, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level4`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level4 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -316,8 +452,12 @@ pub struct Level4 {
     pub next: ::std::option::Option<Level5>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level4, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level40`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level40 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -325,8 +465,12 @@ pub struct Level40 {
     pub next: ::std::option::Option<Level41>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level40, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level41`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level41 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -334,8 +478,12 @@ pub struct Level41 {
     pub next: ::std::option::Option<Level42>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level41, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level42`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level42 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -343,8 +491,12 @@ pub struct Level42 {
     pub next: ::std::option::Option<Level43>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level42, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level43`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level43 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -352,8 +504,12 @@ pub struct Level43 {
     pub next: ::std::option::Option<Level44>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level43, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level44`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level44 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -361,8 +517,12 @@ pub struct Level44 {
     pub next: ::std::option::Option<Level45>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level44, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level45`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level45 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -370,8 +530,12 @@ pub struct Level45 {
     pub next: ::std::option::Option<Level46>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level45, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level46`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level46 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -379,14 +543,22 @@ pub struct Level46 {
     pub next: ::std::option::Option<Level47>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level46, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level47`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level47 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level48>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    Level47, ["depth" => depth optional, "next" => next optional]
+);
 
 /// `Level48`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -414,7 +586,7 @@ impl ::std::convert::From<::serde_json::Value> for Level48 {
 }
 
 /// `Level49`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level49 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -422,8 +594,12 @@ pub struct Level49 {
     pub next: ::std::option::Option<Level50>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level49, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level5`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level5 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -431,8 +607,12 @@ pub struct Level5 {
     pub next: ::std::option::Option<Level6>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level5, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level50`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level50 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -440,8 +620,12 @@ pub struct Level50 {
     pub next: ::std::option::Option<Level51>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level50, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level51`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level51 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -449,8 +633,12 @@ pub struct Level51 {
     pub next: ::std::option::Option<Level52>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level51, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level52`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level52 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -458,8 +646,12 @@ pub struct Level52 {
     pub next: ::std::option::Option<Level53>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level52, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level53`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level53 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -467,8 +659,12 @@ pub struct Level53 {
     pub next: ::std::option::Option<Level54>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level53, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level54`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level54 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -476,8 +672,12 @@ pub struct Level54 {
     pub next: ::std::option::Option<Level55>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level54, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level55`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level55 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -485,8 +685,12 @@ pub struct Level55 {
     pub next: ::std::option::Option<Level56>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level55, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level56`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level56 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -494,8 +698,12 @@ pub struct Level56 {
     pub next: ::std::option::Option<Level57>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level56, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level57`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level57 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -503,8 +711,12 @@ pub struct Level57 {
     pub next: ::std::option::Option<Level58>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level57, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level58`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level58 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -512,15 +724,21 @@ pub struct Level58 {
     pub next: ::std::option::Option<Level59>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level58, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level59`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level59 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(Level59, ["depth" => depth optional]);
+
 /// `Level6`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level6 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -528,8 +746,12 @@ pub struct Level6 {
     pub next: ::std::option::Option<Level7>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level6, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level7`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level7 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -537,8 +759,12 @@ pub struct Level7 {
     pub next: ::std::option::Option<Level8>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level7, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level8`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level8 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
@@ -546,14 +772,22 @@ pub struct Level8 {
     pub next: ::std::option::Option<Level9>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Level8, ["depth" => depth optional, "next" => next optional]
+);
+
 /// `Level9`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Level9 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level10>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    Level9, ["depth" => depth optional, "next" => next optional]
+);
 
 /// Error types.
 pub mod error {
@@ -595,4 +829,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 9975084824607617528u64;
+pub const __TYPES_FINGERPRINT: u64 = 11278394605160826240u64;

@@ -2,23 +2,32 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `adoption` (sent on `arrivals`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AdoptionPayload {
     pub family: ::std::string::String,
     pub kind: AdoptionPayloadKind,
     pub pets: ::std::vec::Vec<Animal>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    AdoptionPayload, ["family" => family required, "kind" => kind required, "pets" =>
+    pets required]
+);
+
 /// `Bird`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Bird {
     pub kind: BirdKind,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub wingspan: ::std::option::Option<f64>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Bird, ["kind" => kind required, "wingspan" => wingspan optional]
+);
+
 /// `Box`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Box {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub fragile: ::std::option::Option<bool>,
@@ -27,8 +36,13 @@ pub struct Box {
     pub weight: f64,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Box, ["fragile" => fragile optional, "type" => type_ required, "weight" => weight
+    required]
+);
+
 /// A cat.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Cat {
     /// How good it is at hunting.
     #[serde(
@@ -41,8 +55,13 @@ pub struct Cat {
     pub pet_type: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Cat, ["huntingSkill" => hunting_skill optional, "name" => name required, "petType" =>
+    pet_type required]
+);
+
 /// A dog.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Dog {
     pub name: ::std::string::String,
     #[serde(rename = "packSize")]
@@ -51,21 +70,34 @@ pub struct Dog {
     pub pet_type: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Dog, ["name" => name required, "packSize" => pack_size required, "petType" =>
+    pet_type required]
+);
+
 /// `Letter`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Letter {
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
     pub weight: f64,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Letter, ["type" => type_ required, "weight" => weight required]
+);
+
 /// `Snake`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Snake {
     pub kind: SnakeKind,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub length: ::std::option::Option<f64>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    Snake, ["kind" => kind required, "length" => length optional]
+);
 
 /// Error types.
 pub mod error {
@@ -353,4 +385,4 @@ impl<'de> ::serde::Deserialize<'de> for ShipmentPayload {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 6399399032987636027u64;
+pub const __TYPES_FINGERPRINT: u64 = 4858808731034420150u64;

@@ -2,9 +2,8 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `orderUpdate` (received on `orders`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderUpdate {
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub cancel_reason: ::std::option::Option<OrderUpdateCancelReason>,
     /// Client-visible order id.
     pub order_id: ::std::string::String,
@@ -12,6 +11,11 @@ pub struct OrderUpdate {
     pub priority: OrderUpdatePriority,
     pub side: OrderUpdateSide,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    OrderUpdate, ["cancel_reason" => cancel_reason required, "order_id" => order_id
+    required, "priority" => priority required, "side" => side required]
+);
 
 /// Integer enum; 1 is the lowest priority.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -129,4 +133,4 @@ pub enum OrderUpdateCancelReason {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 1161981927375548899u64;
+pub const __TYPES_FINGERPRINT: u64 = 90609131008977257u64;

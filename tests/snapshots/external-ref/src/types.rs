@@ -2,21 +2,30 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Postal address.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Address {
     pub city: ::std::string::String,
     pub postal_code: ::std::string::String,
     pub street: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Address, ["city" => city required, "postal_code" => postal_code required, "street" =>
+    street required]
+);
+
 /// An amount of money; the amount is a decimal string to avoid float rounding.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Money {
     /// Decimal amount.
     pub amount: MoneyAmount,
     /// ISO 4217 currency code.
     pub currency: MoneyCurrency,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    Money, ["amount" => amount required, "currency" => currency required]
+);
 
 /// Decimal amount.
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -156,7 +165,7 @@ impl<'de> ::serde::Deserialize<'de> for MoneyCurrency {
 /// A confirmed order.
 ///
 /// Payload of `orderPlaced` (received on `orders`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_address: ::std::option::Option<Address>,
@@ -165,6 +174,12 @@ pub struct OrderPlacedPayload {
     pub shipping_address: Address,
     pub total: Money,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    OrderPlacedPayload, ["billing_address" => billing_address optional, "order_id" =>
+    order_id required, "shipping_address" => shipping_address required, "total" => total
+    required]
+);
 
 /// Error types.
 pub mod error {
@@ -206,4 +221,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 1965393982289716771u64;
+pub const __TYPES_FINGERPRINT: u64 = 14635440286063146104u64;

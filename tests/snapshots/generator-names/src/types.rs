@@ -2,50 +2,62 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `Api`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Api {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(Api, ["version" => version optional]);
+
 /// `Box`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Box {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<i64>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(Box, ["inner" => inner optional]);
+
 /// Payload of `handler` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct HandlerPayload {
     pub kind: HandlerPayloadKind,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub on_unknown: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    HandlerPayload, ["kind" => kind required, "on_unknown" => on_unknown optional]
+);
+
 /// Payload of `incoming` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Incoming {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api: ::std::option::Option<Api>,
     pub kind: IncomingKind,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Incoming, ["api" => api optional, "kind" => kind required]
+);
+
 /// `Option`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Option {
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub none: ::std::option::Option<::std::option::Option<::std::string::String>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Option, ["none" => none present, "some" => some optional]
+);
+
 /// Payload of `unknown` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Result {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub boxed: ::std::option::Option<Box>,
@@ -56,12 +68,19 @@ pub struct Result {
     pub value: ::std::option::Option<Option>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Result, ["boxed" => boxed optional, "kind" => kind required, "text" => text optional,
+    "value" => value optional]
+);
+
 /// Payload of `messageKind` (sent on `replies`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct String {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub chars: ::std::option::Option<::std::string::String>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(String, ["chars" => chars optional]);
 
 /// Error types.
 pub mod error {
@@ -136,4 +155,4 @@ impl ResultKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 11038723488044121409u64;
+pub const __TYPES_FINGERPRINT: u64 = 15360277397751668614u64;

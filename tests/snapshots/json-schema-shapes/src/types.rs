@@ -2,13 +2,13 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `m` (received on `c`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct All {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub any: ::std::option::Option<AllAny>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::uuid::Uuid>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, AllLabelsValue>,
     >,
@@ -20,7 +20,7 @@ pub struct All {
     pub notnull: ::std::option::Option<::serde_json::Value>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pair: ::std::option::Option<(::std::string::String, i64)>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, i64>,
     >,
@@ -31,6 +31,13 @@ pub struct All {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    All, ["any" => any optional, "id" => id optional, "labels" => labels optional,
+    "maybe" => maybe optional, "n8" => n8 optional, "notnull" => notnull optional, "pair"
+    => pair optional, "strict" => strict optional, "tree" => tree optional, "ts" => ts
+    optional, "uri" => uri optional]
+);
 
 /// `AllAny`
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -70,12 +77,16 @@ impl ::std::convert::From<::serde_json::Value> for AllLabelsValue {
 }
 
 /// `Node`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Node {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<Node>>,
     pub name: ::std::string::String,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    Node, ["children" => children optional, "name" => name required]
+);
 
 /// Error types.
 pub mod error {
@@ -183,4 +194,4 @@ impl<'de> ::serde::Deserialize<'de> for AllLabelsValue {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 8342791701012929160u64;
+pub const __TYPES_FINGERPRINT: u64 = 3258316848865200254u64;

@@ -2,7 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `OrderCancelledHeaders`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OrderCancelledHeaders {
     /// Trace id propagated by the gateway.
     #[serde(
@@ -12,15 +12,23 @@ pub struct OrderCancelledHeaders {
     pub x_trace_id: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OrderCancelledHeaders, ["X-Trace-Id" => x_trace_id optional]
+);
+
 /// Payload of `orderCancelled` (received on `orders`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderCancelledPayload {
     pub event: OrderCancelledPayloadEvent,
     pub id: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OrderCancelledPayload, ["event" => event required, "id" => id required]
+);
+
 /// `OrderPlacedHeaders`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderPlacedHeaders {
     #[serde(
         rename = "X-Retry-Count",
@@ -31,12 +39,21 @@ pub struct OrderPlacedHeaders {
     pub x_tenant: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OrderPlacedHeaders, ["X-Retry-Count" => x_retry_count optional, "X-Tenant" =>
+    x_tenant required]
+);
+
 /// Payload of `orderPlaced` (received on `orders`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
     pub event: OrderPlacedPayloadEvent,
     pub id: ::std::string::String,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    OrderPlacedPayload, ["event" => event required, "id" => id required]
+);
 
 /// Error types.
 pub mod error {
@@ -100,4 +117,4 @@ impl OrderPlacedPayloadEvent {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3254288988338257404u64;
+pub const __TYPES_FINGERPRINT: u64 = 621259200778026680u64;

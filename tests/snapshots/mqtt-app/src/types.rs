@@ -2,7 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `lightLevel` (sent on `yard/{lampId}/light`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LightLevel {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub at: ::std::option::Option<::std::string::String>,
@@ -10,8 +10,12 @@ pub struct LightLevel {
     pub lux: u64,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    LightLevel, ["at" => at optional, "lux" => lux required]
+);
+
 /// `LightLevelHeaders`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LightLevelHeaders {
     /// The sensor's serial number.
     pub sensor: ::std::string::String,
@@ -20,8 +24,12 @@ pub struct LightLevelHeaders {
     pub seq: ::std::option::Option<i64>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    LightLevelHeaders, ["sensor" => sensor required, "seq" => seq optional]
+);
+
 /// Payload of `offline` (sent on `yard/state`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OfflinePayload {
     pub kind: OfflinePayloadKind,
     pub lamp: ::std::string::String,
@@ -29,20 +37,31 @@ pub struct OfflinePayload {
     pub reason: ::std::option::Option<OfflinePayloadReason>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OfflinePayload, ["kind" => kind required, "lamp" => lamp required, "reason" => reason
+    optional]
+);
+
 /// Payload of `online` (sent on `yard/state`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OnlinePayload {
     pub kind: OnlinePayloadKind,
     pub lamp: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OnlinePayload, ["kind" => kind required, "lamp" => lamp required]
+);
+
 /// Payload of `switchOn` (received on `yard/{lampId}/switch/on`) and `switchOff` (received on `yard/{lampId}/switch/off`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Switch {
     /// Percent; full when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub brightness: ::std::option::Option<i64>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(Switch, ["brightness" => brightness optional]);
 
 /// Error types.
 pub mod error {
@@ -121,4 +140,4 @@ pub enum OfflinePayloadReason {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 15555353561388763885u64;
+pub const __TYPES_FINGERPRINT: u64 = 14180839557326647044u64;

@@ -2,7 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `error` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorPayload {
     /// Numeric error code.
@@ -15,8 +15,13 @@ pub struct ErrorPayload {
     pub retry_after_ms: ::std::option::Option<i64>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    ErrorPayload, deny_unknown, ["code" => code required, "event" => event required,
+    "message" => message required, "retry_after_ms" => retry_after_ms optional]
+);
+
 /// Payload of `heartbeat` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatPayload {
     pub event: HeartbeatPayloadEvent,
@@ -27,8 +32,13 @@ pub struct HeartbeatPayload {
     pub server_time: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    HeartbeatPayload, deny_unknown, ["event" => event required, "sequence" => sequence
+    required, "server_time" => server_time optional]
+);
+
 /// Payload of `trade` (received on `events`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TradePayload {
     pub event: TradePayloadEvent,
@@ -42,6 +52,12 @@ pub struct TradePayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trade_id: ::std::option::Option<i64>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    TradePayload, deny_unknown, ["event" => event required, "price" => price required,
+    "quantity" => quantity required, "symbol" => symbol required, "trade_id" => trade_id
+    optional]
+);
 
 /// Error types.
 pub mod error {
@@ -122,4 +138,4 @@ impl TradePayloadEvent {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 18214244487499839891u64;
+pub const __TYPES_FINGERPRINT: u64 = 8342234815489320012u64;

@@ -2,14 +2,18 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `alertCleared` (sent on `fleet.{vehicleId}.alerts`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AlertClearedPayload {
     pub code: ::std::string::String,
     pub kind: AlertClearedPayloadKind,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    AlertClearedPayload, ["code" => code required, "kind" => kind required]
+);
+
 /// Payload of `alertRaised` (sent on `fleet.{vehicleId}.alerts`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AlertRaisedPayload {
     pub code: ::std::string::String,
     pub kind: AlertRaisedPayloadKind,
@@ -17,14 +21,21 @@ pub struct AlertRaisedPayload {
     pub severity: ::std::option::Option<AlertRaisedPayloadSeverity>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    AlertRaisedPayload, ["code" => code required, "kind" => kind required, "severity" =>
+    severity optional]
+);
+
 /// Payload of `command` (received on `fleet.{vehicleId}.command`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CommandPayload {
     pub action: CommandPayloadAction,
 }
 
+::asyncapi_runtime::__deserialize_struct!(CommandPayload, ["action" => action required]);
+
 /// `PositionHeaders`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PositionHeaders {
     /// How many relays the report passed.
     #[serde(rename = "X-Hop", skip_serializing_if = "::std::option::Option::is_none")]
@@ -34,8 +45,12 @@ pub struct PositionHeaders {
     pub x_trace_id: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    PositionHeaders, ["X-Hop" => x_hop optional, "X-Trace-Id" => x_trace_id required]
+);
+
 /// Payload of `position` (sent on `fleet.{vehicleId}.position`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PositionPayload {
     pub lat: f64,
     pub lon: f64,
@@ -43,6 +58,11 @@ pub struct PositionPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub speed: ::std::option::Option<f64>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    PositionPayload, ["lat" => lat required, "lon" => lon required, "speed" => speed
+    optional]
+);
 
 /// Error types.
 pub mod error {
@@ -141,4 +161,4 @@ pub enum CommandPayloadAction {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 13679185314671227943u64;
+pub const __TYPES_FINGERPRINT: u64 = 13613447574189407240u64;

@@ -2,24 +2,24 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `presenceChanged` (received on `presence`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PresenceChangedPayload {
     /// Optional, never null when present.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub device: ::std::option::Option<::std::string::String>,
     /// Optional and nullable; null when the user hides it.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_seen: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Required but nullable; null when the user cleared their status.
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub status_text: ::std::option::Option<::std::string::String>,
     /// Required, never null.
     pub user_id: ::std::string::String,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    PresenceChangedPayload, ["device" => device optional, "last_seen" => last_seen
+    present, "status_text" => status_text required, "user_id" => user_id required]
+);
 
 /// Error types.
 pub mod error {
@@ -61,4 +61,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4864144518919883425u64;
+pub const __TYPES_FINGERPRINT: u64 = 10203132386004981219u64;

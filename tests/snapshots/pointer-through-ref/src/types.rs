@@ -2,10 +2,12 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `orderPlaced` (received on `shop/orders/placed`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
     pub id: ::std::string::String,
 }
+
+::asyncapi_runtime::__deserialize_struct!(OrderPlacedPayload, ["id" => id required]);
 
 /// Error types.
 pub mod error {
@@ -47,4 +49,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 13798643902551947124u64;
+pub const __TYPES_FINGERPRINT: u64 = 4514970099903994766u64;

@@ -2,13 +2,13 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `combined` (received on `combinations`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CombinedPayload {
     pub list: ::std::vec::Vec<CombinedPayloadListItem>,
     pub named: OptionalOnly,
     pub nested: CombinedPayloadNested,
     /// When absent, the default is `[1,2]`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -30,7 +30,7 @@ pub struct CombinedPayload {
     /// When absent, the default is `"d"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
@@ -49,107 +49,51 @@ pub struct CombinedPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullNodefaultEnum>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullNodefaultObject>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
@@ -167,47 +111,92 @@ pub struct CombinedPayload {
     pub req_nonnull_nodefault_number: f64,
     pub req_nonnull_nodefault_object: CombinedPayloadReqNonnullNodefaultObject,
     pub req_nonnull_nodefault_string: ::std::string::String,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_boolean: ::std::option::Option<bool>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_enum: ::std::option::Option<CombinedPayloadReqNullDefaultEnum>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_integer: ::std::option::Option<i64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_number: ::std::option::Option<f64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_object: ::std::option::Option<
         CombinedPayloadReqNullDefaultObject,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_boolean: ::std::option::Option<bool>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_enum: ::std::option::Option<
         CombinedPayloadReqNullNodefaultEnum,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_integer: ::std::option::Option<i64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_number: ::std::option::Option<f64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_object: ::std::option::Option<
         CombinedPayloadReqNullNodefaultObject,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_string: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayload, ["list" => list required, "named" => named required, "nested" =>
+    nested required, "opt_nonnull_default_array" => opt_nonnull_default_array optional,
+    "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
+    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
+    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
+    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
+    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
+    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
+    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
+    "opt_null_default_array" => opt_null_default_array present,
+    "opt_null_default_boolean" => opt_null_default_boolean present,
+    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
+    => opt_null_default_integer present, "opt_null_default_number" =>
+    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
+    present, "opt_null_default_string" => opt_null_default_string present,
+    "opt_null_nodefault_array" => opt_null_nodefault_array present,
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
+    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
+    "opt_null_nodefault_number" => opt_null_nodefault_number present,
+    "opt_null_nodefault_object" => opt_null_nodefault_object present,
+    "opt_null_nodefault_string" => opt_null_nodefault_string present,
+    "req_nonnull_default_array" => req_nonnull_default_array required,
+    "req_nonnull_default_boolean" => req_nonnull_default_boolean required,
+    "req_nonnull_default_enum" => req_nonnull_default_enum required,
+    "req_nonnull_default_integer" => req_nonnull_default_integer required,
+    "req_nonnull_default_number" => req_nonnull_default_number required,
+    "req_nonnull_default_object" => req_nonnull_default_object required,
+    "req_nonnull_default_string" => req_nonnull_default_string required,
+    "req_nonnull_nodefault_array" => req_nonnull_nodefault_array required,
+    "req_nonnull_nodefault_boolean" => req_nonnull_nodefault_boolean required,
+    "req_nonnull_nodefault_enum" => req_nonnull_nodefault_enum required,
+    "req_nonnull_nodefault_integer" => req_nonnull_nodefault_integer required,
+    "req_nonnull_nodefault_number" => req_nonnull_nodefault_number required,
+    "req_nonnull_nodefault_object" => req_nonnull_nodefault_object required,
+    "req_nonnull_nodefault_string" => req_nonnull_nodefault_string required,
+    "req_null_default_array" => req_null_default_array required,
+    "req_null_default_boolean" => req_null_default_boolean required,
+    "req_null_default_enum" => req_null_default_enum required, "req_null_default_integer"
+    => req_null_default_integer required, "req_null_default_number" =>
+    req_null_default_number required, "req_null_default_object" =>
+    req_null_default_object required, "req_null_default_string" =>
+    req_null_default_string required, "req_null_nodefault_array" =>
+    req_null_nodefault_array required, "req_null_nodefault_boolean" =>
+    req_null_nodefault_boolean required, "req_null_nodefault_enum" =>
+    req_null_nodefault_enum required, "req_null_nodefault_integer" =>
+    req_null_nodefault_integer required, "req_null_nodefault_number" =>
+    req_null_nodefault_number required, "req_null_nodefault_object" =>
+    req_null_nodefault_object required, "req_null_nodefault_string" =>
+    req_null_nodefault_string required]
+);
+
 /// `CombinedPayloadListItem`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CombinedPayloadListItem {
     /// When absent, the default is `[1,2]`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -229,7 +218,7 @@ pub struct CombinedPayloadListItem {
     /// When absent, the default is `"d"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
@@ -248,107 +237,51 @@ pub struct CombinedPayloadListItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullNodefaultEnum>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullNodefaultObject>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
@@ -366,105 +299,181 @@ pub struct CombinedPayloadListItem {
     pub req_nonnull_nodefault_number: f64,
     pub req_nonnull_nodefault_object: CombinedPayloadListItemReqNonnullNodefaultObject,
     pub req_nonnull_nodefault_string: ::std::string::String,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_boolean: ::std::option::Option<bool>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_enum: ::std::option::Option<
         CombinedPayloadListItemReqNullDefaultEnum,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_integer: ::std::option::Option<i64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_number: ::std::option::Option<f64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_object: ::std::option::Option<
         CombinedPayloadListItemReqNullDefaultObject,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_boolean: ::std::option::Option<bool>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_enum: ::std::option::Option<
         CombinedPayloadListItemReqNullNodefaultEnum,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_integer: ::std::option::Option<i64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_number: ::std::option::Option<f64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_object: ::std::option::Option<
         CombinedPayloadListItemReqNullNodefaultObject,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_string: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItem, ["opt_nonnull_default_array" => opt_nonnull_default_array
+    optional, "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
+    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
+    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
+    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
+    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
+    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
+    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
+    "opt_null_default_array" => opt_null_default_array present,
+    "opt_null_default_boolean" => opt_null_default_boolean present,
+    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
+    => opt_null_default_integer present, "opt_null_default_number" =>
+    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
+    present, "opt_null_default_string" => opt_null_default_string present,
+    "opt_null_nodefault_array" => opt_null_nodefault_array present,
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
+    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
+    "opt_null_nodefault_number" => opt_null_nodefault_number present,
+    "opt_null_nodefault_object" => opt_null_nodefault_object present,
+    "opt_null_nodefault_string" => opt_null_nodefault_string present,
+    "req_nonnull_default_array" => req_nonnull_default_array required,
+    "req_nonnull_default_boolean" => req_nonnull_default_boolean required,
+    "req_nonnull_default_enum" => req_nonnull_default_enum required,
+    "req_nonnull_default_integer" => req_nonnull_default_integer required,
+    "req_nonnull_default_number" => req_nonnull_default_number required,
+    "req_nonnull_default_object" => req_nonnull_default_object required,
+    "req_nonnull_default_string" => req_nonnull_default_string required,
+    "req_nonnull_nodefault_array" => req_nonnull_nodefault_array required,
+    "req_nonnull_nodefault_boolean" => req_nonnull_nodefault_boolean required,
+    "req_nonnull_nodefault_enum" => req_nonnull_nodefault_enum required,
+    "req_nonnull_nodefault_integer" => req_nonnull_nodefault_integer required,
+    "req_nonnull_nodefault_number" => req_nonnull_nodefault_number required,
+    "req_nonnull_nodefault_object" => req_nonnull_nodefault_object required,
+    "req_nonnull_nodefault_string" => req_nonnull_nodefault_string required,
+    "req_null_default_array" => req_null_default_array required,
+    "req_null_default_boolean" => req_null_default_boolean required,
+    "req_null_default_enum" => req_null_default_enum required, "req_null_default_integer"
+    => req_null_default_integer required, "req_null_default_number" =>
+    req_null_default_number required, "req_null_default_object" =>
+    req_null_default_object required, "req_null_default_string" =>
+    req_null_default_string required, "req_null_nodefault_array" =>
+    req_null_nodefault_array required, "req_null_nodefault_boolean" =>
+    req_null_nodefault_boolean required, "req_null_nodefault_enum" =>
+    req_null_nodefault_enum required, "req_null_nodefault_integer" =>
+    req_null_nodefault_integer required, "req_null_nodefault_number" =>
+    req_null_nodefault_number required, "req_null_nodefault_object" =>
+    req_null_nodefault_object required, "req_null_nodefault_string" =>
+    req_null_nodefault_string required]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNonnullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemOptNonnullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadListItemOptNonnullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNonnullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemOptNonnullNodefaultObject, ["k" => k optional]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemOptNullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadListItemOptNullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemOptNullNodefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadListItemReqNonnullDefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNonnullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemReqNonnullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadListItemReqNonnullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNonnullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemReqNonnullNodefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadListItemReqNullDefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemReqNullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadListItemReqNullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadListItemReqNullNodefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadNested`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CombinedPayloadNested {
     /// When absent, the default is `[1,2]`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -486,7 +495,7 @@ pub struct CombinedPayloadNested {
     /// When absent, the default is `"d"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
@@ -505,107 +514,51 @@ pub struct CombinedPayloadNested {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullNodefaultEnum>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullNodefaultObject>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
@@ -623,161 +576,269 @@ pub struct CombinedPayloadNested {
     pub req_nonnull_nodefault_number: f64,
     pub req_nonnull_nodefault_object: CombinedPayloadNestedReqNonnullNodefaultObject,
     pub req_nonnull_nodefault_string: ::std::string::String,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_boolean: ::std::option::Option<bool>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_enum: ::std::option::Option<
         CombinedPayloadNestedReqNullDefaultEnum,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_integer: ::std::option::Option<i64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_number: ::std::option::Option<f64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_object: ::std::option::Option<
         CombinedPayloadNestedReqNullDefaultObject,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_boolean: ::std::option::Option<bool>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_enum: ::std::option::Option<
         CombinedPayloadNestedReqNullNodefaultEnum,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_integer: ::std::option::Option<i64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_number: ::std::option::Option<f64>,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_object: ::std::option::Option<
         CombinedPayloadNestedReqNullNodefaultObject,
     >,
-    #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub req_null_nodefault_string: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNested, ["opt_nonnull_default_array" => opt_nonnull_default_array
+    optional, "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
+    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
+    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
+    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
+    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
+    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
+    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
+    "opt_null_default_array" => opt_null_default_array present,
+    "opt_null_default_boolean" => opt_null_default_boolean present,
+    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
+    => opt_null_default_integer present, "opt_null_default_number" =>
+    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
+    present, "opt_null_default_string" => opt_null_default_string present,
+    "opt_null_nodefault_array" => opt_null_nodefault_array present,
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
+    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
+    "opt_null_nodefault_number" => opt_null_nodefault_number present,
+    "opt_null_nodefault_object" => opt_null_nodefault_object present,
+    "opt_null_nodefault_string" => opt_null_nodefault_string present,
+    "req_nonnull_default_array" => req_nonnull_default_array required,
+    "req_nonnull_default_boolean" => req_nonnull_default_boolean required,
+    "req_nonnull_default_enum" => req_nonnull_default_enum required,
+    "req_nonnull_default_integer" => req_nonnull_default_integer required,
+    "req_nonnull_default_number" => req_nonnull_default_number required,
+    "req_nonnull_default_object" => req_nonnull_default_object required,
+    "req_nonnull_default_string" => req_nonnull_default_string required,
+    "req_nonnull_nodefault_array" => req_nonnull_nodefault_array required,
+    "req_nonnull_nodefault_boolean" => req_nonnull_nodefault_boolean required,
+    "req_nonnull_nodefault_enum" => req_nonnull_nodefault_enum required,
+    "req_nonnull_nodefault_integer" => req_nonnull_nodefault_integer required,
+    "req_nonnull_nodefault_number" => req_nonnull_nodefault_number required,
+    "req_nonnull_nodefault_object" => req_nonnull_nodefault_object required,
+    "req_nonnull_nodefault_string" => req_nonnull_nodefault_string required,
+    "req_null_default_array" => req_null_default_array required,
+    "req_null_default_boolean" => req_null_default_boolean required,
+    "req_null_default_enum" => req_null_default_enum required, "req_null_default_integer"
+    => req_null_default_integer required, "req_null_default_number" =>
+    req_null_default_number required, "req_null_default_object" =>
+    req_null_default_object required, "req_null_default_string" =>
+    req_null_default_string required, "req_null_nodefault_array" =>
+    req_null_nodefault_array required, "req_null_nodefault_boolean" =>
+    req_null_nodefault_boolean required, "req_null_nodefault_enum" =>
+    req_null_nodefault_enum required, "req_null_nodefault_integer" =>
+    req_null_nodefault_integer required, "req_null_nodefault_number" =>
+    req_null_nodefault_number required, "req_null_nodefault_object" =>
+    req_null_nodefault_object required, "req_null_nodefault_string" =>
+    req_null_nodefault_string required]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNonnullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedOptNonnullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadNestedOptNonnullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNonnullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedOptNonnullNodefaultObject, ["k" => k optional]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedOptNullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadNestedOptNullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedOptNullNodefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadNestedReqNonnullDefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNonnullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedReqNonnullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadNestedReqNonnullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNonnullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedReqNonnullNodefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadNestedReqNullDefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedReqNullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadNestedReqNullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadNestedReqNullNodefaultObject, ["k" => k optional]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNonnullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadOptNonnullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadOptNonnullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNonnullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadOptNonnullNodefaultObject, ["k" => k optional]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadOptNullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadOptNullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadOptNullNodefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadReqNonnullDefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNonnullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadReqNonnullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadReqNonnullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNonnullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadReqNonnullNodefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadReqNullDefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadReqNullDefaultObject, ["k" => k optional]
+);
+
 /// `CombinedPayloadReqNullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    CombinedPayloadReqNullNodefaultObject, ["k" => k optional]
+);
+
 /// `OptionalOnly`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnly {
     /// When absent, the default is `[1,2]`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -799,7 +860,7 @@ pub struct OptionalOnly {
     /// When absent, the default is `"d"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
@@ -818,139 +879,129 @@ pub struct OptionalOnly {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullNodefaultEnum>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullNodefaultObject>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::asyncapi_runtime::__private::present"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OptionalOnly, ["opt_nonnull_default_array" => opt_nonnull_default_array optional,
+    "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
+    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
+    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
+    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
+    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
+    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
+    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
+    "opt_null_default_array" => opt_null_default_array present,
+    "opt_null_default_boolean" => opt_null_default_boolean present,
+    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
+    => opt_null_default_integer present, "opt_null_default_number" =>
+    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
+    present, "opt_null_default_string" => opt_null_default_string present,
+    "opt_null_nodefault_array" => opt_null_nodefault_array present,
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
+    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
+    "opt_null_nodefault_number" => opt_null_nodefault_number present,
+    "opt_null_nodefault_object" => opt_null_nodefault_object present,
+    "opt_null_nodefault_string" => opt_null_nodefault_string present]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNonnullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OptionalOnlyOptNonnullDefaultObject, ["k" => k optional]
+);
+
 /// `OptionalOnlyOptNonnullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNonnullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OptionalOnlyOptNonnullNodefaultObject, ["k" => k optional]
+);
+
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNullDefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    OptionalOnlyOptNullDefaultObject, ["k" => k optional]
+);
+
 /// `OptionalOnlyOptNullNodefaultObject`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNullNodefaultObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    OptionalOnlyOptNullNodefaultObject, ["k" => k optional]
+);
 
 /// Error types.
 pub mod error {
@@ -1412,4 +1463,4 @@ pub enum CombinedPayloadListItemOptNullDefaultEnum {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 17520631111575455471u64;
+pub const __TYPES_FINGERPRINT: u64 = 3364221193114887426u64;

@@ -70,12 +70,16 @@ impl ::std::convert::From<Operation> for Expression {
 }
 
 /// `Group`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Group {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub members: ::std::option::Option<::std::vec::Vec<Person>>,
     pub title: ::std::string::String,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    Group, ["members" => members optional, "title" => title required]
+);
 
 /// A number, a string or a list of more of them.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -149,23 +153,31 @@ impl ::std::convert::From<::serde_json::Value> for LabelsValue {
 }
 
 /// `Operation`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Operation {
     pub left: ::std::boxed::Box<Expression>,
     pub op: ::std::string::String,
     pub right: ::std::boxed::Box<Expression>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Operation, ["left" => left required, "op" => op required, "right" => right required]
+);
+
 /// `Person`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Person {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub groups: ::std::option::Option<::std::vec::Vec<Group>>,
     pub name: ::std::string::String,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Person, ["groups" => groups optional, "name" => name required]
+);
+
 /// Payload of `shapes` (received on `shapes`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ShapesPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dictionary: ::std::option::Option<Dictionary>,
@@ -181,13 +193,23 @@ pub struct ShapesPayload {
     pub tree: ::std::option::Option<Tree>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    ShapesPayload, ["dictionary" => dictionary optional, "expression" => expression
+    optional, "json" => json optional, "labels" => labels optional, "person" => person
+    optional, "tree" => tree optional]
+);
+
 /// `Tree`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Tree {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<Tree>>,
     pub name: ::std::string::String,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    Tree, ["children" => children optional, "name" => name required]
+);
 
 /// Error types.
 pub mod error {
@@ -370,4 +392,4 @@ impl<'de> ::serde::Deserialize<'de> for LabelsValue {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 6916383456124984769u64;
+pub const __TYPES_FINGERPRINT: u64 = 10466087955007282301u64;

@@ -51,19 +51,27 @@ impl ::std::str::FromStr for Currency {
 }
 
 /// `Money`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Money {
     /// Decimal amount as text.
     pub amount: ::std::string::String,
     pub currency: Currency,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    Money, ["amount" => amount required, "currency" => currency required]
+);
+
 /// Payload of `price` (received on `prices`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PricePayload {
     pub item: ::std::string::String,
     pub price: Money,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    PricePayload, ["item" => item required, "price" => price required]
+);
 
 /// Error types.
 pub mod error {
@@ -105,4 +113,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 7609789107464051166u64;
+pub const __TYPES_FINGERPRINT: u64 = 13272610972783998517u64;

@@ -2,15 +2,19 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `ping` (sent on `rpc`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PingPayload {
     pub id: ::std::string::String,
     #[serde(rename = "type")]
     pub type_: PingPayloadType,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    PingPayload, ["id" => id required, "type" => type_ required]
+);
+
 /// Payload of `pong` (received on `rpc`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PongPayload {
     pub id: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -19,13 +23,22 @@ pub struct PongPayload {
     pub type_: PongPayloadType,
 }
 
+::asyncapi_runtime::__deserialize_struct!(
+    PongPayload, ["id" => id required, "latency_ms" => latency_ms optional, "type" =>
+    type_ required]
+);
+
 /// Payload of `tick` (received on `rpc`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TickPayload {
     pub n: i64,
     #[serde(rename = "type")]
     pub type_: TickPayloadType,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    TickPayload, ["n" => n required, "type" => type_ required]
+);
 
 /// Error types.
 pub mod error {
@@ -100,4 +113,4 @@ impl TickPayloadType {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3173684475368305726u64;
+pub const __TYPES_FINGERPRINT: u64 = 11347414681858494218u64;

@@ -27,7 +27,7 @@ impl ::std::convert::From<::serde_json::Value> for Level {
 }
 
 /// Payload of `reading` (received on `readings`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReadingPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<Level>,
@@ -37,6 +37,11 @@ pub struct ReadingPayload {
     pub shape: ::std::option::Option<Shape>,
     pub value: f64,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    ReadingPayload, ["level" => level optional, "sensor" => sensor required, "shape" =>
+    shape optional, "value" => value required]
+);
 
 /// `Shape`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -128,4 +133,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 9854741010762248805u64;
+pub const __TYPES_FINGERPRINT: u64 = 8769140058742658776u64;

@@ -2,23 +2,31 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `Celsius`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Celsius {
     pub degrees: f64,
 }
 
+::asyncapi_runtime::__deserialize_struct!(Celsius, ["degrees" => degrees required]);
+
 /// `Fahrenheit`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Fahrenheit {
     pub degrees: f64,
 }
 
+::asyncapi_runtime::__deserialize_struct!(Fahrenheit, ["degrees" => degrees required]);
+
 /// Payload of `keyed` (received on `test`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct KeyedPayload {
     pub kind: KeyedPayloadKind,
     pub value: KeyedPayloadValue,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    KeyedPayload, ["kind" => kind required, "value" => value required]
+);
 
 /// `KeyedPayloadValue`
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -41,25 +49,33 @@ impl ::std::convert::From<ObjectWithKey2> for KeyedPayloadValue {
 }
 
 /// `ObjectWithKey`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ObjectWithKey {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub key: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(ObjectWithKey, ["key" => key optional]);
+
 /// `ObjectWithKey2`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ObjectWithKey2 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub key2: ::std::option::Option<::std::string::String>,
 }
 
+::asyncapi_runtime::__deserialize_struct!(ObjectWithKey2, ["key2" => key2 optional]);
+
 /// Payload of `shapes` (received on `test`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ShapesPayload {
     pub kind: ShapesPayloadKind,
     pub shape: ShapesPayloadShape,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    ShapesPayload, ["kind" => kind required, "shape" => shape required]
+);
 
 /// `ShapesPayloadShape`
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -80,11 +96,15 @@ pub enum ShapesPayloadShape {
 }
 
 /// Payload of `twins` (received on `test`).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TwinsPayload {
     pub kind: TwinsPayloadKind,
     pub reading: TwinsPayloadReading,
 }
+
+::asyncapi_runtime::__deserialize_struct!(
+    TwinsPayload, ["kind" => kind required, "reading" => reading required]
+);
 
 /// `TwinsPayloadReading`
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -312,4 +332,4 @@ impl TwinsPayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 7677948480960163835u64;
+pub const __TYPES_FINGERPRINT: u64 = 1390817591674227533u64;
