@@ -219,7 +219,8 @@ struct BuildRow {
 
 /// `cargo build` of the generated `n`-channel crate in its own workspace under `target/bench/`
 /// (sharing the project's target folder and lock file): a warm-up build, then the timed rebuild
-/// after its sources changed, so only the generated crate is compiled.
+/// after its sources changed, so only the generated crate is compiled, and compiled whole:
+/// incremental compilation is off, or the rebuild would reuse most of the warm-up's work.
 fn build_time(root: &Path, exe: &Path, work: &Path, n: usize) -> anyhow::Result<BuildRow> {
     let ws = work.join("build");
     let name = format!("bench-{n}");
@@ -247,6 +248,7 @@ fn build_time(root: &Path, exe: &Path, work: &Path, n: usize) -> anyhow::Result<
         let output = cargo(root)
             .current_dir(&ws)
             .env("CARGO_TARGET_DIR", target_dir(root))
+            .env("CARGO_INCREMENTAL", "0")
             .args(["build", "--quiet", "--package", &name])
             .output()
             .with_context(|| format!("running cargo build ({what})"))?;
