@@ -83,24 +83,11 @@ impl<'de, M: Members> Visitor<'de> for MemberSeed<M> {
 }
 
 /// Reads the value of the member `wire` into `slot`; a second one is serde's duplicate-field error.
+/// For an `Option<Option<T>>` member `T` is `Option<_>`, so a `null` value is `Some(None)`.
 #[inline(always)]
 pub fn member<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
-    wire: &'static str,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(wire));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-/// [`member`] for an `Option<Option<T>>` member: a `null` value is `Some(None)`.
-#[inline(always)]
-pub fn member_present<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    map: &mut A,
-    slot: &mut Option<Option<T>>,
     wire: &'static str,
 ) -> Result<(), A::Error> {
     if slot.is_some() {
@@ -184,7 +171,7 @@ macro_rules! __deserialize_struct {
                         {
                             match member {
                                 $(::std::option::Option::Some(__Member::$field) =>
-                                    $crate::__deserialize_struct!(@read map $field $wire $kind),)*
+                                    $crate::__private::member(&mut map, &mut $field, $wire),)*
                                 ::std::option::Option::None => $crate::__private::skip_member(&mut map),
                             }?;
                         }
@@ -207,12 +194,6 @@ macro_rules! __deserialize_struct {
     };
     (@deny deny $members:ident) => {
         ::std::option::Option::Some($members)
-    };
-    (@read $map:ident $field:ident $wire:literal present) => {
-        $crate::__private::member_present(&mut $map, &mut $field, $wire)
-    };
-    (@read $map:ident $field:ident $wire:literal $kind:ident) => {
-        $crate::__private::member(&mut $map, &mut $field, $wire)
     };
     (@finish $field:ident $wire:literal required) => {
         match $field {
