@@ -110,7 +110,7 @@ pub fn build(api: &Api, bundle: &SchemaBundle, model: &Model, runner: &run::Runn
         warnings.push(Warning { location: model.location(&origin), message });
     }
     constants::derive_default(&mut file, &constant_values.keys().cloned().collect());
-    records::lean_deserialize(&mut file);
+    records::serde_by_macro(&mut file);
     for (name, value) in &constants {
         let description = defs.get(name).and_then(|s| s.get("description")).and_then(Value::as_str);
         file.items.extend(parse_items(constants::constant_type(name, value, description), "constant type")?);

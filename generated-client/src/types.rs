@@ -8,19 +8,17 @@
 /// an open question, so this schema allows only the observed form.
 ///
 /// Payload of `authRequest` (sent on `auth`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AuthRequest {
     /// `Token <token>`: the literal scheme prefix `Token`, one space, then the access token
     /// from the login endpoint (D4) or a programmatic access token (D2). Same value as the
     /// REST `Authorization` HTTP header. The docs reportedly use the lowercase key
     /// `authorization`; the official app (and T1) send `Authorization`.
     ///
-    #[serde(rename = "Authorization")]
     pub authorization: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     AuthRequest, deny_unknown, ["Authorization" => authorization required]
 );
 
@@ -28,14 +26,14 @@ pub struct AuthRequest {
 /// `header.channel`; each message narrows it with `allOf`. Both keys being required is
 /// inferred (always present in every example).
 ///
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Envelope {
     /// Channel-specific payload; its schema is chosen by `header.channel`.
     pub data: ::serde_json::Value,
     pub header: EnvelopeHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Envelope, ["data" => data required, "header" => header required]
 );
 
@@ -45,24 +43,23 @@ pub struct Envelope {
 /// (inferred). The REST header fields `status`, `message` and `permission_via` are not
 /// shown for WebSocket frames; unknown fields are allowed.
 ///
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EnvelopeHeader {
     /// API version, same value as in REST headers.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api_version: ::std::option::Option<::std::string::String>,
     /// Logical channel name; selects the schema of `data` (e.g. `vehicle/status`). T1 routes on it.
     pub channel: ::std::string::String,
     /// Frame type. Only `API` has ever been shown; its meaning is not explained.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// URL of the REST resource that returns the same data, so the client can re-fetch it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    EnvelopeHeader, ["api_version" => api_version optional, "channel" => channel
-    required, "type" => type_ optional, "uri" => uri optional]
+::asyncapi_runtime::__serde_struct!(
+    EnvelopeHeader, ["api_version" => api_version optional
+    skip_if(::std::option::Option::is_none), "channel" => channel required, "type" =>
+    type_ optional skip_if(::std::option::Option::is_none), "uri" => uri optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Notification addressed to the user, as documented for the WebSocket message (D3). D3
@@ -72,63 +69,59 @@ pub struct EnvelopeHeader {
 /// date-time and `type`/`priority` as enums. `data` is included here as optional because
 /// schemas are said to mirror REST 1:1 (inferred). Unknown fields are allowed.
 ///
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Notification {
     /// Vehicle action (`vact_` TypeID) that triggered the notification, if any (links to VehicleAction, D10). Absent in D6's rule-triggered example.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action_id: ::std::option::Option<::std::string::String>,
     /// Rule-specific values, e.g. `{"battery_voltage": 10.035}`. Documented for REST (D6, D7) only; presence in WebSocket frames inferred.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Longer description (WebSocket only; not in the REST item).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Notification id (TypeID with prefix `notif_`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     /// Human-readable notification text.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<NotificationPriority>,
     /// Whether the user has read the notification.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub read: ::std::option::Option<bool>,
     /// Whether the user may change the read state (WebSocket only; meaning inferred from the name).
-    #[serde(rename = "readOnly", skip_serializing_if = "::std::option::Option::is_none")]
     pub read_only: ::std::option::Option<bool>,
     /// When the notification was raised. D3 types it as a plain string, D7 as date-time (format inferred). Examples are not all RFC 3339 (D6 shows `2025-09-21T18:06:08+0000`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub timestamp: ::std::option::Option<::std::string::String>,
     /// Short title shown to the user.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Notification type. The full list is unknown; seen values are `VEHICLE_MOV` (vehicle movement) and `USER_BAT_V` (user battery-voltage rule). Open string.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// Vehicle the notification concerns (`veh_` TypeID).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vehicle_id: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Notification, ["action_id" => action_id optional, "data" => data optional,
-    "description" => description optional, "id" => id optional, "message" => message
-    optional, "priority" => priority optional, "read" => read optional, "readOnly" =>
-    read_only optional, "timestamp" => timestamp optional, "title" => title optional,
-    "type" => type_ optional, "vehicle_id" => vehicle_id optional]
+::asyncapi_runtime::__serde_struct!(
+    Notification, ["action_id" => action_id optional
+    skip_if(::std::option::Option::is_none), "data" => data optional
+    skip_if(::std::option::Option::is_none), "description" => description optional
+    skip_if(::std::option::Option::is_none), "id" => id optional
+    skip_if(::std::option::Option::is_none), "message" => message optional
+    skip_if(::std::option::Option::is_none), "priority" => priority optional
+    skip_if(::std::option::Option::is_none), "read" => read optional
+    skip_if(::std::option::Option::is_none), "readOnly" => read_only optional
+    skip_if(::std::option::Option::is_none), "timestamp" => timestamp optional
+    skip_if(::std::option::Option::is_none), "title" => title optional
+    skip_if(::std::option::Option::is_none), "type" => type_ optional
+    skip_if(::std::option::Option::is_none), "vehicle_id" => vehicle_id optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `notification` (received on `notification`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NotificationPayload {
     pub data: Notification,
     pub header: NotificationPayloadHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     NotificationPayload, ["data" => data required, "header" => header required]
 );
 
@@ -138,23 +131,22 @@ pub struct NotificationPayload {
 /// (inferred). The REST header fields `status`, `message` and `permission_via` are not
 /// shown for WebSocket frames; unknown fields are allowed.
 ///
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct NotificationPayloadHeader {
     /// API version, same value as in REST headers.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api_version: ::std::option::Option<::std::string::String>,
     pub channel: NotificationPayloadHeaderChannel,
     /// Frame type. Only `API` has ever been shown; its meaning is not explained.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// URL of the REST resource that returns the same data, so the client can re-fetch it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    NotificationPayloadHeader, ["api_version" => api_version optional, "channel" =>
-    channel required, "type" => type_ optional, "uri" => uri optional]
+::asyncapi_runtime::__serde_struct!(
+    NotificationPayloadHeader, ["api_version" => api_version optional
+    skip_if(::std::option::Option::is_none), "channel" => channel required, "type" =>
+    type_ optional skip_if(::std::option::Option::is_none), "uri" => uri optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// One entry of the vehicle logbook (REST model, D10), e.g. the ignition being turned on.
@@ -162,50 +154,47 @@ pub struct NotificationPayloadHeader {
 /// all fields are optional; unknown fields are allowed. Date-time examples are not all
 /// RFC 3339.
 ///
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VehicleAction {
     /// Type-specific details, e.g. `{"external_voltage": 13117}` for `IGNITION_ON`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Action id (TypeID with prefix `vact_`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     /// Human-readable description of the action.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
     /// When the action happened. Examples are not all RFC 3339.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub timestamp: ::std::option::Option<::std::string::String>,
     /// Trip (`trip_` TypeID) during which the action happened, if any.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trip_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Action type, e.g. `IGNITION_ON`. The full list is not in the facts; open string.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// User (`usr_` TypeID) who caused the action, if known.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Vehicle the action belongs to (`veh_` TypeID).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vehicle_id: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    VehicleAction, ["data" => data optional, "id" => id optional, "message" => message
-    optional, "timestamp" => timestamp optional, "trip_id" => trip_id present, "type" =>
-    type_ optional, "user_id" => user_id present, "vehicle_id" => vehicle_id optional]
+::asyncapi_runtime::__serde_struct!(
+    VehicleAction, ["data" => data optional skip_if(::std::option::Option::is_none), "id"
+    => id optional skip_if(::std::option::Option::is_none), "message" => message optional
+    skip_if(::std::option::Option::is_none), "timestamp" => timestamp optional
+    skip_if(::std::option::Option::is_none), "trip_id" => trip_id present
+    skip_if(::std::option::Option::is_none), "type" => type_ optional
+    skip_if(::std::option::Option::is_none), "user_id" => user_id present
+    skip_if(::std::option::Option::is_none), "vehicle_id" => vehicle_id optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `vehicleAction` (received on `vehicle/action`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VehicleActionPayload {
     pub data: VehicleAction,
     pub header: VehicleActionPayloadHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     VehicleActionPayload, ["data" => data required, "header" => header required]
 );
 
@@ -215,23 +204,22 @@ pub struct VehicleActionPayload {
 /// (inferred). The REST header fields `status`, `message` and `permission_via` are not
 /// shown for WebSocket frames; unknown fields are allowed.
 ///
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct VehicleActionPayloadHeader {
     /// API version, same value as in REST headers.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api_version: ::std::option::Option<::std::string::String>,
     pub channel: VehicleActionPayloadHeaderChannel,
     /// Frame type. Only `API` has ever been shown; its meaning is not explained.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// URL of the REST resource that returns the same data, so the client can re-fetch it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    VehicleActionPayloadHeader, ["api_version" => api_version optional, "channel" =>
-    channel required, "type" => type_ optional, "uri" => uri optional]
+::asyncapi_runtime::__serde_struct!(
+    VehicleActionPayloadHeader, ["api_version" => api_version optional
+    skip_if(::std::option::Option::is_none), "channel" => channel required, "type" =>
+    type_ optional skip_if(::std::option::Option::is_none), "uri" => uri optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// GUESSED payload of the configuration-change channel: the writable vehicle profile of
@@ -241,283 +229,257 @@ pub struct VehicleActionPayloadHeader {
 /// modelled here as 1-4 like VehicleStatus (inferred). All fields are optional and
 /// nullable; unknown fields are allowed.
 ///
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VehicleProfile {
     /// Label of analog input 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of analog input 1 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_1_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of analog input 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of analog input 2 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_2_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of analog input 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of analog input 3 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_3_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of analog input 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of analog input 4 (e.g. `NONE`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ain_4_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of external battery 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_1_desc: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Model of external battery 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_1_model: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Label of external battery 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_2_desc: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Model of external battery 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_2_model: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Label of external battery 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_3_desc: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Model of external battery 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_3_model: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Label of external battery 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_4_desc: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Model of external battery 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_4_model: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Label of the main battery.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_main_desc: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Model of the main battery (e.g. `12V-DEF`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_main_model: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Type of the Bluetooth temperature sensors.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ble_temp_type: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Bluetooth address of the vehicle's device.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bluetooth_address: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Brand of the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub brand: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Short description.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Long description.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital input 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital input 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_1_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital input 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital input 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_2_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital input 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital input 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_3_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital input 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital input 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_4_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital input 5.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_5_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital input 5.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub din_5_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital output 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital output 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_1_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital output 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital output 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_2_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital output 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital output 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_3_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of digital output 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Configuration of digital output 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dout_4_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Drivetrain. Known values `GASOLINE`, `DIESEL`, `ELECTRIC` (D16); open string.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub drivetrain_type: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Id of the vehicle's image.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Manufacturing organization (reverse-domain id).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub manufacturing_organization_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Display name of the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// OEM's id for the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub oem_vehicle_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// OEM's id for the vehicle type.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub oem_vehicle_type_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Primary organization (reverse-domain id such as `com.demoCompany`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub primary_organization_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Description of the main location.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub professional_location_main_desc: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Latitude of the main (home) location, degrees.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub professional_location_main_lat: ::std::option::Option<
         ::std::option::Option<f64>,
     >,
     /// Longitude of the main (home) location, degrees.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub professional_location_main_lon: ::std::option::Option<
         ::std::option::Option<f64>,
     >,
     /// Fleet operator's own id for the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub professional_vehicle_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Fleet operator's own name for the vehicle.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub professional_vehicle_name: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Label of temperature sensor 1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_1_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of temperature sensor 2.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_2_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of temperature sensor 3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_3_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Label of temperature sensor 4.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_4_desc: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Vehicle type. Known values `BOAT`, `MCYCLE`, `EBIKE`, `CLASSCAR`, `MOTOR` (D16) and `CAR` (D17); open string.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Vehicle identification number (VIN/HIN).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vehicle_identification_number: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Registration (licence plate) id.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vehicle_registration_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    VehicleProfile, ["ain_1_desc" => ain_1_desc present, "ain_1_type" => ain_1_type
-    present, "ain_2_desc" => ain_2_desc present, "ain_2_type" => ain_2_type present,
-    "ain_3_desc" => ain_3_desc present, "ain_3_type" => ain_3_type present, "ain_4_desc"
-    => ain_4_desc present, "ain_4_type" => ain_4_type present, "battery_ext_1_desc" =>
-    battery_ext_1_desc present, "battery_ext_1_model" => battery_ext_1_model present,
-    "battery_ext_2_desc" => battery_ext_2_desc present, "battery_ext_2_model" =>
-    battery_ext_2_model present, "battery_ext_3_desc" => battery_ext_3_desc present,
-    "battery_ext_3_model" => battery_ext_3_model present, "battery_ext_4_desc" =>
-    battery_ext_4_desc present, "battery_ext_4_model" => battery_ext_4_model present,
-    "battery_main_desc" => battery_main_desc present, "battery_main_model" =>
-    battery_main_model present, "ble_temp_type" => ble_temp_type present,
-    "bluetooth_address" => bluetooth_address present, "brand" => brand present, "desc" =>
-    desc present, "description" => description present, "din_1_desc" => din_1_desc
-    present, "din_1_type" => din_1_type present, "din_2_desc" => din_2_desc present,
-    "din_2_type" => din_2_type present, "din_3_desc" => din_3_desc present, "din_3_type"
-    => din_3_type present, "din_4_desc" => din_4_desc present, "din_4_type" => din_4_type
-    present, "din_5_desc" => din_5_desc present, "din_5_type" => din_5_type present,
-    "dout_1_desc" => dout_1_desc present, "dout_1_type" => dout_1_type present,
-    "dout_2_desc" => dout_2_desc present, "dout_2_type" => dout_2_type present,
-    "dout_3_desc" => dout_3_desc present, "dout_3_type" => dout_3_type present,
-    "dout_4_desc" => dout_4_desc present, "dout_4_type" => dout_4_type present,
-    "drivetrain_type" => drivetrain_type present, "image_id" => image_id present,
-    "manufacturing_organization_id" => manufacturing_organization_id present, "name" =>
-    name present, "oem_vehicle_id" => oem_vehicle_id present, "oem_vehicle_type_id" =>
-    oem_vehicle_type_id present, "primary_organization_id" => primary_organization_id
-    present, "professional_location_main_desc" => professional_location_main_desc
-    present, "professional_location_main_lat" => professional_location_main_lat present,
-    "professional_location_main_lon" => professional_location_main_lon present,
-    "professional_vehicle_id" => professional_vehicle_id present,
-    "professional_vehicle_name" => professional_vehicle_name present, "temp_1_desc" =>
-    temp_1_desc present, "temp_2_desc" => temp_2_desc present, "temp_3_desc" =>
-    temp_3_desc present, "temp_4_desc" => temp_4_desc present, "type" => type_ present,
-    "vehicle_identification_number" => vehicle_identification_number present,
-    "vehicle_registration_id" => vehicle_registration_id present]
+::asyncapi_runtime::__serde_struct!(
+    VehicleProfile, ["ain_1_desc" => ain_1_desc present
+    skip_if(::std::option::Option::is_none), "ain_1_type" => ain_1_type present
+    skip_if(::std::option::Option::is_none), "ain_2_desc" => ain_2_desc present
+    skip_if(::std::option::Option::is_none), "ain_2_type" => ain_2_type present
+    skip_if(::std::option::Option::is_none), "ain_3_desc" => ain_3_desc present
+    skip_if(::std::option::Option::is_none), "ain_3_type" => ain_3_type present
+    skip_if(::std::option::Option::is_none), "ain_4_desc" => ain_4_desc present
+    skip_if(::std::option::Option::is_none), "ain_4_type" => ain_4_type present
+    skip_if(::std::option::Option::is_none), "battery_ext_1_desc" => battery_ext_1_desc
+    present skip_if(::std::option::Option::is_none), "battery_ext_1_model" =>
+    battery_ext_1_model present skip_if(::std::option::Option::is_none),
+    "battery_ext_2_desc" => battery_ext_2_desc present
+    skip_if(::std::option::Option::is_none), "battery_ext_2_model" => battery_ext_2_model
+    present skip_if(::std::option::Option::is_none), "battery_ext_3_desc" =>
+    battery_ext_3_desc present skip_if(::std::option::Option::is_none),
+    "battery_ext_3_model" => battery_ext_3_model present
+    skip_if(::std::option::Option::is_none), "battery_ext_4_desc" => battery_ext_4_desc
+    present skip_if(::std::option::Option::is_none), "battery_ext_4_model" =>
+    battery_ext_4_model present skip_if(::std::option::Option::is_none),
+    "battery_main_desc" => battery_main_desc present
+    skip_if(::std::option::Option::is_none), "battery_main_model" => battery_main_model
+    present skip_if(::std::option::Option::is_none), "ble_temp_type" => ble_temp_type
+    present skip_if(::std::option::Option::is_none), "bluetooth_address" =>
+    bluetooth_address present skip_if(::std::option::Option::is_none), "brand" => brand
+    present skip_if(::std::option::Option::is_none), "desc" => desc present
+    skip_if(::std::option::Option::is_none), "description" => description present
+    skip_if(::std::option::Option::is_none), "din_1_desc" => din_1_desc present
+    skip_if(::std::option::Option::is_none), "din_1_type" => din_1_type present
+    skip_if(::std::option::Option::is_none), "din_2_desc" => din_2_desc present
+    skip_if(::std::option::Option::is_none), "din_2_type" => din_2_type present
+    skip_if(::std::option::Option::is_none), "din_3_desc" => din_3_desc present
+    skip_if(::std::option::Option::is_none), "din_3_type" => din_3_type present
+    skip_if(::std::option::Option::is_none), "din_4_desc" => din_4_desc present
+    skip_if(::std::option::Option::is_none), "din_4_type" => din_4_type present
+    skip_if(::std::option::Option::is_none), "din_5_desc" => din_5_desc present
+    skip_if(::std::option::Option::is_none), "din_5_type" => din_5_type present
+    skip_if(::std::option::Option::is_none), "dout_1_desc" => dout_1_desc present
+    skip_if(::std::option::Option::is_none), "dout_1_type" => dout_1_type present
+    skip_if(::std::option::Option::is_none), "dout_2_desc" => dout_2_desc present
+    skip_if(::std::option::Option::is_none), "dout_2_type" => dout_2_type present
+    skip_if(::std::option::Option::is_none), "dout_3_desc" => dout_3_desc present
+    skip_if(::std::option::Option::is_none), "dout_3_type" => dout_3_type present
+    skip_if(::std::option::Option::is_none), "dout_4_desc" => dout_4_desc present
+    skip_if(::std::option::Option::is_none), "dout_4_type" => dout_4_type present
+    skip_if(::std::option::Option::is_none), "drivetrain_type" => drivetrain_type present
+    skip_if(::std::option::Option::is_none), "image_id" => image_id present
+    skip_if(::std::option::Option::is_none), "manufacturing_organization_id" =>
+    manufacturing_organization_id present skip_if(::std::option::Option::is_none), "name"
+    => name present skip_if(::std::option::Option::is_none), "oem_vehicle_id" =>
+    oem_vehicle_id present skip_if(::std::option::Option::is_none), "oem_vehicle_type_id"
+    => oem_vehicle_type_id present skip_if(::std::option::Option::is_none),
+    "primary_organization_id" => primary_organization_id present
+    skip_if(::std::option::Option::is_none), "professional_location_main_desc" =>
+    professional_location_main_desc present skip_if(::std::option::Option::is_none),
+    "professional_location_main_lat" => professional_location_main_lat present
+    skip_if(::std::option::Option::is_none), "professional_location_main_lon" =>
+    professional_location_main_lon present skip_if(::std::option::Option::is_none),
+    "professional_vehicle_id" => professional_vehicle_id present
+    skip_if(::std::option::Option::is_none), "professional_vehicle_name" =>
+    professional_vehicle_name present skip_if(::std::option::Option::is_none),
+    "temp_1_desc" => temp_1_desc present skip_if(::std::option::Option::is_none),
+    "temp_2_desc" => temp_2_desc present skip_if(::std::option::Option::is_none),
+    "temp_3_desc" => temp_3_desc present skip_if(::std::option::Option::is_none),
+    "temp_4_desc" => temp_4_desc present skip_if(::std::option::Option::is_none), "type"
+    => type_ present skip_if(::std::option::Option::is_none),
+    "vehicle_identification_number" => vehicle_identification_number present
+    skip_if(::std::option::Option::is_none), "vehicle_registration_id" =>
+    vehicle_registration_id present skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `vehicleProfile` (received on `vehicle/profile`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VehicleProfilePayload {
     pub data: VehicleProfile,
     pub header: VehicleProfilePayloadHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     VehicleProfilePayload, ["data" => data required, "header" => header required]
 );
 
@@ -527,23 +489,22 @@ pub struct VehicleProfilePayload {
 /// (inferred). The REST header fields `status`, `message` and `permission_via` are not
 /// shown for WebSocket frames; unknown fields are allowed.
 ///
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct VehicleProfilePayloadHeader {
     /// API version, same value as in REST headers.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api_version: ::std::option::Option<::std::string::String>,
     pub channel: VehicleProfilePayloadHeaderChannel,
     /// Frame type. Only `API` has ever been shown; its meaning is not explained.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// URL of the REST resource that returns the same data, so the client can re-fetch it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    VehicleProfilePayloadHeader, ["api_version" => api_version optional, "channel" =>
-    channel required, "type" => type_ optional, "uri" => uri optional]
+::asyncapi_runtime::__serde_struct!(
+    VehicleProfilePayloadHeader, ["api_version" => api_version optional
+    skip_if(::std::option::Option::is_none), "channel" => channel required, "type" =>
+    type_ optional skip_if(::std::option::Option::is_none), "uri" => uri optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Cleaned and enriched ("sanitized and augmented") status of one vehicle, derived from raw
@@ -563,212 +524,193 @@ pub struct VehicleProfilePayloadHeader {
 /// across the docs are not all RFC 3339 (`2025-09-21T18:06:08+0000`,
 /// `2025-09-17T07:36:52.078000+0000` lack the colon in the offset); parse them leniently.
 ///
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VehicleStatus {
     /// Altitude; metres (inferred). Only in T1's schema, never seen with a value.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub altitude: ::std::option::Option<::std::option::Option<f64>>,
     /// Heading in degrees (T1 forwards it as the ABRP heading).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub angle: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge of external battery 1 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_1_pct: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge trend of external battery 1; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_1_trend: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Slope of the external battery 1 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_1_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     /// Voltage of external battery 1 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_1_voltage: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge of external battery 2 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_2_pct: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge trend of external battery 2; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_2_trend: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Slope of the external battery 2 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_2_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     /// Voltage of external battery 2 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_2_voltage: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge of external battery 3 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_3_pct: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge trend of external battery 3; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_3_trend: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Slope of the external battery 3 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_3_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     /// Voltage of external battery 3 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_3_voltage: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge of external battery 4 in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_4_pct: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge trend of external battery 4; same values as `battery_main_trend`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_4_trend: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Slope of the external battery 4 trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_4_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     /// Voltage of external battery 4 in volts (unit inferred).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_ext_4_voltage: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge of the main battery in percent; on electric vehicles this is the 12 V auxiliary battery (observed, T1). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_main_pct: ::std::option::Option<::std::option::Option<f64>>,
     /// Charge trend of the main battery. Only `CHARGE` has been seen; other values (e.g. discharging, stable) are guessed, so this is an open string.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_main_trend: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Slope of the main battery trend; unit unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_main_trend_slope: ::std::option::Option<::std::option::Option<f64>>,
     /// Voltage of the main battery in volts (unit inferred from magnitude). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub battery_main_voltage: ::std::option::Option<::std::option::Option<f64>>,
     /// Current power in watts. Only in T1's schema, never seen with a value.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub current_power_w: ::std::option::Option<::std::option::Option<f64>>,
     /// Distance to the nearest shore (marine vehicles); unit not documented. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub distance_to_shore: ::std::option::Option<::std::option::Option<f64>>,
     /// Expected remaining range; unit not documented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub expected_range: ::std::option::Option<::std::option::Option<f64>>,
     /// Fuel level; unit not documented (litres, inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub fuel_level: ::std::option::Option<::std::option::Option<f64>>,
     /// Fuel level in percent. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub fuel_level_pct: ::std::option::Option<::std::option::Option<f64>>,
     /// Whether the ignition is on.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ignition_on: ::std::option::Option<::std::option::Option<bool>>,
     /// When the last raw vehicle update arrived. Examples are not all RFC 3339. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_update: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Time of the last valid GPS fix. Examples are not all RFC 3339. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_valid_location_update: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Latitude in degrees (WGS84, inferred). Null or absent without location permission (inferred, D13/D19).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub latitude: ::std::option::Option<::std::option::Option<f64>>,
     /// Longitude in degrees (WGS84, inferred). Null or absent without location permission (inferred, D13/D19).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub longitude: ::std::option::Option<::std::option::Option<f64>>,
     /// GPS position dilution of precision of the last fix. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pdop_value: ::std::option::Option<::std::option::Option<f64>>,
     /// Remaining charge in Ah.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remaining_energy_ah: ::std::option::Option<::std::option::Option<f64>>,
     /// Remaining energy in Wh.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remaining_energy_wh: ::std::option::Option<::std::option::Option<f64>>,
     /// State code of temperature sensor 1; only `G` has been seen. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sensor_temp_1_state: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// State code of temperature sensor 2; only `G` has been seen. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sensor_temp_2_state: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// State code of temperature sensor 3; only `G` has been seen. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sensor_temp_3_state: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// State code of temperature sensor 4. Not in the (truncated) D5 example; its existence is inferred from `temp_4` and sensors 1-3.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sensor_temp_4_state: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Coarse zone relative to the shore (marine vehicles). Only `OPEN_SEA` has been seen, so this is an open string. Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub shore_zone: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Current speed; km/h (inferred from trip statistics, D11). Nullable per T1.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub speed: ::std::option::Option<::std::option::Option<f64>>,
     /// State of charge of the high-voltage (traction) battery in percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state_of_charge_pct: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::option::Option<VehicleStatusStatus>>,
     /// Temperature sensor 1; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_1: ::std::option::Option<::std::option::Option<f64>>,
     /// Temperature sensor 2; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_2: ::std::option::Option<::std::option::Option<f64>>,
     /// Temperature sensor 3; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_3: ::std::option::Option<::std::option::Option<f64>>,
     /// Temperature sensor 4; degrees Celsius (inferred). Nullability undocumented.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temp_4: ::std::option::Option<::std::option::Option<f64>>,
     /// When this status record was made. The only field T1 requires. Examples are not all RFC 3339.
     pub timestamp: ::std::string::String,
     /// Total distance travelled, in metres (inferred; T1 divides by 1000 for km and its fixture equals `hd_odometer_m`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_odometer: ::std::option::Option<::std::option::Option<f64>>,
     /// Vehicle id (TypeID with prefix `veh_`). T1 treats it as optional.
     pub vehicle_id: ::std::string::String,
     /// OEM-specific block for Harley-Davidson (LiveWire) vehicles; null or absent for other vehicles. OEM fields are documented only on request (D1, D2).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vehicle_status_hd: ::std::option::Option<::std::option::Option<VehicleStatusHd>>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    VehicleStatus, ["altitude" => altitude present, "angle" => angle present,
-    "battery_ext_1_pct" => battery_ext_1_pct present, "battery_ext_1_trend" =>
-    battery_ext_1_trend present, "battery_ext_1_trend_slope" => battery_ext_1_trend_slope
-    present, "battery_ext_1_voltage" => battery_ext_1_voltage present,
-    "battery_ext_2_pct" => battery_ext_2_pct present, "battery_ext_2_trend" =>
-    battery_ext_2_trend present, "battery_ext_2_trend_slope" => battery_ext_2_trend_slope
-    present, "battery_ext_2_voltage" => battery_ext_2_voltage present,
-    "battery_ext_3_pct" => battery_ext_3_pct present, "battery_ext_3_trend" =>
-    battery_ext_3_trend present, "battery_ext_3_trend_slope" => battery_ext_3_trend_slope
-    present, "battery_ext_3_voltage" => battery_ext_3_voltage present,
-    "battery_ext_4_pct" => battery_ext_4_pct present, "battery_ext_4_trend" =>
-    battery_ext_4_trend present, "battery_ext_4_trend_slope" => battery_ext_4_trend_slope
-    present, "battery_ext_4_voltage" => battery_ext_4_voltage present, "battery_main_pct"
-    => battery_main_pct present, "battery_main_trend" => battery_main_trend present,
-    "battery_main_trend_slope" => battery_main_trend_slope present,
-    "battery_main_voltage" => battery_main_voltage present, "current_power_w" =>
-    current_power_w present, "distance_to_shore" => distance_to_shore present,
-    "expected_range" => expected_range present, "fuel_level" => fuel_level present,
-    "fuel_level_pct" => fuel_level_pct present, "ignition_on" => ignition_on present,
-    "last_update" => last_update present, "last_valid_location_update" =>
-    last_valid_location_update present, "latitude" => latitude present, "longitude" =>
-    longitude present, "pdop_value" => pdop_value present, "remaining_energy_ah" =>
-    remaining_energy_ah present, "remaining_energy_wh" => remaining_energy_wh present,
-    "sensor_temp_1_state" => sensor_temp_1_state present, "sensor_temp_2_state" =>
-    sensor_temp_2_state present, "sensor_temp_3_state" => sensor_temp_3_state present,
-    "sensor_temp_4_state" => sensor_temp_4_state present, "shore_zone" => shore_zone
-    present, "speed" => speed present, "state_of_charge_pct" => state_of_charge_pct
-    present, "status" => status present, "temp_1" => temp_1 present, "temp_2" => temp_2
-    present, "temp_3" => temp_3 present, "temp_4" => temp_4 present, "timestamp" =>
-    timestamp required, "total_odometer" => total_odometer present, "vehicle_id" =>
-    vehicle_id required, "vehicle_status_hd" => vehicle_status_hd present]
+::asyncapi_runtime::__serde_struct!(
+    VehicleStatus, ["altitude" => altitude present
+    skip_if(::std::option::Option::is_none), "angle" => angle present
+    skip_if(::std::option::Option::is_none), "battery_ext_1_pct" => battery_ext_1_pct
+    present skip_if(::std::option::Option::is_none), "battery_ext_1_trend" =>
+    battery_ext_1_trend present skip_if(::std::option::Option::is_none),
+    "battery_ext_1_trend_slope" => battery_ext_1_trend_slope present
+    skip_if(::std::option::Option::is_none), "battery_ext_1_voltage" =>
+    battery_ext_1_voltage present skip_if(::std::option::Option::is_none),
+    "battery_ext_2_pct" => battery_ext_2_pct present
+    skip_if(::std::option::Option::is_none), "battery_ext_2_trend" => battery_ext_2_trend
+    present skip_if(::std::option::Option::is_none), "battery_ext_2_trend_slope" =>
+    battery_ext_2_trend_slope present skip_if(::std::option::Option::is_none),
+    "battery_ext_2_voltage" => battery_ext_2_voltage present
+    skip_if(::std::option::Option::is_none), "battery_ext_3_pct" => battery_ext_3_pct
+    present skip_if(::std::option::Option::is_none), "battery_ext_3_trend" =>
+    battery_ext_3_trend present skip_if(::std::option::Option::is_none),
+    "battery_ext_3_trend_slope" => battery_ext_3_trend_slope present
+    skip_if(::std::option::Option::is_none), "battery_ext_3_voltage" =>
+    battery_ext_3_voltage present skip_if(::std::option::Option::is_none),
+    "battery_ext_4_pct" => battery_ext_4_pct present
+    skip_if(::std::option::Option::is_none), "battery_ext_4_trend" => battery_ext_4_trend
+    present skip_if(::std::option::Option::is_none), "battery_ext_4_trend_slope" =>
+    battery_ext_4_trend_slope present skip_if(::std::option::Option::is_none),
+    "battery_ext_4_voltage" => battery_ext_4_voltage present
+    skip_if(::std::option::Option::is_none), "battery_main_pct" => battery_main_pct
+    present skip_if(::std::option::Option::is_none), "battery_main_trend" =>
+    battery_main_trend present skip_if(::std::option::Option::is_none),
+    "battery_main_trend_slope" => battery_main_trend_slope present
+    skip_if(::std::option::Option::is_none), "battery_main_voltage" =>
+    battery_main_voltage present skip_if(::std::option::Option::is_none),
+    "current_power_w" => current_power_w present skip_if(::std::option::Option::is_none),
+    "distance_to_shore" => distance_to_shore present
+    skip_if(::std::option::Option::is_none), "expected_range" => expected_range present
+    skip_if(::std::option::Option::is_none), "fuel_level" => fuel_level present
+    skip_if(::std::option::Option::is_none), "fuel_level_pct" => fuel_level_pct present
+    skip_if(::std::option::Option::is_none), "ignition_on" => ignition_on present
+    skip_if(::std::option::Option::is_none), "last_update" => last_update present
+    skip_if(::std::option::Option::is_none), "last_valid_location_update" =>
+    last_valid_location_update present skip_if(::std::option::Option::is_none),
+    "latitude" => latitude present skip_if(::std::option::Option::is_none), "longitude"
+    => longitude present skip_if(::std::option::Option::is_none), "pdop_value" =>
+    pdop_value present skip_if(::std::option::Option::is_none), "remaining_energy_ah" =>
+    remaining_energy_ah present skip_if(::std::option::Option::is_none),
+    "remaining_energy_wh" => remaining_energy_wh present
+    skip_if(::std::option::Option::is_none), "sensor_temp_1_state" => sensor_temp_1_state
+    present skip_if(::std::option::Option::is_none), "sensor_temp_2_state" =>
+    sensor_temp_2_state present skip_if(::std::option::Option::is_none),
+    "sensor_temp_3_state" => sensor_temp_3_state present
+    skip_if(::std::option::Option::is_none), "sensor_temp_4_state" => sensor_temp_4_state
+    present skip_if(::std::option::Option::is_none), "shore_zone" => shore_zone present
+    skip_if(::std::option::Option::is_none), "speed" => speed present
+    skip_if(::std::option::Option::is_none), "state_of_charge_pct" => state_of_charge_pct
+    present skip_if(::std::option::Option::is_none), "status" => status present
+    skip_if(::std::option::Option::is_none), "temp_1" => temp_1 present
+    skip_if(::std::option::Option::is_none), "temp_2" => temp_2 present
+    skip_if(::std::option::Option::is_none), "temp_3" => temp_3 present
+    skip_if(::std::option::Option::is_none), "temp_4" => temp_4 present
+    skip_if(::std::option::Option::is_none), "timestamp" => timestamp required,
+    "total_odometer" => total_odometer present skip_if(::std::option::Option::is_none),
+    "vehicle_id" => vehicle_id required, "vehicle_status_hd" => vehicle_status_hd present
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Harley-Davidson OEM status block inside VehicleStatus (observed only in T1; its fixture
@@ -776,99 +718,90 @@ pub struct VehicleStatus {
 /// Every field is nullable; unknown fields are allowed. Date-time examples are not all
 /// RFC 3339.
 ///
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VehicleStatusHd {
     /// Auxiliary (12 V) battery voltage, volts.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_aux_battery_voltage_v: ::std::option::Option<::std::option::Option<f64>>,
     /// When CAN bus data was last received. T1 only types it as a string; date-time format inferred. Examples are not all RFC 3339.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_canbus_last_update_timestamp: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Charge plug status code; meanings unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_charge_plug_status: ::std::option::Option<::std::option::Option<i64>>,
     /// Charging status code; T1 guesses 0 = not charging. Other codes unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_charge_status: ::std::option::Option<::std::option::Option<i64>>,
     /// Estimated time until fully charged, seconds.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_estimated_charge_time_to_full_s: ::std::option::Option<
         ::std::option::Option<f64>,
     >,
     /// High-voltage battery state of charge, percent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_hv_battery_soc_pct: ::std::option::Option<::std::option::Option<f64>>,
     /// Average high-voltage battery temperature, degrees Celsius.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_hv_battery_temperature_avg_deg_c: ::std::option::Option<
         ::std::option::Option<f64>,
     >,
     /// Ignition power mode code; T1 treats 0 as off.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_ignition_power_mode: ::std::option::Option<::std::option::Option<i64>>,
     /// Inverter temperature, degrees Celsius.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_inverter_temperature_deg_c: ::std::option::Option<::std::option::Option<f64>>,
     /// When the OEM block was last updated. Examples are not all RFC 3339.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_last_update: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
     /// Lock status code; meanings unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_lock_status: ::std::option::Option<::std::option::Option<i64>>,
     /// Motor speed, revolutions per minute.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_motor_rpm: ::std::option::Option<::std::option::Option<f64>>,
     /// Motor temperature, degrees Celsius.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_motor_temperature_deg_c: ::std::option::Option<::std::option::Option<f64>>,
     /// Odometer, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_odometer_m: ::std::option::Option<::std::option::Option<f64>>,
     /// Remaining range at long-term average consumption, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_range_remaining_lt_avg_m: ::std::option::Option<::std::option::Option<f64>>,
     /// Maximum remaining range, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_range_remaining_max_m: ::std::option::Option<::std::option::Option<f64>>,
     /// Minimum remaining range, metres.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_range_remaining_min_m: ::std::option::Option<::std::option::Option<f64>>,
     /// Vehicle speed, km/h.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hd_vehicle_speed_km_h: ::std::option::Option<::std::option::Option<f64>>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    VehicleStatusHd, ["hd_aux_battery_voltage_v" => hd_aux_battery_voltage_v present,
-    "hd_canbus_last_update_timestamp" => hd_canbus_last_update_timestamp present,
-    "hd_charge_plug_status" => hd_charge_plug_status present, "hd_charge_status" =>
-    hd_charge_status present, "hd_estimated_charge_time_to_full_s" =>
-    hd_estimated_charge_time_to_full_s present, "hd_hv_battery_soc_pct" =>
-    hd_hv_battery_soc_pct present, "hd_hv_battery_temperature_avg_deg_c" =>
-    hd_hv_battery_temperature_avg_deg_c present, "hd_ignition_power_mode" =>
-    hd_ignition_power_mode present, "hd_inverter_temperature_deg_c" =>
-    hd_inverter_temperature_deg_c present, "hd_last_update" => hd_last_update present,
-    "hd_lock_status" => hd_lock_status present, "hd_motor_rpm" => hd_motor_rpm present,
-    "hd_motor_temperature_deg_c" => hd_motor_temperature_deg_c present, "hd_odometer_m"
-    => hd_odometer_m present, "hd_range_remaining_lt_avg_m" =>
-    hd_range_remaining_lt_avg_m present, "hd_range_remaining_max_m" =>
-    hd_range_remaining_max_m present, "hd_range_remaining_min_m" =>
-    hd_range_remaining_min_m present, "hd_vehicle_speed_km_h" => hd_vehicle_speed_km_h
-    present]
+::asyncapi_runtime::__serde_struct!(
+    VehicleStatusHd, ["hd_aux_battery_voltage_v" => hd_aux_battery_voltage_v present
+    skip_if(::std::option::Option::is_none), "hd_canbus_last_update_timestamp" =>
+    hd_canbus_last_update_timestamp present skip_if(::std::option::Option::is_none),
+    "hd_charge_plug_status" => hd_charge_plug_status present
+    skip_if(::std::option::Option::is_none), "hd_charge_status" => hd_charge_status
+    present skip_if(::std::option::Option::is_none), "hd_estimated_charge_time_to_full_s"
+    => hd_estimated_charge_time_to_full_s present
+    skip_if(::std::option::Option::is_none), "hd_hv_battery_soc_pct" =>
+    hd_hv_battery_soc_pct present skip_if(::std::option::Option::is_none),
+    "hd_hv_battery_temperature_avg_deg_c" => hd_hv_battery_temperature_avg_deg_c present
+    skip_if(::std::option::Option::is_none), "hd_ignition_power_mode" =>
+    hd_ignition_power_mode present skip_if(::std::option::Option::is_none),
+    "hd_inverter_temperature_deg_c" => hd_inverter_temperature_deg_c present
+    skip_if(::std::option::Option::is_none), "hd_last_update" => hd_last_update present
+    skip_if(::std::option::Option::is_none), "hd_lock_status" => hd_lock_status present
+    skip_if(::std::option::Option::is_none), "hd_motor_rpm" => hd_motor_rpm present
+    skip_if(::std::option::Option::is_none), "hd_motor_temperature_deg_c" =>
+    hd_motor_temperature_deg_c present skip_if(::std::option::Option::is_none),
+    "hd_odometer_m" => hd_odometer_m present skip_if(::std::option::Option::is_none),
+    "hd_range_remaining_lt_avg_m" => hd_range_remaining_lt_avg_m present
+    skip_if(::std::option::Option::is_none), "hd_range_remaining_max_m" =>
+    hd_range_remaining_max_m present skip_if(::std::option::Option::is_none),
+    "hd_range_remaining_min_m" => hd_range_remaining_min_m present
+    skip_if(::std::option::Option::is_none), "hd_vehicle_speed_km_h" =>
+    hd_vehicle_speed_km_h present skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `vehicleStatus` (received on `vehicle/status`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VehicleStatusPayload {
     pub data: VehicleStatus,
     pub header: VehicleStatusPayloadHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     VehicleStatusPayload, ["data" => data required, "header" => header required]
 );
 
@@ -878,23 +811,22 @@ pub struct VehicleStatusPayload {
 /// (inferred). The REST header fields `status`, `message` and `permission_via` are not
 /// shown for WebSocket frames; unknown fields are allowed.
 ///
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct VehicleStatusPayloadHeader {
     /// API version, same value as in REST headers.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api_version: ::std::option::Option<::std::string::String>,
     pub channel: VehicleStatusPayloadHeaderChannel,
     /// Frame type. Only `API` has ever been shown; its meaning is not explained.
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// URL of the REST resource that returns the same data, so the client can re-fetch it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    VehicleStatusPayloadHeader, ["api_version" => api_version optional, "channel" =>
-    channel required, "type" => type_ optional, "uri" => uri optional]
+::asyncapi_runtime::__serde_struct!(
+    VehicleStatusPayloadHeader, ["api_version" => api_version optional
+    skip_if(::std::option::Option::is_none), "channel" => channel required, "type" =>
+    type_ optional skip_if(::std::option::Option::is_none), "uri" => uri optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Error types.
@@ -1033,4 +965,4 @@ pub enum VehicleStatusStatus {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 15012721976822897241u64;
+pub const __TYPES_FINGERPRINT: u64 = 3501389069711410591u64;

@@ -6,7 +6,7 @@
 //! - `limit`: one `serde_json::from_str` of the frame into the payload struct one would write by
 //!   hand, with serde's `#[derive(Deserialize)]` (`tests/support/derived_payloads.rs`; no routing);
 //! - `payload`: the same into the generated payload type, whose `Deserialize` is the runtime's
-//!   `__deserialize_struct!` (`limit` against `payload` is the macro against the derive);
+//!   `__serde_struct!` (`limit` against `payload` is the macro against the derive);
 //! - `naive`: parse into `serde_json::Value`, read `header.channel`, `from_value` the `data`;
 //! - `sonic_rs`, `simd_json`: the two SIMD JSON parsers that drive serde derives, into the same
 //!   struct as `limit` (simd-json parses in place, so its copy of the frame is counted).

@@ -1,8 +1,9 @@
 //! The decode benchmark's baseline: the payload structs of the spec of record's `vehicleStatus`
 //! and `notification` messages as one would write them by hand, with serde's
 //! `#[derive(Deserialize)]` (the generated crate writes its `Deserialize` with the runtime's
-//! `__deserialize_struct!` instead). The members and attributes are those of the generated
-//! structs (docs left out); the enums and constant types are the generated ones. The benchmark
+//! `__serde_struct!` instead). The members are the generated structs' (docs left out), with the
+//! serde attributes that give the same wire format; the enums and constant types are the
+//! generated ones. The benchmark
 //! checks, before it measures, that these and the generated types decode every example of the
 //! two messages to the same JSON, so a spec change that this file misses stops it.
 

@@ -222,7 +222,7 @@ pub mod __private {
     pub use crate::decode::{check_json, parse};
     pub use crate::fields::{correlation_of, deserialize_open, present};
     pub use crate::headers::message_headers;
-    pub use crate::record::{MemberSeed, Members, member, missing_member, skip_member};
+    pub use crate::record::{MemberSeed, Members, member, missing_member, serialize_member, skip_member};
     pub use crate::tag::peek_tag;
     pub use crate::testing::assert_same_json;
     pub use crate::union::{Alternative, deserialize_union, ranking};

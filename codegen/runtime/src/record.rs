@@ -1,16 +1,18 @@
-//! `Deserialize` for the generated structs (JSON objects with named members), written by one
-//! macro instead of serde's derive.
+//! `Serialize` and `Deserialize` for the generated structs (JSON objects with named members),
+//! written by one macro instead of serde's derives.
 //!
 //! The derive writes, for every struct, a field enum with its own visitor (by name, by bytes and
 //! by index), a `visit_seq` that reads the struct from an array, and a `visit_map`. A payload
 //! schema describes an object, so only `visit_map` is ever wanted, and a member name is matched
-//! once, as text. `__deserialize_struct!` writes just that: an enum of the members with the one
+//! once, as text. `__serde_struct!` writes just that: an enum of the members with the one
 //! function that finds a name among them, and a `visit_map` in which each member is one call of
 //! a generic function of this module, so that rustc type-checks and borrow-checks that code
 //! once and not once per struct (see `codegen/src/types/records.rs` for the measurement).
-//! Decoding does the derive's work: a name is matched in place, without copying it.
+//! Decoding does the derive's work: a name is matched in place, without copying it. `Serialize`
+//! is the derive's too (the same calls, in member order, skipped members left out), with each
+//! member one generic call.
 //!
-//! What stays as the derive has it: a missing required member, a member given twice and (where
+//! What stays as the derives have it: the JSON written, byte for byte; a missing required member, a member given twice and (where
 //! the struct denies them) an unknown member are errors with serde's own messages; unknown
 //! members are skipped otherwise; the expected-type text is `struct Name`. One thing differs: a
 //! JSON array is not read positionally into a struct; it is an "invalid type" error, as it is for
@@ -18,12 +20,13 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
-/// The members of one struct, as the enum `__deserialize_struct!` writes for it (one variant
+/// The members of one struct, as the enum `__serde_struct!` writes for it (one variant
 /// per member, like the derive's field enum).
 pub trait Members: Sized {
     /// The member named `name` on the wire, if the struct has one.
@@ -103,36 +106,69 @@ pub fn skip_member<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> 
     map.next_value::<de::IgnoredAny>().map(drop)
 }
 
+/// Writes the member `wire`, or tells the serializer it is left out (`skip`, from the member's
+/// `skip_if` function).
+#[inline(always)]
+pub fn serialize_member<S: SerializeStruct, T: ?Sized + Serialize>(
+    state: &mut S,
+    wire: &'static str,
+    value: &T,
+    skip: bool,
+) -> Result<(), S::Error> {
+    if skip { state.skip_field(wire) } else { state.serialize_field(wire, value) }
+}
+
 /// serde's error for the required member `wire` that was absent.
 pub fn missing_member<E: de::Error>(wire: &'static str) -> E {
     E::missing_field(wire)
 }
 
-/// `Deserialize` for a struct with named members. The generator writes the struct (deriving
-/// `Serialize`, which reads the `rename` attributes) and then
+/// `Serialize` and `Deserialize` for a struct with named members. The generator writes the
+/// struct (its members, docs and other derives, no serde attributes) and then
 ///
 /// ```text
-/// __deserialize_struct!(Type, ["wire name" => field kind, ...]);
-/// __deserialize_struct!(Type, deny_unknown, ["wire name" => field kind, ...]);
+/// __serde_struct!(Type, ["wire name" => field kind, ...]);
+/// __serde_struct!(Type, deny_unknown, ["wire name" => field kind skip_if(path), ...]);
 /// ```
 ///
 /// where `kind` is what an absent member gives: `required` (an error), `optional` (the type's
 /// `Default`: `None`, an empty collection), `or_else(path)` (what the function `path` returns), or
 /// `present` for an `Option<Option<T>>` member that keeps absent (`None`) and `null`
-/// (`Some(None)`) apart.
+/// (`Some(None)`) apart. `skip_if(path)` leaves the member out of the JSON written when
+/// `path(&value)` is true (`Option::is_none`, say), as serde's `skip_serializing_if` does.
 ///
-/// The body stays small on purpose, since rustc type-checks and borrow-checks it once per
+/// The bodies stay small on purpose, since rustc type-checks and borrow-checks them once per
 /// struct: each member is one call of a generic function of this module, checked once here.
 #[macro_export]
 #[doc(hidden)]
-macro_rules! __deserialize_struct {
-    ($ty:ident, [$($wire:literal => $field:ident $kind:ident $(($default:path))?),* $(,)?]) => {
-        $crate::__deserialize_struct!(@impl $ty, skip, [$($wire => $field $kind $(($default))?),*]);
+macro_rules! __serde_struct {
+    ($ty:ident, [$($wire:literal => $field:ident $kind:ident $(($default:path))? $(skip_if($skip:path))?),* $(,)?]) => {
+        $crate::__serde_struct!(@impl $ty, skip, [$($wire => $field $kind $(($default))? $(skip_if($skip))?),*]);
     };
-    ($ty:ident, deny_unknown, [$($wire:literal => $field:ident $kind:ident $(($default:path))?),* $(,)?]) => {
-        $crate::__deserialize_struct!(@impl $ty, deny, [$($wire => $field $kind $(($default))?),*]);
+    ($ty:ident, deny_unknown, [$($wire:literal => $field:ident $kind:ident $(($default:path))? $(skip_if($skip:path))?),* $(,)?]) => {
+        $crate::__serde_struct!(@impl $ty, deny, [$($wire => $field $kind $(($default))? $(skip_if($skip))?),*]);
     };
-    (@impl $ty:ident, $deny:ident, [$($wire:literal => $field:ident $kind:ident $(($default:path))?),*]) => {
+    (@impl $ty:ident, $deny:ident, [$($wire:literal => $field:ident $kind:ident $(($default:path))? $(skip_if($skip:path))?),*]) => {
+        impl $crate::__private::serde::Serialize for $ty {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                let mut state = $crate::__private::serde::Serializer::serialize_struct(
+                    serializer,
+                    ::std::stringify!($ty),
+                    0 $(+ ::std::primitive::usize::from(!$crate::__serde_struct!(@skip (self.$field) $(skip_if($skip))?)))*,
+                )?;
+                $($crate::__private::serialize_member(
+                    &mut state,
+                    $wire,
+                    &self.$field,
+                    $crate::__serde_struct!(@skip (self.$field) $(skip_if($skip))?),
+                )?;)*
+                $crate::__private::serde::ser::SerializeStruct::end(state)
+            }
+        }
+
         impl<'de> $crate::__private::serde::Deserialize<'de> for $ty {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
@@ -165,7 +201,7 @@ macro_rules! __deserialize_struct {
                             $crate::__private::serde::de::MapAccess::next_key_seed(
                                 &mut map,
                                 $crate::__private::MemberSeed::<__Member>::new(
-                                    $crate::__deserialize_struct!(@deny $deny __MEMBERS),
+                                    $crate::__serde_struct!(@deny $deny __MEMBERS),
                                 ),
                             )?
                         {
@@ -176,7 +212,7 @@ macro_rules! __deserialize_struct {
                             }?;
                         }
                         ::std::result::Result::Ok($ty {
-                            $($field: $crate::__deserialize_struct!(@finish $field $wire $kind $(($default))?),)*
+                            $($field: $crate::__serde_struct!(@finish $field $wire $kind $(($default))?),)*
                         })
                     }
                 }
@@ -188,6 +224,12 @@ macro_rules! __deserialize_struct {
                 )
             }
         }
+    };
+    (@skip ($value:expr)) => {
+        false
+    };
+    (@skip ($value:expr) skip_if($skip:path)) => {
+        $skip(&$value)
     };
     (@deny skip $members:ident) => {
         ::std::option::Option::None
@@ -219,10 +261,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     /// A struct as the generator writes it: every kind of member, one renamed.
-    #[derive(Debug, PartialEq, serde::Serialize)]
+    #[derive(Debug, PartialEq)]
     struct Record {
         id: String,
-        #[serde(rename = "type")]
         type_: Option<String>,
         tags: Vec<String>,
         comment: Option<Option<String>>,
@@ -235,22 +276,22 @@ mod tests {
         5
     }
 
-    crate::__deserialize_struct!(Record, [
+    crate::__serde_struct!(Record, [
         "id" => id required,
-        "type" => type_ optional,
-        "tags" => tags optional,
-        "comment" => comment present,
+        "type" => type_ optional skip_if(Option::is_none),
+        "tags" => tags optional skip_if(Vec::is_empty),
+        "comment" => comment present skip_if(Option::is_none),
         "nullable" => nullable required,
         "level" => level or_else(five),
-        "inner" => inner optional,
+        "inner" => inner optional skip_if(Option::is_none),
     ]);
 
-    #[derive(Debug, PartialEq, serde::Serialize)]
+    #[derive(Debug, PartialEq)]
     struct Inner {
         a: f64,
     }
 
-    crate::__deserialize_struct!(Inner, deny_unknown, ["a" => a required]);
+    crate::__serde_struct!(Inner, deny_unknown, ["a" => a required]);
 
     fn read(text: &str) -> Result<Record, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
@@ -280,25 +321,26 @@ mod tests {
         assert_eq!(null.comment, Some(None), "null and absent stay apart");
     }
 
-    /// `Record` and `Inner` with serde's derive, to compare errors with.
-    #[derive(Debug, serde::Deserialize)]
+    /// `Record` and `Inner` with serde's derives, to compare with.
+    #[derive(Debug, serde::Deserialize, serde::Serialize)]
     #[allow(dead_code)]
     struct Derived {
         id: String,
-        #[serde(rename = "type")]
+        #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
         type_: Option<String>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         tags: Vec<String>,
-        #[serde(default, deserialize_with = "crate::fields::present")]
+        #[serde(default, deserialize_with = "crate::fields::present", skip_serializing_if = "Option::is_none")]
         comment: Option<Option<String>>,
         #[serde(deserialize_with = "Option::deserialize")]
         nullable: Option<i64>,
         #[serde(default = "five")]
         level: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
         inner: Option<DerivedInner>,
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, serde::Serialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct DerivedInner {
@@ -329,6 +371,24 @@ mod tests {
             assert_eq!(read(text).map(drop), derived, "{text}");
             assert!(derived.is_err(), "{text} is meant to be wrong");
         }
+    }
+
+    #[test]
+    fn what_is_written_is_the_derives_byte_for_byte() {
+        for text in [
+            r#"{"id":"x","type":"t","tags":["a","b"],"comment":"c","nullable":1,"level":2,"inner":{"a":1.5}}"#,
+            r#"{"id":"x","nullable":null}"#,
+            r#"{"id":"x","nullable":null,"comment":null,"tags":[]}"#,
+        ] {
+            let ours = serde_json::to_string(&read(text).expect("reads")).expect("writes");
+            let derived: Derived = serde_json::from_str(text).expect("the derive reads it");
+            assert_eq!(ours, serde_json::to_string(&derived).expect("the derive writes"), "{text}");
+            // The length handed to the serializer counts only the members written.
+            let value = serde_json::to_value(read(text).expect("reads")).expect("to a Value");
+            assert_eq!(value, serde_json::to_value(&derived).expect("the derive to a Value"));
+        }
+        let written = serde_json::to_string(&read(r#"{"id":"x","nullable":null,"comment":null}"#).expect("reads"));
+        assert_eq!(written.expect("writes"), r#"{"id":"x","comment":null,"nullable":null,"level":5}"#);
     }
 
     #[test]

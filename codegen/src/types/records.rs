@@ -1,17 +1,17 @@
-//! `Deserialize` of the plain structs through the runtime's `__deserialize_struct!` macro instead
-//! of serde's derive. The derive is most of what rustc spends on a generated crate, and much of
-//! what it writes per struct (a field visitor by name, bytes and index, a `visit_seq` for arrays)
-//! is never used for a JSON object. Measured on the 100-channel synthetic document generated as
-//! the side that receives (`-Z time-passes` totals of a clean build of the crate alone,
-//! 2026-12-06): 32.7 s with the derive, 22.7 s with the macro, 11.2 s with no `Deserialize` at
-//! all. Decoding is as fast as with the derive (the decode benchmark's `payload` against
-//! `limit`). `Serialize` stays derived; it reads the `rename` and `skip_serializing_if`
-//! attributes that the struct keeps.
+//! `Serialize` and `Deserialize` of the plain structs through the runtime's `__serde_struct!`
+//! macro instead of serde's derives. The derives are most of what rustc spends on a generated
+//! crate, and much of what `Deserialize`'s writes per struct (a field visitor by name, bytes and
+//! index, a `visit_seq` for arrays) is never used for a JSON object. Measured on the 100-channel
+//! synthetic document generated as the side that receives (`-Z time-passes` totals of a clean
+//! build of the crate alone, 2026-12-06): 32.7 s with the derives, 22.7 s with the macro writing
+//! `Deserialize` only, 11.2 s with no `Deserialize` at all. Decoding is as fast as with the derive
+//! (the decode benchmark's `payload` against `limit`), and what is written is the derive's, byte
+//! for byte. The struct keeps its members, docs and other derives, and no serde attribute.
 //!
 //! A struct is rewritten only when every serde attribute on it is one the macro reproduces
 //! (`rename`, `default`, `default = "path"`, `skip_serializing_if`, the two `deserialize_with`
-//! helpers the types stage writes, and `deny_unknown_fields`); anything else (`flatten`,
-//! `transparent`, generics) keeps the derive.
+//! helpers the types stage writes, and `deny_unknown_fields`) and it derives both traits;
+//! anything else (`flatten`, `transparent`, generics) keeps the derives.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -32,11 +32,13 @@ struct Member {
     ident: Ident,
     wire: String,
     absent: Absent,
+    /// `skip_serializing_if`.
+    skip_if: Option<syn::ExprPath>,
 }
 
-/// Rewrites every eligible struct of `file`: `Deserialize` leaves its derive, the attributes only
-/// it read leave the members, and a `__deserialize_struct!` call follows the struct.
-pub fn lean_deserialize(file: &mut syn::File) {
+/// Rewrites every eligible struct of `file`: `Serialize` and `Deserialize` leave its derive, the
+/// serde attributes leave it, and a `__serde_struct!` call follows the struct.
+pub fn serde_by_macro(file: &mut syn::File) {
     let items = std::mem::take(&mut file.items);
     file.items.reserve(items.len());
     for mut item in items {
@@ -49,10 +51,10 @@ pub fn lean_deserialize(file: &mut syn::File) {
     }
 }
 
-/// The macro call for `s`, after taking `Deserialize` off it; `None` (and `s` untouched) when the
-/// macro cannot reproduce what the derive does.
+/// The macro call for `s`, after taking the serde derives off it; `None` (and `s` untouched)
+/// when the macro cannot reproduce what the derives do.
 fn rewrite(s: &mut syn::ItemStruct) -> Option<syn::Item> {
-    if !s.generics.params.is_empty() || !derives_deserialize(&s.attrs) {
+    if !s.generics.params.is_empty() || !derives(&s.attrs, "Deserialize") || !derives(&s.attrs, "Serialize") {
         return None;
     }
     let deny = container_denies_unknown(&s.attrs)?;
@@ -62,14 +64,15 @@ fn rewrite(s: &mut syn::ItemStruct) -> Option<syn::Item> {
     }
     let members: Vec<Member> = fields.named.iter().map(member).collect::<Option<_>>()?;
     let call = syn::parse2(macro_call(&s.ident, deny, &members)).ok()?;
-    remove_deserialize(&mut s.attrs);
+    remove_serde_derives(&mut s.attrs);
+    s.attrs.retain(|a| !a.path().is_ident("serde"));
     for field in s.fields.iter_mut() {
-        keep_serialize_attrs(&mut field.attrs);
+        field.attrs.retain(|a| !a.path().is_ident("serde"));
     }
     Some(call)
 }
 
-/// `__deserialize_struct!(Type, ["wire" => member kind, ...]);`
+/// `__serde_struct!(Type, ["wire" => member kind skip_if(path), ...]);`
 fn macro_call(ty: &Ident, deny: bool, members: &[Member]) -> TokenStream {
     let entries = members.iter().map(|m| {
         let (ident, wire) = (&m.ident, &m.wire);
@@ -79,11 +82,12 @@ fn macro_call(ty: &Ident, deny: bool, members: &[Member]) -> TokenStream {
             Absent::Present => quote!(present),
             Absent::Call(path) => quote!(or_else(#path)),
         };
-        quote!(#wire => #ident #kind)
+        let skip = m.skip_if.as_ref().map(|path| quote!(skip_if(#path)));
+        quote!(#wire => #ident #kind #skip)
     });
     let deny = deny.then(|| quote!(deny_unknown,));
     quote! {
-        ::asyncapi_runtime::__deserialize_struct!(#ty, #deny [#(#entries),*]);
+        ::asyncapi_runtime::__serde_struct!(#ty, #deny [#(#entries),*]);
     }
 }
 
@@ -94,18 +98,18 @@ fn derive_paths(attr: &syn::Attribute) -> Option<syn::punctuated::Punctuated<syn
     attr.parse_args_with(syn::punctuated::Punctuated::parse_terminated).ok()
 }
 
-fn is_deserialize(path: &syn::Path) -> bool {
-    path.segments.last().is_some_and(|s| s.ident == "Deserialize")
+fn is_named(path: &syn::Path, name: &str) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == name)
 }
 
-fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().filter_map(derive_paths).any(|paths| paths.iter().any(is_deserialize))
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().filter_map(derive_paths).any(|paths| paths.iter().any(|p| is_named(p, name)))
 }
 
-fn remove_deserialize(attrs: &mut [syn::Attribute]) {
+fn remove_serde_derives(attrs: &mut [syn::Attribute]) {
     for attr in attrs {
         if let Some(paths) = derive_paths(attr) {
-            let kept = paths.into_iter().filter(|p| !is_deserialize(p));
+            let kept = paths.into_iter().filter(|p| !is_named(p, "Deserialize") && !is_named(p, "Serialize"));
             *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
         }
     }
@@ -131,14 +135,14 @@ fn container_denies_unknown(attrs: &[syn::Attribute]) -> Option<bool> {
 /// How the macro reads `field`, or `None` if one of its serde attributes is beyond it.
 fn member(field: &syn::Field) -> Option<Member> {
     let ident = field.ident.clone()?;
-    let (mut rename, mut default, mut call, mut with) = (None, false, None, None);
+    let (mut rename, mut default, mut call, mut with, mut skip_if) = (None, false, None, None, None);
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|meta| {
             let text = || -> syn::Result<String> { Ok(meta.value()?.parse::<syn::LitStr>()?.value()) };
             if meta.path.is_ident("rename") {
                 rename = Some(text()?);
             } else if meta.path.is_ident("skip_serializing_if") {
-                text()?;
+                skip_if = Some(syn::parse_str::<syn::ExprPath>(&text()?)?);
             } else if meta.path.is_ident("deserialize_with") {
                 with = Some(text()?.replace(' ', ""));
             } else if meta.path.is_ident("default") {
@@ -165,31 +169,7 @@ fn member(field: &syn::Field) -> Option<Member> {
         (None, None, false) => Absent::Error,
     };
     let wire = rename.unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
-    Some(Member { ident, wire, absent })
-}
-
-/// Keeps of a member's serde attributes what `Serialize` reads: `rename` and `skip_serializing_if`.
-fn keep_serialize_attrs(attrs: &mut Vec<syn::Attribute>) {
-    let mut kept: Vec<TokenStream> = Vec::new();
-    attrs.retain(|attr| {
-        if !attr.path().is_ident("serde") {
-            return true;
-        }
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") || meta.path.is_ident("skip_serializing_if") {
-                let path = meta.path.clone();
-                let value: syn::LitStr = meta.value()?.parse()?;
-                kept.push(quote!(#path = #value));
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-        false
-    });
-    if !kept.is_empty() {
-        attrs.push(syn::parse_quote!(#[serde(#(#kept),*)]));
-    }
+    Some(Member { ident, wire, absent, skip_if })
 }
 
 #[cfg(test)]
@@ -198,12 +178,12 @@ mod tests {
 
     fn rewritten(source: &str) -> String {
         let mut file: syn::File = syn::parse_str(source).expect("test source parses");
-        lean_deserialize(&mut file);
+        serde_by_macro(&mut file);
         prettyplease::unparse(&file)
     }
 
     #[test]
-    fn a_plain_struct_gets_the_macro_and_keeps_what_serialize_reads() {
+    fn a_plain_struct_gets_the_macro_and_loses_its_serde_attributes() {
         let text = rewritten(
             r#"
             #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -223,27 +203,36 @@ mod tests {
             }
             "#,
         );
-        assert!(text.contains("#[derive(::serde::Serialize, Clone, Debug)]"), "{text}");
-        assert!(text.contains("#[serde(deny_unknown_fields)]"), "{text}");
-        assert!(text.contains(r#"#[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]"#));
-        let (strukt, call) = text.split_once("__deserialize_struct!").expect("the macro call follows");
-        assert!(!strukt.contains("deserialize_with") && !strukt.contains("default"), "{strukt}");
+        let (strukt, call) = text.split_once("__serde_struct!").expect("the macro call follows");
+        assert!(strukt.contains("#[derive(Clone, Debug)]"), "{strukt}");
+        assert!(!strukt.contains("serde"), "no serde attribute is left: {strukt}");
         let call: String = call.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(call.contains(r#"S, deny_unknown, ["id" => id required, "type" => type_ optional, "tags" => tags optional, "comment" => comment present, "nullable" => nullable required, "level" => level or_else(defaults::level)]"#), "{call}");
+        let expected = [
+            r#"S, deny_unknown, ["id" => id required,"#,
+            r#""type" => type_ optional skip_if(::std::option::Option::is_none),"#,
+            r#""tags" => tags optional skip_if(::std::vec::Vec::is_empty),"#,
+            r#""comment" => comment present skip_if(::std::option::Option::is_none),"#,
+            r#""nullable" => nullable required, "level" => level or_else(defaults::level)]"#,
+        ]
+        .join(" ");
+        assert!(call.contains(&expected), "{call}");
     }
 
     #[test]
     fn what_the_macro_cannot_reproduce_keeps_the_derive() {
+        let both = "#[derive(::serde::Deserialize, ::serde::Serialize)]";
         for source in [
-            "#[derive(::serde::Deserialize)] pub struct S { #[serde(flatten)] pub extra: ::std::collections::BTreeMap<String, i64> }",
-            "#[derive(::serde::Deserialize)] #[serde(transparent)] pub struct S { pub inner: String }",
-            "#[derive(::serde::Deserialize)] pub struct S<T> { pub inner: T }",
-            "#[derive(::serde::Deserialize)] pub struct S(pub String);",
-            "#[derive(::serde::Deserialize)] pub struct S {}",
-            "#[derive(::serde::Deserialize)] pub struct S { #[serde(deserialize_with = \"other\")] pub a: String }",
+            format!("{both} pub struct S {{ #[serde(flatten)] pub extra: ::std::collections::BTreeMap<String, i64> }}"),
+            format!("{both} #[serde(transparent)] pub struct S {{ pub inner: String }}"),
+            format!("{both} pub struct S<T> {{ pub inner: T }}"),
+            format!("{both} pub struct S(pub String);"),
+            format!("{both} pub struct S {{}}"),
+            format!("{both} pub struct S {{ #[serde(deserialize_with = \"other\")] pub a: String }}"),
+            format!("{both} pub struct S {{ #[serde(serialize_with = \"other\")] pub a: String }}"),
+            "#[derive(::serde::Deserialize)] pub struct S { pub a: String }".to_owned(),
         ] {
-            let text = rewritten(source);
-            assert!(text.contains("::serde::Deserialize") && !text.contains("__deserialize_struct"), "{text}");
+            let text = rewritten(&source);
+            assert!(text.contains("::serde::Deserialize") && !text.contains("__serde_struct"), "{text}");
         }
     }
 }

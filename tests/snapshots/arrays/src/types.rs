@@ -2,7 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `bookSnapshot` (received on `book`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BookSnapshotPayload {
     /// Array of referenced objects.
     pub bids: ::std::vec::Vec<PriceLevel>,
@@ -18,25 +18,25 @@ pub struct BookSnapshotPayload {
     pub venues: ::std::vec::Vec<BookSnapshotPayloadVenuesItem>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     BookSnapshotPayload, ["bids" => bids required, "levels" => levels required,
     "recent_prices" => recent_prices required, "symbol" => symbol required, "tags" =>
     tags required, "venues" => venues required]
 );
 
 /// `BookSnapshotPayloadVenuesItem`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BookSnapshotPayloadVenuesItem {
     pub name: ::std::string::String,
     pub open: bool,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     BookSnapshotPayloadVenuesItem, ["name" => name required, "open" => open required]
 );
 
 /// `PriceLevel`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PriceLevel {
     /// Price of the level.
     pub price: f64,
@@ -44,7 +44,7 @@ pub struct PriceLevel {
     pub size: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     PriceLevel, ["price" => price required, "size" => size required]
 );
 
@@ -88,4 +88,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 9970327428250777798u64;
+pub const __TYPES_FINGERPRINT: u64 = 14815715962749924861u64;

@@ -2,51 +2,46 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `status` (received on `ticker`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StatusPayload {
     /// Optional human-readable detail.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::option::Option<::std::string::String>>,
     pub state: StatusPayloadState,
-    #[serde(rename = "type")]
     pub type_: StatusPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    StatusPayload, ["detail" => detail present, "state" => state required, "type" =>
-    type_ required]
+::asyncapi_runtime::__serde_struct!(
+    StatusPayload, ["detail" => detail present skip_if(::std::option::Option::is_none),
+    "state" => state required, "type" => type_ required]
 );
 
 /// Payload of `subscribeRequest` (sent on `ticker`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscribeRequestPayload {
     /// Instruments to stream.
     pub symbols: ::std::vec::Vec<::std::string::String>,
-    #[serde(rename = "type")]
     pub type_: SubscribeRequestPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     SubscribeRequestPayload, ["symbols" => symbols required, "type" => type_ required]
 );
 
 /// Payload of `tick` (received on `ticker`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TickPayload {
     /// Last traded price.
     pub price: f64,
     /// Instrument symbol.
     pub symbol: ::std::string::String,
     /// Exchange time of the price.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "type")]
     pub type_: TickPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     TickPayload, ["price" => price required, "symbol" => symbol required, "time" => time
-    optional, "type" => type_ required]
+    optional skip_if(::std::option::Option::is_none), "type" => type_ required]
 );
 
 /// Error types.
@@ -146,4 +141,4 @@ pub enum StatusPayloadState {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14636506401914018056u64;
+pub const __TYPES_FINGERPRINT: u64 = 4404900743992418595u64;

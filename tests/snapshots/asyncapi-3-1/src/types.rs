@@ -2,54 +2,54 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `battery` (received on `turtle/pose`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BatteryPayload {
     /// Null while the charger is being detected.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub charging: ::std::option::Option<::std::option::Option<bool>>,
     pub kind: BatteryPayloadKind,
     pub percent: i64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    BatteryPayload, ["charging" => charging present, "kind" => kind required, "percent"
-    => percent required]
+::asyncapi_runtime::__serde_struct!(
+    BatteryPayload, ["charging" => charging present
+    skip_if(::std::option::Option::is_none), "kind" => kind required, "percent" =>
+    percent required]
 );
 
 /// `PoseHeaders`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PoseHeaders {
     /// The coordinate frame.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub frame: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(PoseHeaders, ["frame" => frame optional]);
+::asyncapi_runtime::__serde_struct!(
+    PoseHeaders, ["frame" => frame optional skip_if(::std::option::Option::is_none)]
+);
 
 /// Payload of `pose` (received on `turtle/pose`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PosePayload {
     pub kind: PosePayloadKind,
     /// Heading in radians.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub theta: ::std::option::Option<f64>,
     pub x: f64,
     pub y: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    PosePayload, ["kind" => kind required, "theta" => theta optional, "x" => x required,
-    "y" => y required]
+::asyncapi_runtime::__serde_struct!(
+    PosePayload, ["kind" => kind required, "theta" => theta optional
+    skip_if(::std::option::Option::is_none), "x" => x required, "y" => y required]
 );
 
 /// Payload of `velocity` (sent on `turtle/commands`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VelocityPayload {
     pub angular: f64,
     pub linear: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     VelocityPayload, ["angular" => angular required, "linear" => linear required]
 );
 
@@ -115,4 +115,4 @@ impl PosePayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 383825403353357098u64;
+pub const __TYPES_FINGERPRINT: u64 = 14523475458319283217u64;

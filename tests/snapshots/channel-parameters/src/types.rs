@@ -2,25 +2,25 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `reading` (received on `vehicles/{vehicleId}/sensors/{sensor-id}`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadingPayload {
     pub kind: ReadingPayloadKind,
     pub value: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     ReadingPayload, ["kind" => kind required, "value" => value required]
 );
 
 /// Payload of `status` (received on `vehicles/{vehicleId}/status`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StatusPayload {
     pub kind: StatusPayloadKind,
     /// Speed in km/h.
     pub speed: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     StatusPayload, ["kind" => kind required, "speed" => speed required]
 );
 
@@ -86,4 +86,4 @@ impl StatusPayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 17598622672799837851u64;
+pub const __TYPES_FINGERPRINT: u64 = 4252090744361904791u64;

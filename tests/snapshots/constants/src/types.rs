@@ -2,115 +2,113 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `Envelope`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Envelope {
     /// Depends on `header.channel`.
     pub data: ::serde_json::Value,
     pub header: EnvelopeHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Envelope, ["data" => data required, "header" => header required]
 );
 
 /// Header of every pushed frame; `channel` decides the schema of `data`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EnvelopeHeader {
     /// Logical channel name.
     pub channel: ::std::string::String,
     /// When the server sent the frame.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    EnvelopeHeader, ["channel" => channel required, "sent" => sent optional]
+::asyncapi_runtime::__serde_struct!(
+    EnvelopeHeader, ["channel" => channel required, "sent" => sent optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `ping` (sent on `feed`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PingPayload {
     pub event: PingPayloadEvent,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub live: ::std::option::Option<PingPayloadLive>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ratio: ::std::option::Option<PingPayloadRatio>,
     /// Echoed in the answer.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reqid: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub source: ::std::option::Option<Source>,
     pub version: PingPayloadVersion,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    PingPayload, ["event" => event required, "live" => live optional, "ratio" => ratio
-    optional, "reqid" => reqid optional, "source" => source optional, "version" =>
-    version required]
+::asyncapi_runtime::__serde_struct!(
+    PingPayload, ["event" => event required, "live" => live optional
+    skip_if(::std::option::Option::is_none), "ratio" => ratio optional
+    skip_if(::std::option::Option::is_none), "reqid" => reqid optional
+    skip_if(::std::option::Option::is_none), "source" => source optional
+    skip_if(::std::option::Option::is_none), "version" => version required]
 );
 
 /// `Status`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Status {
     pub state: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Status, ["state" => state required]);
+::asyncapi_runtime::__serde_struct!(Status, ["state" => state required]);
 
 /// Payload of `status` (received on `feed`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StatusPayload {
     pub data: Status,
     pub header: StatusPayloadHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     StatusPayload, ["data" => data required, "header" => header required]
 );
 
 /// Header of every pushed frame; `channel` decides the schema of `data`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct StatusPayloadHeader {
     pub channel: StatusPayloadHeaderChannel,
     /// When the server sent the frame.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    StatusPayloadHeader, ["channel" => channel required, "sent" => sent optional]
+::asyncapi_runtime::__serde_struct!(
+    StatusPayloadHeader, ["channel" => channel required, "sent" => sent optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `Trade`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Trade {
     pub price: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Trade, ["price" => price required]);
+::asyncapi_runtime::__serde_struct!(Trade, ["price" => price required]);
 
 /// Payload of `trade` (received on `feed`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TradePayload {
     pub data: Trade,
     pub header: TradePayloadHeader,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     TradePayload, ["data" => data required, "header" => header required]
 );
 
 /// Header of every pushed frame; `channel` decides the schema of `data`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TradePayloadHeader {
     pub channel: TradePayloadHeaderChannel,
     /// When the server sent the frame.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    TradePayloadHeader, ["channel" => channel required, "sent" => sent optional]
+::asyncapi_runtime::__serde_struct!(
+    TradePayloadHeader, ["channel" => channel required, "sent" => sent optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Error types.
@@ -238,4 +236,4 @@ impl TradePayloadHeaderChannel {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 5476869320649427877u64;
+pub const __TYPES_FINGERPRINT: u64 = 10435921406649019837u64;

@@ -2,562 +2,519 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `link` (received on `chain`).
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level0 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level1>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level0, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level0, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level1`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level1 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level2>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level1, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level1, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level10`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level10 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level11>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level10, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level10, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level11`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level11 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level12>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level11, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level11, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level12`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level12 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level13>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level12, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level12, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level13`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level13 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level14>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level13, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level13, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level14`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level14 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level15>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level14, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level14, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level15`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level15 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level16>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level15, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level15, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level16`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level16 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level17>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level16, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level16, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level17`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level17 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level18>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level17, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level17, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level18`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level18 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level19>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level18, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level18, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level19`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level19 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level20>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level19, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level19, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level2`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level2 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level3>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level2, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level2, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level20`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level20 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level21>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level20, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level20, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level21`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level21 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level22>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level21, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level21, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level22`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level22 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level23>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level22, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level22, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level23`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level23 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level24>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level23, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level23, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level24`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level24 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level25>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level24, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level24, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level25`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level25 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level26>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level25, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level25, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level26`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level26 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level27>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level26, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level26, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level27`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level27 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level28>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level27, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level27, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level28`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level28 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level29>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level28, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level28, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level29`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level29 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level30>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level29, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level29, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level3`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level3 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level4>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level3, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level3, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level30`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level30 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level31>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level30, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level30, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level31`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level31 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level32>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level31, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level31, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level32`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level32 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level33>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level32, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level32, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level33`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level33 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level34>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level33, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level33, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level34`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level34 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level35>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level34, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level34, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level35`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level35 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level36>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level35, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level35, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level36`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level36 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level37>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level36, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level36, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level37`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level37 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level38>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level37, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level37, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level38`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level38 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level39>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level38, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level38, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level39`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level39 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level40>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level39, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level39, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level4`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level4 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level5>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level4, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level4, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level40`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level40 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level41>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level40, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level40, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level41`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level41 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level42>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level41, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level41, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level42`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level42 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level43>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level42, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level42, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level43`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level43 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level44>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level43, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level43, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level44`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level44 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level45>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level44, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level44, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level45`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level45 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level46>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level45, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level45, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level46`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level46 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level47>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level46, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level46, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level47`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level47 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level48>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level47, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level47, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level48`
@@ -586,207 +543,193 @@ impl ::std::convert::From<::serde_json::Value> for Level48 {
 }
 
 /// `Level49`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level49 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level50>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level49, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level49, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level5`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level5 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level6>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level5, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level5, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level50`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level50 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level51>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level50, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level50, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level51`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level51 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level52>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level51, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level51, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level52`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level52 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level53>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level52, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level52, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level53`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level53 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level54>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level53, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level53, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level54`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level54 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level55>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level54, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level54, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level55`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level55 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level56>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level55, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level55, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level56`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level56 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level57>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level56, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level56, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level57`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level57 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level58>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level57, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level57, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level58`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level58 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level59>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level58, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level58, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next"
+    => next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level59`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level59 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Level59, ["depth" => depth optional]);
+::asyncapi_runtime::__serde_struct!(
+    Level59, ["depth" => depth optional skip_if(::std::option::Option::is_none)]
+);
 
 /// `Level6`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level6 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level7>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level6, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level6, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level7`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level7 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level8>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level7, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level7, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level8`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level8 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level9>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level8, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level8, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// `Level9`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Level9 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub depth: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<Level10>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Level9, ["depth" => depth optional, "next" => next optional]
+::asyncapi_runtime::__serde_struct!(
+    Level9, ["depth" => depth optional skip_if(::std::option::Option::is_none), "next" =>
+    next optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Error types.
@@ -829,4 +772,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 11278394605160826240u64;
+pub const __TYPES_FINGERPRINT: u64 = 2687780037320248084u64;

@@ -2,101 +2,92 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `adoption` (sent on `arrivals`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AdoptionPayload {
     pub family: ::std::string::String,
     pub kind: AdoptionPayloadKind,
     pub pets: ::std::vec::Vec<Animal>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     AdoptionPayload, ["family" => family required, "kind" => kind required, "pets" =>
     pets required]
 );
 
 /// `Bird`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Bird {
     pub kind: BirdKind,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub wingspan: ::std::option::Option<f64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Bird, ["kind" => kind required, "wingspan" => wingspan optional]
+::asyncapi_runtime::__serde_struct!(
+    Bird, ["kind" => kind required, "wingspan" => wingspan optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `Box`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Box {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub fragile: ::std::option::Option<bool>,
-    #[serde(rename = "type")]
     pub type_: ::std::string::String,
     pub weight: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Box, ["fragile" => fragile optional, "type" => type_ required, "weight" => weight
-    required]
+::asyncapi_runtime::__serde_struct!(
+    Box, ["fragile" => fragile optional skip_if(::std::option::Option::is_none), "type"
+    => type_ required, "weight" => weight required]
 );
 
 /// A cat.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Cat {
     /// How good it is at hunting.
-    #[serde(
-        rename = "huntingSkill",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub hunting_skill: ::std::option::Option<::std::string::String>,
     pub name: ::std::string::String,
-    #[serde(rename = "petType")]
     pub pet_type: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Cat, ["huntingSkill" => hunting_skill optional, "name" => name required, "petType" =>
+::asyncapi_runtime::__serde_struct!(
+    Cat, ["huntingSkill" => hunting_skill optional
+    skip_if(::std::option::Option::is_none), "name" => name required, "petType" =>
     pet_type required]
 );
 
 /// A dog.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Dog {
     pub name: ::std::string::String,
-    #[serde(rename = "packSize")]
     pub pack_size: u64,
-    #[serde(rename = "petType")]
     pub pet_type: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Dog, ["name" => name required, "packSize" => pack_size required, "petType" =>
     pet_type required]
 );
 
 /// `Letter`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Letter {
-    #[serde(rename = "type")]
     pub type_: ::std::string::String,
     pub weight: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Letter, ["type" => type_ required, "weight" => weight required]
 );
 
 /// `Snake`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Snake {
     pub kind: SnakeKind,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub length: ::std::option::Option<f64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Snake, ["kind" => kind required, "length" => length optional]
+::asyncapi_runtime::__serde_struct!(
+    Snake, ["kind" => kind required, "length" => length optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Error types.
@@ -385,4 +376,4 @@ impl<'de> ::serde::Deserialize<'de> for ShipmentPayload {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4858808731034420150u64;
+pub const __TYPES_FINGERPRINT: u64 = 13973558281450949068u64;

@@ -2,7 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `orderUpdate` (received on `orders`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OrderUpdate {
     pub cancel_reason: ::std::option::Option<OrderUpdateCancelReason>,
     /// Client-visible order id.
@@ -12,7 +12,7 @@ pub struct OrderUpdate {
     pub side: OrderUpdateSide,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     OrderUpdate, ["cancel_reason" => cancel_reason required, "order_id" => order_id
     required, "priority" => priority required, "side" => side required]
 );
@@ -133,4 +133,4 @@ pub enum OrderUpdateCancelReason {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 90609131008977257u64;
+pub const __TYPES_FINGERPRINT: u64 = 4191877905734231616u64;

@@ -2,20 +2,20 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Postal address.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Address {
     pub city: ::std::string::String,
     pub postal_code: ::std::string::String,
     pub street: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Address, ["city" => city required, "postal_code" => postal_code required, "street" =>
     street required]
 );
 
 /// An amount of money; the amount is a decimal string to avoid float rounding.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Money {
     /// Decimal amount.
     pub amount: MoneyAmount,
@@ -23,7 +23,7 @@ pub struct Money {
     pub currency: MoneyCurrency,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Money, ["amount" => amount required, "currency" => currency required]
 );
 
@@ -165,9 +165,8 @@ impl<'de> ::serde::Deserialize<'de> for MoneyCurrency {
 /// A confirmed order.
 ///
 /// Payload of `orderPlaced` (received on `orders`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_address: ::std::option::Option<Address>,
     /// Shop order number.
     pub order_id: ::std::string::String,
@@ -175,10 +174,10 @@ pub struct OrderPlacedPayload {
     pub total: Money,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OrderPlacedPayload, ["billing_address" => billing_address optional, "order_id" =>
-    order_id required, "shipping_address" => shipping_address required, "total" => total
-    required]
+::asyncapi_runtime::__serde_struct!(
+    OrderPlacedPayload, ["billing_address" => billing_address optional
+    skip_if(::std::option::Option::is_none), "order_id" => order_id required,
+    "shipping_address" => shipping_address required, "total" => total required]
 );
 
 /// Error types.
@@ -221,4 +220,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14635440286063146104u64;
+pub const __TYPES_FINGERPRINT: u64 = 16706441407420423304u64;

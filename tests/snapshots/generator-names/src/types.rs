@@ -2,85 +2,85 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `Api`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Api {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Api, ["version" => version optional]);
+::asyncapi_runtime::__serde_struct!(
+    Api, ["version" => version optional skip_if(::std::option::Option::is_none)]
+);
 
 /// `Box`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Box {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<i64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Box, ["inner" => inner optional]);
+::asyncapi_runtime::__serde_struct!(
+    Box, ["inner" => inner optional skip_if(::std::option::Option::is_none)]
+);
 
 /// Payload of `handler` (received on `events`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct HandlerPayload {
     pub kind: HandlerPayloadKind,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub on_unknown: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    HandlerPayload, ["kind" => kind required, "on_unknown" => on_unknown optional]
+::asyncapi_runtime::__serde_struct!(
+    HandlerPayload, ["kind" => kind required, "on_unknown" => on_unknown optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `incoming` (received on `events`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Incoming {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub api: ::std::option::Option<Api>,
     pub kind: IncomingKind,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Incoming, ["api" => api optional, "kind" => kind required]
+::asyncapi_runtime::__serde_struct!(
+    Incoming, ["api" => api optional skip_if(::std::option::Option::is_none), "kind" =>
+    kind required]
 );
 
 /// `Option`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Option {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub none: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Option, ["none" => none present, "some" => some optional]
+::asyncapi_runtime::__serde_struct!(
+    Option, ["none" => none present skip_if(::std::option::Option::is_none), "some" =>
+    some optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `unknown` (received on `events`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Result {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub boxed: ::std::option::Option<Box>,
     pub kind: ResultKind,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<Option>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Result, ["boxed" => boxed optional, "kind" => kind required, "text" => text optional,
-    "value" => value optional]
+::asyncapi_runtime::__serde_struct!(
+    Result, ["boxed" => boxed optional skip_if(::std::option::Option::is_none), "kind" =>
+    kind required, "text" => text optional skip_if(::std::option::Option::is_none),
+    "value" => value optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `messageKind` (sent on `replies`).
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct String {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub chars: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(String, ["chars" => chars optional]);
+::asyncapi_runtime::__serde_struct!(
+    String, ["chars" => chars optional skip_if(::std::option::Option::is_none)]
+);
 
 /// Error types.
 pub mod error {
@@ -155,4 +155,4 @@ impl ResultKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 15360277397751668614u64;
+pub const __TYPES_FINGERPRINT: u64 = 18362735872931433353u64;

@@ -2,41 +2,37 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `m` (received on `c`).
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct All {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub any: ::std::option::Option<AllAny>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::uuid::Uuid>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, AllLabelsValue>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub maybe: ::std::option::Option<::serde_json::Value>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub n8: ::std::option::Option<i32>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub notnull: ::std::option::Option<::serde_json::Value>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pair: ::std::option::Option<(::std::string::String, i64)>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, i64>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tree: ::std::option::Option<Node>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ts: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    All, ["any" => any optional, "id" => id optional, "labels" => labels optional,
-    "maybe" => maybe optional, "n8" => n8 optional, "notnull" => notnull optional, "pair"
-    => pair optional, "strict" => strict optional, "tree" => tree optional, "ts" => ts
-    optional, "uri" => uri optional]
+::asyncapi_runtime::__serde_struct!(
+    All, ["any" => any optional skip_if(::std::option::Option::is_none), "id" => id
+    optional skip_if(::std::option::Option::is_none), "labels" => labels optional
+    skip_if(::std::option::Option::is_none), "maybe" => maybe optional
+    skip_if(::std::option::Option::is_none), "n8" => n8 optional
+    skip_if(::std::option::Option::is_none), "notnull" => notnull optional
+    skip_if(::std::option::Option::is_none), "pair" => pair optional
+    skip_if(::std::option::Option::is_none), "strict" => strict optional
+    skip_if(::std::option::Option::is_none), "tree" => tree optional
+    skip_if(::std::option::Option::is_none), "ts" => ts optional
+    skip_if(::std::option::Option::is_none), "uri" => uri optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `AllAny`
@@ -77,15 +73,15 @@ impl ::std::convert::From<::serde_json::Value> for AllLabelsValue {
 }
 
 /// `Node`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<Node>>,
     pub name: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Node, ["children" => children optional, "name" => name required]
+::asyncapi_runtime::__serde_struct!(
+    Node, ["children" => children optional skip_if(::std::option::Option::is_none),
+    "name" => name required]
 );
 
 /// Error types.
@@ -194,4 +190,4 @@ impl<'de> ::serde::Deserialize<'de> for AllLabelsValue {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3258316848865200254u64;
+pub const __TYPES_FINGERPRINT: u64 = 15099593911874687798u64;

@@ -2,56 +2,48 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `OrderCancelledHeaders`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderCancelledHeaders {
     /// Trace id propagated by the gateway.
-    #[serde(
-        rename = "X-Trace-Id",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_trace_id: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OrderCancelledHeaders, ["X-Trace-Id" => x_trace_id optional]
+::asyncapi_runtime::__serde_struct!(
+    OrderCancelledHeaders, ["X-Trace-Id" => x_trace_id optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `orderCancelled` (received on `orders`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OrderCancelledPayload {
     pub event: OrderCancelledPayloadEvent,
     pub id: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     OrderCancelledPayload, ["event" => event required, "id" => id required]
 );
 
 /// `OrderPlacedHeaders`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OrderPlacedHeaders {
-    #[serde(
-        rename = "X-Retry-Count",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_retry_count: ::std::option::Option<i64>,
-    #[serde(rename = "X-Tenant")]
     pub x_tenant: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OrderPlacedHeaders, ["X-Retry-Count" => x_retry_count optional, "X-Tenant" =>
-    x_tenant required]
+::asyncapi_runtime::__serde_struct!(
+    OrderPlacedHeaders, ["X-Retry-Count" => x_retry_count optional
+    skip_if(::std::option::Option::is_none), "X-Tenant" => x_tenant required]
 );
 
 /// Payload of `orderPlaced` (received on `orders`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
     pub event: OrderPlacedPayloadEvent,
     pub id: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     OrderPlacedPayload, ["event" => event required, "id" => id required]
 );
 
@@ -117,4 +109,4 @@ impl OrderPlacedPayloadEvent {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 621259200778026680u64;
+pub const __TYPES_FINGERPRINT: u64 = 3167729454289750978u64;

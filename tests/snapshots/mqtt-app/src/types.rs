@@ -2,66 +2,66 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `lightLevel` (sent on `yard/{lampId}/light`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LightLevel {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub at: ::std::option::Option<::std::string::String>,
     /// Illuminance in lux.
     pub lux: u64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    LightLevel, ["at" => at optional, "lux" => lux required]
+::asyncapi_runtime::__serde_struct!(
+    LightLevel, ["at" => at optional skip_if(::std::option::Option::is_none), "lux" =>
+    lux required]
 );
 
 /// `LightLevelHeaders`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LightLevelHeaders {
     /// The sensor's serial number.
     pub sensor: ::std::string::String,
     /// Counts the lamp's reports since it started.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub seq: ::std::option::Option<i64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    LightLevelHeaders, ["sensor" => sensor required, "seq" => seq optional]
+::asyncapi_runtime::__serde_struct!(
+    LightLevelHeaders, ["sensor" => sensor required, "seq" => seq optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `offline` (sent on `yard/state`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OfflinePayload {
     pub kind: OfflinePayloadKind,
     pub lamp: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<OfflinePayloadReason>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     OfflinePayload, ["kind" => kind required, "lamp" => lamp required, "reason" => reason
-    optional]
+    optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `online` (sent on `yard/state`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OnlinePayload {
     pub kind: OnlinePayloadKind,
     pub lamp: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     OnlinePayload, ["kind" => kind required, "lamp" => lamp required]
 );
 
 /// Payload of `switchOn` (received on `yard/{lampId}/switch/on`) and `switchOff` (received on `yard/{lampId}/switch/off`).
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Switch {
     /// Percent; full when absent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub brightness: ::std::option::Option<i64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Switch, ["brightness" => brightness optional]);
+::asyncapi_runtime::__serde_struct!(
+    Switch, ["brightness" => brightness optional skip_if(::std::option::Option::is_none)]
+);
 
 /// Error types.
 pub mod error {
@@ -140,4 +140,4 @@ pub enum OfflinePayloadReason {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 14180839557326647044u64;
+pub const __TYPES_FINGERPRINT: u64 = 15734161390009455637u64;

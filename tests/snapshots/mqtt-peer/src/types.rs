@@ -7,6 +7,6 @@
 pub use ::fixture_mqtt_app::types::*;
 
 const _: () = ::core::assert!(
-    ::fixture_mqtt_app::types::__TYPES_FINGERPRINT == 14180839557326647044u64,
+    ::fixture_mqtt_app::types::__TYPES_FINGERPRINT == 15734161390009455637u64,
     "the payload types of `fixture-mqtt-app` are not the ones this crate was generated for: regenerate both from the same document"
 );

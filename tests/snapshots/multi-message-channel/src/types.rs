@@ -2,8 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `error` (received on `events`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ErrorPayload {
     /// Numeric error code.
     pub code: i64,
@@ -11,35 +10,33 @@ pub struct ErrorPayload {
     /// Human-readable explanation.
     pub message: ::std::string::String,
     /// Suggested wait before retrying, in milliseconds.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub retry_after_ms: ::std::option::Option<i64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     ErrorPayload, deny_unknown, ["code" => code required, "event" => event required,
-    "message" => message required, "retry_after_ms" => retry_after_ms optional]
+    "message" => message required, "retry_after_ms" => retry_after_ms optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `heartbeat` (received on `events`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HeartbeatPayload {
     pub event: HeartbeatPayloadEvent,
     /// Monotonic frame counter.
     pub sequence: i64,
     /// Server clock at send time.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_time: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     HeartbeatPayload, deny_unknown, ["event" => event required, "sequence" => sequence
-    required, "server_time" => server_time optional]
+    required, "server_time" => server_time optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `trade` (received on `events`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TradePayload {
     pub event: TradePayloadEvent,
     /// Execution price in quote currency.
@@ -49,14 +46,13 @@ pub struct TradePayload {
     /// Instrument symbol.
     pub symbol: ::std::string::String,
     /// Exchange-assigned trade id.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trade_id: ::std::option::Option<i64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     TradePayload, deny_unknown, ["event" => event required, "price" => price required,
     "quantity" => quantity required, "symbol" => symbol required, "trade_id" => trade_id
-    optional]
+    optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Error types.
@@ -138,4 +134,4 @@ impl TradePayloadEvent {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 8342234815489320012u64;
+pub const __TYPES_FINGERPRINT: u64 = 13341927357775585344u64;

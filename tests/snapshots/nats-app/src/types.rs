@@ -2,66 +2,63 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `alertCleared` (sent on `fleet.{vehicleId}.alerts`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AlertClearedPayload {
     pub code: ::std::string::String,
     pub kind: AlertClearedPayloadKind,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     AlertClearedPayload, ["code" => code required, "kind" => kind required]
 );
 
 /// Payload of `alertRaised` (sent on `fleet.{vehicleId}.alerts`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AlertRaisedPayload {
     pub code: ::std::string::String,
     pub kind: AlertRaisedPayloadKind,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub severity: ::std::option::Option<AlertRaisedPayloadSeverity>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     AlertRaisedPayload, ["code" => code required, "kind" => kind required, "severity" =>
-    severity optional]
+    severity optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Payload of `command` (received on `fleet.{vehicleId}.command`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CommandPayload {
     pub action: CommandPayloadAction,
 }
 
-::asyncapi_runtime::__deserialize_struct!(CommandPayload, ["action" => action required]);
+::asyncapi_runtime::__serde_struct!(CommandPayload, ["action" => action required]);
 
 /// `PositionHeaders`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PositionHeaders {
     /// How many relays the report passed.
-    #[serde(rename = "X-Hop", skip_serializing_if = "::std::option::Option::is_none")]
     pub x_hop: ::std::option::Option<u64>,
     /// The trace the report belongs to.
-    #[serde(rename = "X-Trace-Id")]
     pub x_trace_id: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    PositionHeaders, ["X-Hop" => x_hop optional, "X-Trace-Id" => x_trace_id required]
+::asyncapi_runtime::__serde_struct!(
+    PositionHeaders, ["X-Hop" => x_hop optional skip_if(::std::option::Option::is_none),
+    "X-Trace-Id" => x_trace_id required]
 );
 
 /// Payload of `position` (sent on `fleet.{vehicleId}.position`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PositionPayload {
     pub lat: f64,
     pub lon: f64,
     /// km/h
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub speed: ::std::option::Option<f64>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     PositionPayload, ["lat" => lat required, "lon" => lon required, "speed" => speed
-    optional]
+    optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Error types.
@@ -161,4 +158,4 @@ pub enum CommandPayloadAction {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 13613447574189407240u64;
+pub const __TYPES_FINGERPRINT: u64 = 9180482200661357475u64;

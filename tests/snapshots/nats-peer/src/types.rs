@@ -7,6 +7,6 @@
 pub use ::fixture_nats_app::types::*;
 
 const _: () = ::core::assert!(
-    ::fixture_nats_app::types::__TYPES_FINGERPRINT == 13613447574189407240u64,
+    ::fixture_nats_app::types::__TYPES_FINGERPRINT == 9180482200661357475u64,
     "the payload types of `fixture-nats-app` are not the ones this crate was generated for: regenerate both from the same document"
 );

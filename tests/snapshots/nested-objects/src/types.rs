@@ -2,7 +2,7 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Postal address; referenced by both `sender` and `recipient`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Address {
     pub city: ::std::string::String,
     /// ISO 3166-1 alpha-2 country code.
@@ -10,13 +10,13 @@ pub struct Address {
     pub street: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Address, ["city" => city required, "country" => country required, "street" => street
     required]
 );
 
 /// Payload of `shipmentUpdated` (received on `shipments`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShipmentUpdatedPayload {
     pub recipient: Address,
     pub scan: ShipmentUpdatedPayloadScan,
@@ -25,40 +25,39 @@ pub struct ShipmentUpdatedPayload {
     pub tracking_number: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     ShipmentUpdatedPayload, ["recipient" => recipient required, "scan" => scan required,
     "sender" => sender required, "tracking_number" => tracking_number required]
 );
 
 /// Level 1 inline object.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShipmentUpdatedPayloadScan {
     pub facility: ShipmentUpdatedPayloadScanFacility,
     /// When the parcel was scanned.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub scanned_at: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     ShipmentUpdatedPayloadScan, ["facility" => facility required, "scanned_at" =>
-    scanned_at optional]
+    scanned_at optional skip_if(::std::option::Option::is_none)]
 );
 
 /// Level 2 inline object.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShipmentUpdatedPayloadScanFacility {
     /// Facility code.
     pub code: ::std::string::String,
     pub location: ShipmentUpdatedPayloadScanFacilityLocation,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     ShipmentUpdatedPayloadScanFacility, ["code" => code required, "location" => location
     required]
 );
 
 /// Level 3 inline object.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShipmentUpdatedPayloadScanFacilityLocation {
     /// Latitude in degrees.
     pub lat: f64,
@@ -66,7 +65,7 @@ pub struct ShipmentUpdatedPayloadScanFacilityLocation {
     pub lon: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     ShipmentUpdatedPayloadScanFacilityLocation, ["lat" => lat required, "lon" => lon
     required]
 );
@@ -111,4 +110,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 739028019581775533u64;
+pub const __TYPES_FINGERPRINT: u64 = 16897815774506935673u64;

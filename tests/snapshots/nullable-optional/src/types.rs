@@ -2,13 +2,11 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `presenceChanged` (received on `presence`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PresenceChangedPayload {
     /// Optional, never null when present.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub device: ::std::option::Option<::std::string::String>,
     /// Optional and nullable; null when the user hides it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_seen: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Required but nullable; null when the user cleared their status.
     pub status_text: ::std::option::Option<::std::string::String>,
@@ -16,9 +14,11 @@ pub struct PresenceChangedPayload {
     pub user_id: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    PresenceChangedPayload, ["device" => device optional, "last_seen" => last_seen
-    present, "status_text" => status_text required, "user_id" => user_id required]
+::asyncapi_runtime::__serde_struct!(
+    PresenceChangedPayload, ["device" => device optional
+    skip_if(::std::option::Option::is_none), "last_seen" => last_seen present
+    skip_if(::std::option::Option::is_none), "status_text" => status_text required,
+    "user_id" => user_id required]
 );
 
 /// Error types.
@@ -61,4 +61,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 10203132386004981219u64;
+pub const __TYPES_FINGERPRINT: u64 = 10511255865231477806u64;

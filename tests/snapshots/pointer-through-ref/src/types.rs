@@ -2,12 +2,12 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `orderPlaced` (received on `shop/orders/placed`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OrderPlacedPayload {
     pub id: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(OrderPlacedPayload, ["id" => id required]);
+::asyncapi_runtime::__serde_struct!(OrderPlacedPayload, ["id" => id required]);
 
 /// Error types.
 pub mod error {
@@ -49,4 +49,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 4514970099903994766u64;
+pub const __TYPES_FINGERPRINT: u64 = 17272063849539084647u64;

@@ -2,98 +2,70 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `combined` (received on `combinations`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CombinedPayload {
     pub list: ::std::vec::Vec<CombinedPayloadListItem>,
     pub named: OptionalOnly,
     pub nested: CombinedPayloadNested,
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_enum: ::std::option::Option<
         CombinedPayloadOptNonnullDefaultEnum,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_integer: ::std::option::Option<i64>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_object: ::std::option::Option<
         CombinedPayloadOptNonnullDefaultObject,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_enum: ::std::option::Option<
         CombinedPayloadOptNonnullNodefaultEnum,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_integer: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_object: ::std::option::Option<
         CombinedPayloadOptNonnullNodefaultObject,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullNodefaultEnum>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadOptNullNodefaultObject>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
@@ -133,35 +105,50 @@ pub struct CombinedPayload {
     pub req_null_nodefault_string: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     CombinedPayload, ["list" => list required, "named" => named required, "nested" =>
-    nested required, "opt_nonnull_default_array" => opt_nonnull_default_array optional,
-    "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
-    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
-    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
-    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
-    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
-    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
-    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
-    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
-    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
-    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
-    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
-    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
-    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
-    "opt_null_default_array" => opt_null_default_array present,
-    "opt_null_default_boolean" => opt_null_default_boolean present,
-    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
-    => opt_null_default_integer present, "opt_null_default_number" =>
-    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
-    present, "opt_null_default_string" => opt_null_default_string present,
-    "opt_null_nodefault_array" => opt_null_nodefault_array present,
-    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
-    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
-    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
-    "opt_null_nodefault_number" => opt_null_nodefault_number present,
-    "opt_null_nodefault_object" => opt_null_nodefault_object present,
-    "opt_null_nodefault_string" => opt_null_nodefault_string present,
+    nested required, "opt_nonnull_default_array" => opt_nonnull_default_array optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_boolean" =>
+    opt_nonnull_default_boolean optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_integer" =>
+    opt_nonnull_default_integer optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_object" =>
+    opt_nonnull_default_object optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_array" =>
+    opt_nonnull_nodefault_array optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_enum" =>
+    opt_nonnull_nodefault_enum optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_number" =>
+    opt_nonnull_nodefault_number optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_string" =>
+    opt_nonnull_nodefault_string optional skip_if(::std::option::Option::is_none),
+    "opt_null_default_array" => opt_null_default_array present
+    skip_if(::std::option::Option::is_none), "opt_null_default_boolean" =>
+    opt_null_default_boolean present skip_if(::std::option::Option::is_none),
+    "opt_null_default_enum" => opt_null_default_enum present
+    skip_if(::std::option::Option::is_none), "opt_null_default_integer" =>
+    opt_null_default_integer present skip_if(::std::option::Option::is_none),
+    "opt_null_default_number" => opt_null_default_number present
+    skip_if(::std::option::Option::is_none), "opt_null_default_object" =>
+    opt_null_default_object present skip_if(::std::option::Option::is_none),
+    "opt_null_default_string" => opt_null_default_string present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_array" =>
+    opt_null_nodefault_array present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_enum" =>
+    opt_null_nodefault_enum present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_number" =>
+    opt_null_nodefault_number present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_object" => opt_null_nodefault_object present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_string" =>
+    opt_null_nodefault_string present skip_if(::std::option::Option::is_none),
     "req_nonnull_default_array" => req_nonnull_default_array required,
     "req_nonnull_default_boolean" => req_nonnull_default_boolean required,
     "req_nonnull_default_enum" => req_nonnull_default_enum required,
@@ -193,95 +180,67 @@ pub struct CombinedPayload {
 );
 
 /// `CombinedPayloadListItem`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CombinedPayloadListItem {
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_enum: ::std::option::Option<
         CombinedPayloadListItemOptNonnullDefaultEnum,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_integer: ::std::option::Option<i64>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_object: ::std::option::Option<
         CombinedPayloadListItemOptNonnullDefaultObject,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_enum: ::std::option::Option<
         CombinedPayloadListItemOptNonnullNodefaultEnum,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_integer: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_object: ::std::option::Option<
         CombinedPayloadListItemOptNonnullNodefaultObject,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullNodefaultEnum>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadListItemOptNullNodefaultObject>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
@@ -323,34 +282,49 @@ pub struct CombinedPayloadListItem {
     pub req_null_nodefault_string: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     CombinedPayloadListItem, ["opt_nonnull_default_array" => opt_nonnull_default_array
-    optional, "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
-    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
-    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
-    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
-    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
-    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
-    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
-    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
-    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
-    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
-    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
-    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
-    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
-    "opt_null_default_array" => opt_null_default_array present,
-    "opt_null_default_boolean" => opt_null_default_boolean present,
-    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
-    => opt_null_default_integer present, "opt_null_default_number" =>
-    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
-    present, "opt_null_default_string" => opt_null_default_string present,
-    "opt_null_nodefault_array" => opt_null_nodefault_array present,
-    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
-    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
-    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
-    "opt_null_nodefault_number" => opt_null_nodefault_number present,
-    "opt_null_nodefault_object" => opt_null_nodefault_object present,
-    "opt_null_nodefault_string" => opt_null_nodefault_string present,
+    optional skip_if(::std::option::Option::is_none), "opt_nonnull_default_boolean" =>
+    opt_nonnull_default_boolean optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_integer" =>
+    opt_nonnull_default_integer optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_object" =>
+    opt_nonnull_default_object optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_array" =>
+    opt_nonnull_nodefault_array optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_enum" =>
+    opt_nonnull_nodefault_enum optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_number" =>
+    opt_nonnull_nodefault_number optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_string" =>
+    opt_nonnull_nodefault_string optional skip_if(::std::option::Option::is_none),
+    "opt_null_default_array" => opt_null_default_array present
+    skip_if(::std::option::Option::is_none), "opt_null_default_boolean" =>
+    opt_null_default_boolean present skip_if(::std::option::Option::is_none),
+    "opt_null_default_enum" => opt_null_default_enum present
+    skip_if(::std::option::Option::is_none), "opt_null_default_integer" =>
+    opt_null_default_integer present skip_if(::std::option::Option::is_none),
+    "opt_null_default_number" => opt_null_default_number present
+    skip_if(::std::option::Option::is_none), "opt_null_default_object" =>
+    opt_null_default_object present skip_if(::std::option::Option::is_none),
+    "opt_null_default_string" => opt_null_default_string present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_array" =>
+    opt_null_nodefault_array present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_enum" =>
+    opt_null_nodefault_enum present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_number" =>
+    opt_null_nodefault_number present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_object" => opt_null_nodefault_object present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_string" =>
+    opt_null_nodefault_string present skip_if(::std::option::Option::is_none),
     "req_nonnull_default_array" => req_nonnull_default_array required,
     "req_nonnull_default_boolean" => req_nonnull_default_boolean required,
     "req_nonnull_default_enum" => req_nonnull_default_enum required,
@@ -382,183 +356,155 @@ pub struct CombinedPayloadListItem {
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNonnullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemOptNonnullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemOptNonnullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadListItemOptNonnullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNonnullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemOptNonnullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemOptNonnullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemOptNullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemOptNullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadListItemOptNullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemOptNullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemOptNullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemOptNullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadListItemReqNonnullDefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNonnullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemReqNonnullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemReqNonnullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadListItemReqNonnullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNonnullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemReqNonnullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemReqNonnullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadListItemReqNullDefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemReqNullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemReqNullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadListItemReqNullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadListItemReqNullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadListItemReqNullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadListItemReqNullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadNested`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CombinedPayloadNested {
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_enum: ::std::option::Option<
         CombinedPayloadNestedOptNonnullDefaultEnum,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_integer: ::std::option::Option<i64>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_object: ::std::option::Option<
         CombinedPayloadNestedOptNonnullDefaultObject,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_enum: ::std::option::Option<
         CombinedPayloadNestedOptNonnullNodefaultEnum,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_integer: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_object: ::std::option::Option<
         CombinedPayloadNestedOptNonnullNodefaultObject,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullNodefaultEnum>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<CombinedPayloadNestedOptNullNodefaultObject>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
@@ -600,34 +546,49 @@ pub struct CombinedPayloadNested {
     pub req_null_nodefault_string: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     CombinedPayloadNested, ["opt_nonnull_default_array" => opt_nonnull_default_array
-    optional, "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
-    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
-    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
-    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
-    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
-    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
-    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
-    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
-    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
-    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
-    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
-    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
-    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
-    "opt_null_default_array" => opt_null_default_array present,
-    "opt_null_default_boolean" => opt_null_default_boolean present,
-    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
-    => opt_null_default_integer present, "opt_null_default_number" =>
-    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
-    present, "opt_null_default_string" => opt_null_default_string present,
-    "opt_null_nodefault_array" => opt_null_nodefault_array present,
-    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
-    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
-    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
-    "opt_null_nodefault_number" => opt_null_nodefault_number present,
-    "opt_null_nodefault_object" => opt_null_nodefault_object present,
-    "opt_null_nodefault_string" => opt_null_nodefault_string present,
+    optional skip_if(::std::option::Option::is_none), "opt_nonnull_default_boolean" =>
+    opt_nonnull_default_boolean optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_integer" =>
+    opt_nonnull_default_integer optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_object" =>
+    opt_nonnull_default_object optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_array" =>
+    opt_nonnull_nodefault_array optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_enum" =>
+    opt_nonnull_nodefault_enum optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_number" =>
+    opt_nonnull_nodefault_number optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_string" =>
+    opt_nonnull_nodefault_string optional skip_if(::std::option::Option::is_none),
+    "opt_null_default_array" => opt_null_default_array present
+    skip_if(::std::option::Option::is_none), "opt_null_default_boolean" =>
+    opt_null_default_boolean present skip_if(::std::option::Option::is_none),
+    "opt_null_default_enum" => opt_null_default_enum present
+    skip_if(::std::option::Option::is_none), "opt_null_default_integer" =>
+    opt_null_default_integer present skip_if(::std::option::Option::is_none),
+    "opt_null_default_number" => opt_null_default_number present
+    skip_if(::std::option::Option::is_none), "opt_null_default_object" =>
+    opt_null_default_object present skip_if(::std::option::Option::is_none),
+    "opt_null_default_string" => opt_null_default_string present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_array" =>
+    opt_null_nodefault_array present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_enum" =>
+    opt_null_nodefault_enum present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_number" =>
+    opt_null_nodefault_number present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_object" => opt_null_nodefault_object present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_string" =>
+    opt_null_nodefault_string present skip_if(::std::option::Option::is_none),
     "req_nonnull_default_array" => req_nonnull_default_array required,
     "req_nonnull_default_boolean" => req_nonnull_default_boolean required,
     "req_nonnull_default_enum" => req_nonnull_default_enum required,
@@ -659,348 +620,335 @@ pub struct CombinedPayloadNested {
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNonnullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedOptNonnullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedOptNonnullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadNestedOptNonnullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNonnullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedOptNonnullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedOptNonnullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedOptNullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedOptNullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadNestedOptNullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedOptNullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedOptNullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedOptNullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadNestedReqNonnullDefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNonnullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedReqNonnullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedReqNonnullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadNestedReqNonnullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNonnullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedReqNonnullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedReqNonnullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadNestedReqNullDefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedReqNullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedReqNullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadNestedReqNullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadNestedReqNullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadNestedReqNullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadNestedReqNullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNonnullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadOptNonnullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadOptNonnullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadOptNonnullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNonnullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadOptNonnullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadOptNonnullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadOptNullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadOptNullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadOptNullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadOptNullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadOptNullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadOptNullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadReqNonnullDefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNonnullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadReqNonnullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadReqNonnullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadReqNonnullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNonnullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadReqNonnullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadReqNonnullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadReqNullDefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadReqNullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadReqNullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `CombinedPayloadReqNullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CombinedPayloadReqNullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    CombinedPayloadReqNullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    CombinedPayloadReqNullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `OptionalOnly`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnly {
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_array: ::std::option::Option<::std::vec::Vec<i64>>,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_enum: ::std::option::Option<
         OptionalOnlyOptNonnullDefaultEnum,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_integer: ::std::option::Option<i64>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_object: ::std::option::Option<
         OptionalOnlyOptNonnullDefaultObject,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_default_string: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_array: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_boolean: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_enum: ::std::option::Option<
         OptionalOnlyOptNonnullNodefaultEnum,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_integer: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_number: ::std::option::Option<f64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_object: ::std::option::Option<
         OptionalOnlyOptNonnullNodefaultObject,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_nonnull_nodefault_string: ::std::option::Option<::std::string::String>,
     /// When absent, the default is `[1,2]`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
     /// When absent, the default is `true`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_enum: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullDefaultEnum>,
     >,
     /// When absent, the default is `7`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_integer: ::std::option::Option<::std::option::Option<i64>>,
     /// When absent, the default is `1.5`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_object: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullDefaultObject>,
     >,
     /// When absent, the default is `"d"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_default_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_array: ::std::option::Option<
         ::std::option::Option<::std::vec::Vec<i64>>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_boolean: ::std::option::Option<::std::option::Option<bool>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_enum: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullNodefaultEnum>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_integer: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_number: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_object: ::std::option::Option<
         ::std::option::Option<OptionalOnlyOptNullNodefaultObject>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub opt_null_nodefault_string: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OptionalOnly, ["opt_nonnull_default_array" => opt_nonnull_default_array optional,
-    "opt_nonnull_default_boolean" => opt_nonnull_default_boolean optional,
-    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional,
-    "opt_nonnull_default_integer" => opt_nonnull_default_integer optional,
-    "opt_nonnull_default_number" => opt_nonnull_default_number optional,
-    "opt_nonnull_default_object" => opt_nonnull_default_object optional,
-    "opt_nonnull_default_string" => opt_nonnull_default_string optional,
-    "opt_nonnull_nodefault_array" => opt_nonnull_nodefault_array optional,
-    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional,
-    "opt_nonnull_nodefault_enum" => opt_nonnull_nodefault_enum optional,
-    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional,
-    "opt_nonnull_nodefault_number" => opt_nonnull_nodefault_number optional,
-    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional,
-    "opt_nonnull_nodefault_string" => opt_nonnull_nodefault_string optional,
-    "opt_null_default_array" => opt_null_default_array present,
-    "opt_null_default_boolean" => opt_null_default_boolean present,
-    "opt_null_default_enum" => opt_null_default_enum present, "opt_null_default_integer"
-    => opt_null_default_integer present, "opt_null_default_number" =>
-    opt_null_default_number present, "opt_null_default_object" => opt_null_default_object
-    present, "opt_null_default_string" => opt_null_default_string present,
-    "opt_null_nodefault_array" => opt_null_nodefault_array present,
-    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present,
-    "opt_null_nodefault_enum" => opt_null_nodefault_enum present,
-    "opt_null_nodefault_integer" => opt_null_nodefault_integer present,
-    "opt_null_nodefault_number" => opt_null_nodefault_number present,
-    "opt_null_nodefault_object" => opt_null_nodefault_object present,
-    "opt_null_nodefault_string" => opt_null_nodefault_string present]
+::asyncapi_runtime::__serde_struct!(
+    OptionalOnly, ["opt_nonnull_default_array" => opt_nonnull_default_array optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_boolean" =>
+    opt_nonnull_default_boolean optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_enum" => opt_nonnull_default_enum optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_integer" =>
+    opt_nonnull_default_integer optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_number" => opt_nonnull_default_number optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_default_object" =>
+    opt_nonnull_default_object optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_default_string" => opt_nonnull_default_string optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_array" =>
+    opt_nonnull_nodefault_array optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_boolean" => opt_nonnull_nodefault_boolean optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_enum" =>
+    opt_nonnull_nodefault_enum optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_integer" => opt_nonnull_nodefault_integer optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_number" =>
+    opt_nonnull_nodefault_number optional skip_if(::std::option::Option::is_none),
+    "opt_nonnull_nodefault_object" => opt_nonnull_nodefault_object optional
+    skip_if(::std::option::Option::is_none), "opt_nonnull_nodefault_string" =>
+    opt_nonnull_nodefault_string optional skip_if(::std::option::Option::is_none),
+    "opt_null_default_array" => opt_null_default_array present
+    skip_if(::std::option::Option::is_none), "opt_null_default_boolean" =>
+    opt_null_default_boolean present skip_if(::std::option::Option::is_none),
+    "opt_null_default_enum" => opt_null_default_enum present
+    skip_if(::std::option::Option::is_none), "opt_null_default_integer" =>
+    opt_null_default_integer present skip_if(::std::option::Option::is_none),
+    "opt_null_default_number" => opt_null_default_number present
+    skip_if(::std::option::Option::is_none), "opt_null_default_object" =>
+    opt_null_default_object present skip_if(::std::option::Option::is_none),
+    "opt_null_default_string" => opt_null_default_string present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_array" =>
+    opt_null_nodefault_array present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_boolean" => opt_null_nodefault_boolean present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_enum" =>
+    opt_null_nodefault_enum present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_integer" => opt_null_nodefault_integer present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_number" =>
+    opt_null_nodefault_number present skip_if(::std::option::Option::is_none),
+    "opt_null_nodefault_object" => opt_null_nodefault_object present
+    skip_if(::std::option::Option::is_none), "opt_null_nodefault_string" =>
+    opt_null_nodefault_string present skip_if(::std::option::Option::is_none)]
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNonnullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OptionalOnlyOptNonnullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    OptionalOnlyOptNonnullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `OptionalOnlyOptNonnullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNonnullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OptionalOnlyOptNonnullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    OptionalOnlyOptNonnullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// When absent, the default is `{"k":"d"}`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNullDefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OptionalOnlyOptNullDefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    OptionalOnlyOptNullDefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `OptionalOnlyOptNullNodefaultObject`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OptionalOnlyOptNullNodefaultObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub k: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    OptionalOnlyOptNullNodefaultObject, ["k" => k optional]
+::asyncapi_runtime::__serde_struct!(
+    OptionalOnlyOptNullNodefaultObject, ["k" => k optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Error types.
@@ -1463,4 +1411,4 @@ pub enum CombinedPayloadListItemOptNullDefaultEnum {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 3364221193114887426u64;
+pub const __TYPES_FINGERPRINT: u64 = 16720653639086794606u64;

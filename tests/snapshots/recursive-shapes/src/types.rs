@@ -70,15 +70,15 @@ impl ::std::convert::From<Operation> for Expression {
 }
 
 /// `Group`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Group {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub members: ::std::option::Option<::std::vec::Vec<Person>>,
     pub title: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Group, ["members" => members optional, "title" => title required]
+::asyncapi_runtime::__serde_struct!(
+    Group, ["members" => members optional skip_if(::std::option::Option::is_none),
+    "title" => title required]
 );
 
 /// A number, a string or a list of more of them.
@@ -153,62 +153,60 @@ impl ::std::convert::From<::serde_json::Value> for LabelsValue {
 }
 
 /// `Operation`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Operation {
     pub left: ::std::boxed::Box<Expression>,
     pub op: ::std::string::String,
     pub right: ::std::boxed::Box<Expression>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Operation, ["left" => left required, "op" => op required, "right" => right required]
 );
 
 /// `Person`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Person {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub groups: ::std::option::Option<::std::vec::Vec<Group>>,
     pub name: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Person, ["groups" => groups optional, "name" => name required]
+::asyncapi_runtime::__serde_struct!(
+    Person, ["groups" => groups optional skip_if(::std::option::Option::is_none), "name"
+    => name required]
 );
 
 /// Payload of `shapes` (received on `shapes`).
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ShapesPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dictionary: ::std::option::Option<Dictionary>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub expression: ::std::option::Option<Expression>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub json: ::std::option::Option<Json>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<Labels>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub person: ::std::option::Option<Person>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tree: ::std::option::Option<Tree>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    ShapesPayload, ["dictionary" => dictionary optional, "expression" => expression
-    optional, "json" => json optional, "labels" => labels optional, "person" => person
-    optional, "tree" => tree optional]
+::asyncapi_runtime::__serde_struct!(
+    ShapesPayload, ["dictionary" => dictionary optional
+    skip_if(::std::option::Option::is_none), "expression" => expression optional
+    skip_if(::std::option::Option::is_none), "json" => json optional
+    skip_if(::std::option::Option::is_none), "labels" => labels optional
+    skip_if(::std::option::Option::is_none), "person" => person optional
+    skip_if(::std::option::Option::is_none), "tree" => tree optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// `Tree`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tree {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<Tree>>,
     pub name: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Tree, ["children" => children optional, "name" => name required]
+::asyncapi_runtime::__serde_struct!(
+    Tree, ["children" => children optional skip_if(::std::option::Option::is_none),
+    "name" => name required]
 );
 
 /// Error types.
@@ -392,4 +390,4 @@ impl<'de> ::serde::Deserialize<'de> for LabelsValue {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 10466087955007282301u64;
+pub const __TYPES_FINGERPRINT: u64 = 11425598684864139163u64;

@@ -51,25 +51,25 @@ impl ::std::str::FromStr for Currency {
 }
 
 /// `Money`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Money {
     /// Decimal amount as text.
     pub amount: ::std::string::String,
     pub currency: Currency,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     Money, ["amount" => amount required, "currency" => currency required]
 );
 
 /// Payload of `price` (received on `prices`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PricePayload {
     pub item: ::std::string::String,
     pub price: Money,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     PricePayload, ["item" => item required, "price" => price required]
 );
 
@@ -113,4 +113,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 13272610972783998517u64;
+pub const __TYPES_FINGERPRINT: u64 = 3919227706936246575u64;

@@ -2,41 +2,37 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `ping` (sent on `rpc`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PingPayload {
     pub id: ::std::string::String,
-    #[serde(rename = "type")]
     pub type_: PingPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     PingPayload, ["id" => id required, "type" => type_ required]
 );
 
 /// Payload of `pong` (received on `rpc`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PongPayload {
     pub id: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub latency_ms: ::std::option::Option<f64>,
-    #[serde(rename = "type")]
     pub type_: PongPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    PongPayload, ["id" => id required, "latency_ms" => latency_ms optional, "type" =>
-    type_ required]
+::asyncapi_runtime::__serde_struct!(
+    PongPayload, ["id" => id required, "latency_ms" => latency_ms optional
+    skip_if(::std::option::Option::is_none), "type" => type_ required]
 );
 
 /// Payload of `tick` (received on `rpc`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TickPayload {
     pub n: i64,
-    #[serde(rename = "type")]
     pub type_: TickPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     TickPayload, ["n" => n required, "type" => type_ required]
 );
 
@@ -113,4 +109,4 @@ impl TickPayloadType {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 11347414681858494218u64;
+pub const __TYPES_FINGERPRINT: u64 = 4068141033365749822u64;

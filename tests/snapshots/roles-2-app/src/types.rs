@@ -7,6 +7,6 @@
 pub use ::fixture_roles_2_peer::types::*;
 
 const _: () = ::core::assert!(
-    ::fixture_roles_2_peer::types::__TYPES_FINGERPRINT == 348766057233589413u64,
+    ::fixture_roles_2_peer::types::__TYPES_FINGERPRINT == 10586938670681870627u64,
     "the payload types of `fixture-roles-2-peer` are not the ones this crate was generated for: regenerate both from the same document"
 );

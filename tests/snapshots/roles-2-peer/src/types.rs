@@ -2,27 +2,27 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `order` (sent on `prices`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OrderPayload {
     pub kind: OrderPayloadKind,
     pub quantity: i64,
     pub symbol: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     OrderPayload, ["kind" => kind required, "quantity" => quantity required, "symbol" =>
     symbol required]
 );
 
 /// Payload of `price` (received on `prices`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PricePayload {
     pub kind: PricePayloadKind,
     pub price: f64,
     pub symbol: ::std::string::String,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     PricePayload, ["kind" => kind required, "price" => price required, "symbol" => symbol
     required]
 );
@@ -89,4 +89,4 @@ impl PricePayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 348766057233589413u64;
+pub const __TYPES_FINGERPRINT: u64 = 10586938670681870627u64;

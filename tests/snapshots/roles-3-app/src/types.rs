@@ -7,6 +7,6 @@
 pub use ::fixture_roles_3_peer::types::*;
 
 const _: () = ::core::assert!(
-    ::fixture_roles_3_peer::types::__TYPES_FINGERPRINT == 2017099034518562589u64,
+    ::fixture_roles_3_peer::types::__TYPES_FINGERPRINT == 11750013829403023929u64,
     "the payload types of `fixture-roles-3-peer` are not the ones this crate was generated for: regenerate both from the same document"
 );

@@ -2,95 +2,88 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Payload of `login` (sent on `/`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoginPayload {
     pub token: ::std::string::String,
-    #[serde(rename = "type")]
     pub type_: LoginPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     LoginPayload, ["token" => token required, "type" => type_ required]
 );
 
 /// Payload of `ping` (sent on `/`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PingPayload {
     pub id: ::std::string::String,
-    #[serde(rename = "type")]
     pub type_: PingPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     PingPayload, ["id" => id required, "type" => type_ required]
 );
 
 /// Payload of `pong` (received on `/`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PongPayload {
     pub id: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "type")]
     pub type_: PongPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    PongPayload, ["id" => id required, "time" => time optional, "type" => type_ required]
+::asyncapi_runtime::__serde_struct!(
+    PongPayload, ["id" => id required, "time" => time optional
+    skip_if(::std::option::Option::is_none), "type" => type_ required]
 );
 
 /// Payload of `quote` (received on `/`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QuotePayload {
     pub price: f64,
     pub symbol: ::std::string::String,
-    #[serde(rename = "type")]
     pub type_: QuotePayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     QuotePayload, ["price" => price required, "symbol" => symbol required, "type" =>
     type_ required]
 );
 
 /// Payload of `refused` (received on `/`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RefusedPayload {
     pub id: ::std::string::String,
     pub reason: ::std::string::String,
-    #[serde(rename = "type")]
     pub type_: RefusedPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     RefusedPayload, ["id" => id required, "reason" => reason required, "type" => type_
     required]
 );
 
 /// Payload of `subscribe` (sent on `/`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscribePayload {
     pub id: ::std::string::String,
     pub symbol: ::std::string::String,
-    #[serde(rename = "type")]
     pub type_: SubscribePayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     SubscribePayload, ["id" => id required, "symbol" => symbol required, "type" => type_
     required]
 );
 
 /// Payload of `subscribed` (received on `/`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscribedPayload {
     pub id: ::std::string::String,
     pub symbol: ::std::string::String,
-    #[serde(rename = "type")]
     pub type_: SubscribedPayloadType,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     SubscribedPayload, ["id" => id required, "symbol" => symbol required, "type" => type_
     required]
 );
@@ -212,4 +205,4 @@ impl SubscribedPayloadType {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 2017099034518562589u64;
+pub const __TYPES_FINGERPRINT: u64 = 11750013829403023929u64;

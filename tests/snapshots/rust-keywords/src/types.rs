@@ -2,15 +2,15 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// Named like `std::option::Option`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Option {
     pub enabled: Flag,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub multiplier: ::std::option::Option<OptionMultiplier>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    Option, ["enabled" => enabled required, "multiplier" => multiplier optional]
+::asyncapi_runtime::__serde_struct!(
+    Option, ["enabled" => enabled required, "multiplier" => multiplier optional
+    skip_if(::std::option::Option::is_none)]
 );
 
 /// Named like `std::result::Result`.
@@ -128,4 +128,4 @@ pub enum OptionMultiplier {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 13201912734266801245u64;
+pub const __TYPES_FINGERPRINT: u64 = 8199209528084655075u64;

@@ -27,20 +27,19 @@ impl ::std::convert::From<::serde_json::Value> for Level {
 }
 
 /// Payload of `reading` (received on `readings`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadingPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<Level>,
     /// Stays typed.
     pub sensor: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub shape: ::std::option::Option<Shape>,
     pub value: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
-    ReadingPayload, ["level" => level optional, "sensor" => sensor required, "shape" =>
-    shape optional, "value" => value required]
+::asyncapi_runtime::__serde_struct!(
+    ReadingPayload, ["level" => level optional skip_if(::std::option::Option::is_none),
+    "sensor" => sensor required, "shape" => shape optional
+    skip_if(::std::option::Option::is_none), "value" => value required]
 );
 
 /// `Shape`
@@ -133,4 +132,4 @@ pub mod error {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 8769140058742658776u64;
+pub const __TYPES_FINGERPRINT: u64 = 17307319709347123189u64;

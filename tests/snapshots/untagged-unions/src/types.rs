@@ -2,29 +2,29 @@
 // Regenerate with `BLESS=1 cargo test -p snapshot-tests`.
 
 /// `Celsius`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Celsius {
     pub degrees: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Celsius, ["degrees" => degrees required]);
+::asyncapi_runtime::__serde_struct!(Celsius, ["degrees" => degrees required]);
 
 /// `Fahrenheit`
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fahrenheit {
     pub degrees: f64,
 }
 
-::asyncapi_runtime::__deserialize_struct!(Fahrenheit, ["degrees" => degrees required]);
+::asyncapi_runtime::__serde_struct!(Fahrenheit, ["degrees" => degrees required]);
 
 /// Payload of `keyed` (received on `test`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct KeyedPayload {
     pub kind: KeyedPayloadKind,
     pub value: KeyedPayloadValue,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     KeyedPayload, ["kind" => kind required, "value" => value required]
 );
 
@@ -49,31 +49,33 @@ impl ::std::convert::From<ObjectWithKey2> for KeyedPayloadValue {
 }
 
 /// `ObjectWithKey`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectWithKey {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub key: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(ObjectWithKey, ["key" => key optional]);
+::asyncapi_runtime::__serde_struct!(
+    ObjectWithKey, ["key" => key optional skip_if(::std::option::Option::is_none)]
+);
 
 /// `ObjectWithKey2`
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectWithKey2 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub key2: ::std::option::Option<::std::string::String>,
 }
 
-::asyncapi_runtime::__deserialize_struct!(ObjectWithKey2, ["key2" => key2 optional]);
+::asyncapi_runtime::__serde_struct!(
+    ObjectWithKey2, ["key2" => key2 optional skip_if(::std::option::Option::is_none)]
+);
 
 /// Payload of `shapes` (received on `test`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShapesPayload {
     pub kind: ShapesPayloadKind,
     pub shape: ShapesPayloadShape,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     ShapesPayload, ["kind" => kind required, "shape" => shape required]
 );
 
@@ -96,13 +98,13 @@ pub enum ShapesPayloadShape {
 }
 
 /// Payload of `twins` (received on `test`).
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TwinsPayload {
     pub kind: TwinsPayloadKind,
     pub reading: TwinsPayloadReading,
 }
 
-::asyncapi_runtime::__deserialize_struct!(
+::asyncapi_runtime::__serde_struct!(
     TwinsPayload, ["kind" => kind required, "reading" => reading required]
 );
 
@@ -332,4 +334,4 @@ impl TwinsPayloadKind {
 /// What this module's code is, docs aside: a crate that re-exports these types
 /// (`--types-from`) checks at compile time that it was generated for the same ones.
 #[doc(hidden)]
-pub const __TYPES_FINGERPRINT: u64 = 1390817591674227533u64;
+pub const __TYPES_FINGERPRINT: u64 = 1567967434236061442u64;
