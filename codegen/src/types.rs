@@ -265,6 +265,34 @@ fn preserve_presence(
     Ok(file)
 }
 
+/// The paths of a `#[derive(...)]` attribute; `None` for any other attribute.
+fn derive_paths(attr: &syn::Attribute) -> Option<syn::punctuated::Punctuated<syn::Path, syn::Token![,]>> {
+    if !attr.path().is_ident("derive") {
+        return None;
+    }
+    attr.parse_args_with(syn::punctuated::Punctuated::parse_terminated).ok()
+}
+
+/// Whether `path` names `name`, however qualified (`Default`, `::serde::Serialize`).
+fn is_named(path: &syn::Path, name: &str) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == name)
+}
+
+/// Whether the item's `#[derive(...)]` lists hold `name`.
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().filter_map(derive_paths).any(|paths| paths.iter().any(|p| is_named(p, name)))
+}
+
+/// Drops `name` (however qualified) from the item's `#[derive(...)]` lists.
+fn remove_derive(attrs: &mut [syn::Attribute], name: &str) {
+    for attr in attrs {
+        if let Some(paths) = derive_paths(attr) {
+            let kept = paths.into_iter().filter(|p| !is_named(p, name));
+            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+        }
+    }
+}
+
 fn is_option(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }

@@ -52,7 +52,7 @@ pub fn derive_default(file: &mut syn::File, constants: &std::collections::BTreeS
         .items
         .iter()
         .filter_map(|i| match i {
-            syn::Item::Impl(imp) if imp.trait_.as_ref().is_some_and(|t| is_named(&t.0, "Default")) => {
+            syn::Item::Impl(imp) if imp.trait_.as_ref().is_some_and(|t| super::is_named(&t.0, "Default")) => {
                 match &*imp.self_ty {
                     syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
                     _ => None,
@@ -71,12 +71,7 @@ pub fn derive_default(file: &mut syn::File, constants: &std::collections::BTreeS
             }),
             _ => false,
         });
-        let derives_it = s.attrs.iter().any(|a| {
-            a.path().is_ident("derive")
-                && a.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-                    .is_ok_and(|paths| paths.iter().any(|p| is_named(p, "Default")))
-        });
-        if obvious && !derives_it && !implemented.contains(&s.ident.to_string()) {
+        if obvious && !super::derives(&s.attrs, "Default") && !implemented.contains(&s.ident.to_string()) {
             add_derive(&mut s.attrs);
         }
     }
@@ -84,22 +79,15 @@ pub fn derive_default(file: &mut syn::File, constants: &std::collections::BTreeS
 
 /// Adds `Default` to the item's first `#[derive(...)]` list (or a list of its own).
 fn add_derive(attrs: &mut Vec<syn::Attribute>) {
-    let parse = |a: &syn::Attribute| {
-        a.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated).ok()
-    };
-    let first = attrs.iter().position(|a| a.path().is_ident("derive") && parse(a).is_some());
+    let first = attrs.iter().position(|a| super::derive_paths(a).is_some());
     match first {
         Some(i) => {
-            let mut paths = parse(&attrs[i]).unwrap_or_default();
+            let mut paths = super::derive_paths(&attrs[i]).unwrap_or_default();
             paths.push(syn::parse_quote!(Default));
             attrs[i] = syn::parse_quote!(#[derive(#paths)]);
         }
         None => attrs.push(syn::parse_quote!(#[derive(Default)])),
     }
-}
-
-fn is_named(path: &syn::Path, name: &str) -> bool {
-    path.segments.last().is_some_and(|s| s.ident == name)
 }
 
 #[cfg(test)]

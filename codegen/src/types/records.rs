@@ -54,7 +54,8 @@ pub fn serde_by_macro(file: &mut syn::File) {
 /// The macro call for `s`, after taking the serde derives off it; `None` (and `s` untouched)
 /// when the macro cannot reproduce what the derives do.
 fn rewrite(s: &mut syn::ItemStruct) -> Option<syn::Item> {
-    if !s.generics.params.is_empty() || !derives(&s.attrs, "Deserialize") || !derives(&s.attrs, "Serialize") {
+    let derives = |name| super::derives(&s.attrs, name);
+    if !s.generics.params.is_empty() || !derives("Deserialize") || !derives("Serialize") {
         return None;
     }
     let deny = container_denies_unknown(&s.attrs)?;
@@ -64,7 +65,8 @@ fn rewrite(s: &mut syn::ItemStruct) -> Option<syn::Item> {
     }
     let members: Vec<Member> = fields.named.iter().map(member).collect::<Option<_>>()?;
     let call = syn::parse2(macro_call(&s.ident, deny, &members)).ok()?;
-    remove_serde_derives(&mut s.attrs);
+    super::remove_derive(&mut s.attrs, "Deserialize");
+    super::remove_derive(&mut s.attrs, "Serialize");
     s.attrs.retain(|a| !a.path().is_ident("serde"));
     for field in s.fields.iter_mut() {
         field.attrs.retain(|a| !a.path().is_ident("serde"));
@@ -88,30 +90,6 @@ fn macro_call(ty: &Ident, deny: bool, members: &[Member]) -> TokenStream {
     let deny = deny.then(|| quote!(deny_unknown,));
     quote! {
         ::asyncapi_runtime::__serde_struct!(#ty, #deny [#(#entries),*]);
-    }
-}
-
-fn derive_paths(attr: &syn::Attribute) -> Option<syn::punctuated::Punctuated<syn::Path, syn::Token![,]>> {
-    if !attr.path().is_ident("derive") {
-        return None;
-    }
-    attr.parse_args_with(syn::punctuated::Punctuated::parse_terminated).ok()
-}
-
-fn is_named(path: &syn::Path, name: &str) -> bool {
-    path.segments.last().is_some_and(|s| s.ident == name)
-}
-
-fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().filter_map(derive_paths).any(|paths| paths.iter().any(|p| is_named(p, name)))
-}
-
-fn remove_serde_derives(attrs: &mut [syn::Attribute]) {
-    for attr in attrs {
-        if let Some(paths) = derive_paths(attr) {
-            let kept = paths.into_iter().filter(|p| !is_named(p, "Deserialize") && !is_named(p, "Serialize"));
-            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
-        }
     }
 }
 

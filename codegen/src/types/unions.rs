@@ -64,7 +64,7 @@ pub fn best_fit(file: &mut syn::File, constants: &BTreeMap<String, Value>) -> Ve
             .zip(&shapes)
             .map(|(v, shape)| alternative(&e.ident, v, shape.as_ref(), deny_unknown))
             .collect();
-        remove_derive(&mut e.attrs, "Deserialize");
+        super::remove_derive(&mut e.attrs, "Deserialize");
         let ident = &e.ident;
         let union = ident.to_string();
         impls.push(quote! {
@@ -102,20 +102,6 @@ fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
         });
     }
     found
-}
-
-/// Drops `name` (however qualified) from the item's `#[derive(...)]` lists.
-fn remove_derive(attrs: &mut [syn::Attribute], name: &str) {
-    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) =
-            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-        else {
-            continue;
-        };
-        let kept: Vec<&syn::Path> =
-            paths.iter().filter(|p| p.segments.last().is_none_or(|s| s.ident != name)).collect();
-        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
-    }
 }
 
 /// The members of struct `name`, those of flattened structs included (bounded: typify never
